@@ -1,0 +1,274 @@
+//! The request journal: every request the mock answered, in a bounded ring, with an optional
+//! JSON Lines copy on disk and a way to wait for entries to arrive.
+//!
+//! Like WireMock's request journal, it is the point of the mock: tests read it to assert what
+//! the upstream saw. The ring keeps the newest `capacity` entries and counts what it evicts, so
+//! memory stays bounded under any load and a reader can tell whether anything is missing.
+
+mod entry;
+mod query;
+pub mod sink;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+pub use entry::{BodyEncoding, Header, RecordedRequest, StoredBody};
+pub use query::{Count, Filter, RequestList};
+use sink::LineSink;
+
+/// Something that wants every recorded entry, in record order (the log, the JSON Lines file).
+pub type Subscriber = LineSink<Arc<RecordedRequest>>;
+
+pub struct Journal {
+    ring: Mutex<Ring>,
+    capacity: usize,
+    /// The newest sequence number, for waiters.
+    recorded: watch::Sender<u64>,
+    subscribers: Vec<Subscriber>,
+}
+
+struct Ring {
+    entries: VecDeque<Arc<RecordedRequest>>,
+    next_seq: u64,
+    total: u64,
+    dropped: u64,
+}
+
+impl Journal {
+    pub fn new(capacity: usize, subscribers: Vec<Subscriber>) -> Self {
+        Journal {
+            ring: Mutex::new(Ring {
+                entries: VecDeque::with_capacity(capacity.min(1 << 16)),
+                next_seq: 1,
+                total: 0,
+                dropped: 0,
+            }),
+            capacity,
+            recorded: watch::channel(0).0,
+            subscribers,
+        }
+    }
+
+    /// Stores an entry under the next sequence number, which it returns.
+    pub fn record(&self, mut entry: RecordedRequest) -> u64 {
+        let seq = {
+            let mut ring = self.lock();
+            let seq = ring.next_seq;
+            ring.next_seq += 1;
+            ring.total += 1;
+            entry.seq = seq;
+            let entry = Arc::new(entry);
+            // Queued under the lock so that subscribers see entries in sequence order.
+            for subscriber in &self.subscribers {
+                subscriber.send(entry.clone());
+            }
+            if self.capacity == 0 {
+                ring.dropped += 1;
+            } else {
+                if ring.entries.len() == self.capacity {
+                    ring.entries.pop_front();
+                    ring.dropped += 1;
+                }
+                ring.entries.push_back(entry);
+            }
+            seq
+        };
+        self.recorded.send_replace(seq);
+        seq
+    }
+
+    /// The entries `filter` selects, oldest first.
+    pub fn list(&self, filter: &Filter) -> RequestList {
+        let ring = self.lock();
+        let requests = ring
+            .entries
+            .iter()
+            .filter(|e| filter.matches(e))
+            .take(filter.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect::<Vec<_>>();
+        let (total, dropped) = (ring.total, ring.dropped);
+        drop(ring);
+        RequestList {
+            total,
+            dropped,
+            requests: requests.iter().map(|e| RecordedRequest::clone(e)).collect(),
+        }
+    }
+
+    pub fn count(&self, filter: &Filter) -> usize {
+        let ring = self.lock();
+        let matching = ring.entries.iter().filter(|e| filter.matches(e)).count();
+        filter.limit.map_or(matching, |limit| matching.min(limit))
+    }
+
+    /// The newest entry `filter` selects.
+    pub fn last(&self, filter: &Filter) -> Option<RecordedRequest> {
+        let ring = self.lock();
+        ring.entries
+            .iter()
+            .rev()
+            .find(|e| filter.matches(e))
+            .map(|e| RecordedRequest::clone(e))
+    }
+
+    /// Forgets every entry; sequence numbers go on from where they were.
+    pub fn clear(&self) {
+        let mut ring = self.lock();
+        ring.entries.clear();
+        ring.total = 0;
+        ring.dropped = 0;
+    }
+
+    /// Waits until `filter` selects at least `count` entries, or `timeout` passes.
+    /// Returns the selected entries either way, and whether there were enough.
+    pub async fn wait(&self, filter: &Filter, count: usize, timeout: Duration) -> (bool, RequestList) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        // Subscribe before looking, so no entry recorded in between is missed.
+        let mut recorded = self.recorded.subscribe();
+        loop {
+            let list = self.list(filter);
+            if list.requests.len() >= count {
+                return (true, list);
+            }
+            match tokio::time::timeout_at(deadline, recorded.changed()).await {
+                Ok(Ok(())) => continue,
+                _ => return (false, self.list(filter)),
+            }
+        }
+    }
+
+    /// Entries held now.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Entries evicted since start or the last clear.
+    pub fn dropped(&self) -> u64 {
+        self.lock().dropped
+    }
+
+    /// Entries a subscriber failed to write.
+    pub fn subscriber_errors(&self) -> u64 {
+        self.subscribers.iter().map(LineSink::errors).sum()
+    }
+
+    /// Writes out everything queued for the subscribers and stops them.
+    pub fn close(&self) {
+        for subscriber in &self.subscribers {
+            subscriber.close();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Ring> {
+        // A panic elsewhere must not take the journal down with it.
+        self.ring.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::OffsetDateTime;
+
+    fn entry(method: &str, path: &str) -> RecordedRequest {
+        RecordedRequest {
+            seq: 0,
+            time: OffsetDateTime::now_utc(),
+            method: method.into(),
+            path: path.into(),
+            query: None,
+            headers: vec![],
+            body: String::new(),
+            body_encoding: BodyEncoding::Utf8,
+            body_size: 0,
+            body_truncated: false,
+            status: 200,
+            latency_ms: 0.1,
+            model: None,
+            inputs: None,
+            summary: String::new(),
+        }
+    }
+
+    #[test]
+    fn ring_keeps_the_newest_and_counts_the_dropped() {
+        let journal = Journal::new(3, vec![]);
+        for i in 0..5 {
+            assert_eq!(journal.record(entry("GET", &format!("/{i}"))), i + 1);
+        }
+        let list = journal.list(&Filter::default());
+        assert_eq!((list.total, list.dropped), (5, 2));
+        let seqs: Vec<u64> = list.requests.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [3, 4, 5]);
+    }
+
+    #[test]
+    fn filters_combine() {
+        let journal = Journal::new(100, vec![]);
+        journal.record(entry("POST", "/v1/embeddings"));
+        journal.record(entry("GET", "/v1/models"));
+        journal.record(entry("POST", "/v1/chat/completions"));
+        journal.record(entry("post", "/v1/embeddings"));
+        let f = |method: Option<&str>,
+                 path: Option<&str>,
+                 prefix: Option<&str>,
+                 since: Option<u64>,
+                 limit: Option<usize>| Filter {
+            method: method.map(Into::into),
+            path: path.map(Into::into),
+            path_prefix: prefix.map(Into::into),
+            since_seq: since,
+            limit,
+        };
+        assert_eq!(journal.count(&f(Some("POST"), None, None, None, None)), 3);
+        assert_eq!(journal.count(&f(None, Some("/v1/embeddings"), None, None, None)), 2);
+        assert_eq!(journal.count(&f(None, None, Some("/v1/c"), None, None)), 1);
+        assert_eq!(journal.count(&f(None, None, None, Some(2), None)), 2);
+        assert_eq!(journal.count(&f(None, None, None, None, Some(1))), 1);
+        let first = journal.list(&f(None, None, None, Some(1), Some(1)));
+        assert_eq!(first.requests[0].seq, 2);
+        assert_eq!(journal.last(&f(Some("POST"), None, None, None, None)).unwrap().seq, 4);
+    }
+
+    #[test]
+    fn clear_forgets_entries_but_not_sequence_numbers() {
+        let journal = Journal::new(10, vec![]);
+        journal.record(entry("GET", "/a"));
+        journal.clear();
+        assert!(journal.is_empty());
+        assert_eq!(journal.record(entry("GET", "/b")), 2);
+        assert_eq!(journal.list(&Filter::default()).total, 1);
+    }
+
+    #[tokio::test]
+    async fn wait_returns_when_enough_entries_arrive() {
+        let journal = Arc::new(Journal::new(10, vec![]));
+        let writer = journal.clone();
+        tokio::spawn(async move {
+            for _ in 0..3 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                writer.record(entry("GET", "/x"));
+            }
+        });
+        let (enough, list) = journal.wait(&Filter::default(), 3, Duration::from_secs(10)).await;
+        assert!(enough);
+        assert_eq!(list.requests.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn wait_times_out_with_what_there_is() {
+        let journal = Journal::new(10, vec![]);
+        journal.record(entry("GET", "/x"));
+        let (enough, list) = journal.wait(&Filter::default(), 2, Duration::from_millis(20)).await;
+        assert!(!enough);
+        assert_eq!(list.requests.len(), 1);
+    }
+}

@@ -1,0 +1,26 @@
+//! mock-vllm: a stand-in for `vllm serve` that records every request.
+//!
+//! It answers vLLM's OpenAI-compatible routes with deterministic values (embeddings from
+//! sha256 of the input, as the workshop's Python mock computes them), prints the workshop's
+//! `=== REQUEST ===` block per request, and keeps a request journal that tests query over
+//! `/_mock/requests` or, in process, through [`MockServer::journal`].
+
+pub mod auth;
+pub mod config;
+pub mod embedding;
+pub mod generation;
+pub mod journal;
+pub mod log;
+pub mod metrics;
+pub mod openai;
+pub mod outcome;
+pub mod record;
+mod routes;
+pub mod server;
+pub mod state;
+
+pub use config::{Config, WORKSHOP_MODEL};
+pub use journal::{Filter, RecordedRequest, RequestList};
+pub use routes::router;
+pub use server::{MockServer, serve};
+pub use state::AppState;

@@ -1,0 +1,74 @@
+//! `POST /v1/embeddings`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use super::extract::VllmJson;
+use crate::embedding::{embed, to_le_f32_bytes, word_count};
+use crate::openai::embeddings::{EmbeddingData, EmbeddingRequest, EmbeddingResponse, EmbeddingValue, EncodingFormat};
+use crate::openai::usage::Usage;
+use crate::openai::{ApiError, response_id, unix_now};
+use crate::outcome::Outcome;
+use crate::state::AppState;
+
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    VllmJson(request): VllmJson<EmbeddingRequest>,
+) -> Result<Response, ApiError> {
+    let model = state.models.resolve(request.model.as_deref())?;
+    let input = request.input.ok_or_else(|| super::missing("input"))?;
+    if input.is_empty() {
+        return Err(ApiError::bad_request("Input must not be empty.", "input"));
+    }
+    let dimensions = dimensions(request.dimensions, &state)?;
+    let normalize = request.normalize.unwrap_or(state.config.normalize);
+
+    let texts = input.texts();
+    let data = texts
+        .iter()
+        .enumerate()
+        .map(|(index, text)| {
+            let values = embed(text, dimensions, normalize);
+            EmbeddingData {
+                index,
+                object: "embedding".to_owned(),
+                embedding: match request.encoding_format {
+                    EncodingFormat::Float => EmbeddingValue::Float(values),
+                    EncodingFormat::Base64 => EmbeddingValue::Base64(BASE64.encode(to_le_f32_bytes(&values))),
+                },
+            }
+        })
+        .collect();
+    let prompt_tokens = texts.iter().map(|t| word_count(t)).sum();
+
+    let summary = match texts.len() {
+        1 => format!("embedding with {dimensions} dims"),
+        n => format!("{n} embeddings with {dimensions} dims"),
+    };
+    let response = EmbeddingResponse {
+        id: response_id("embd"),
+        object: "list".to_owned(),
+        created: unix_now(),
+        model: model.clone(),
+        data,
+        usage: Usage::new(prompt_tokens, 0),
+    };
+    Ok(Outcome::ai(&model, texts.len(), summary).attach(Json(response)))
+}
+
+fn dimensions(requested: Option<i64>, state: &AppState) -> Result<usize, ApiError> {
+    let max = state.config.max_dimensions;
+    match requested {
+        None => Ok(state.config.embedding_dimensions),
+        Some(n) if n >= 1 && usize::try_from(n).is_ok_and(|n| n <= max) => Ok(n as usize),
+        Some(n) => Err(ApiError::bad_request(
+            format!("dimensions must be between 1 and {max}, got {n}."),
+            "dimensions",
+        )),
+    }
+}

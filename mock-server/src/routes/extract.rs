@@ -1,0 +1,52 @@
+//! Extractors that fail the way vLLM fails: a JSON body that must be `application/json`, and
+//! query strings, both answered with vLLM's 400 instead of axum's plain-text rejections.
+
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use bytes::Bytes;
+use http::header::CONTENT_TYPE;
+use http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::openai::{ApiError, parse_body};
+
+/// A JSON request body, checked as vLLM's `validate_json_request` does.
+pub struct VllmJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for VllmJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let media_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase());
+        if media_type.as_deref() != Some("application/json") {
+            return Err(ApiError::Validation {
+                message: "Unsupported Media Type: Only 'application/json' is allowed".to_owned(),
+                param: None,
+            });
+        }
+        // The recorder has already read the body within its limits; this cannot fail.
+        let body = Bytes::from_request(request, state).await.unwrap_or_default();
+        parse_body(&body).map(VllmJson)
+    }
+}
+
+/// Query parameters, with vLLM's 400 when they do not parse.
+pub struct VllmQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for VllmQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| VllmQuery(value))
+            .map_err(|rejection| ApiError::Validation {
+                message: rejection.body_text(),
+                param: None,
+            })
+    }
+}

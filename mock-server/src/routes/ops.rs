@@ -1,0 +1,40 @@
+//! The operational routes vLLM serves outside `/v1`: health, version and metrics.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use http::header::CONTENT_TYPE;
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::Outcome;
+use crate::state::AppState;
+
+/// `GET /health`: 200 with an empty body, as vLLM answers while its engine is alive.
+pub async fn health() -> Response {
+    Outcome::summary("healthy").attach(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Version {
+    pub version: String,
+}
+
+/// `GET /version`: `{"version": "<mock-vllm version>"}`.
+pub async fn version() -> Response {
+    let version = env!("CARGO_PKG_VERSION").to_owned();
+    Outcome::summary(format!("version {version}")).attach(Json(Version { version }))
+}
+
+/// `GET /metrics`: OpenMetrics text.
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let text = state.metrics.render(&state.journal);
+    Outcome::summary("metrics").attach((
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    ))
+}

@@ -1,0 +1,150 @@
+//! Serving: the accept loop, the read timeouts, and a graceful shutdown that loses nothing.
+//!
+//! We drive hyper ourselves rather than `axum::serve` for one reason: a header read timeout,
+//! so a client that trickles its headers (or opens a connection and says nothing) is cut off
+//! instead of holding a task forever. On shutdown the listener closes, in-flight requests get
+//! the grace period to finish, and then the journal's writers flush.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::journal::Journal;
+use crate::routes::router;
+use crate::state::AppState;
+
+/// Serves `state` on `listener` until `shutdown` resolves, then drains and flushes.
+pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl Future<Output = ()>) -> io::Result<()> {
+    let app = router(state.clone());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(state.config.read_timeout());
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+
+    loop {
+        let (stream, _peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: keep serving the connections we have.
+                Err(err) => {
+                    tracing::warn!(%err, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection.into_owned());
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(%err, "connection ended with an error");
+            }
+        });
+    }
+
+    drop(listener);
+    let grace = state.config.shutdown_grace();
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!(?grace, "in-flight requests did not finish within the grace period");
+    }
+    state.journal.close();
+    Ok(())
+}
+
+/// A mock running in the background of a test or an embedding program, on its own port.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// let mock = mock_vllm::MockServer::start(mock_vllm::Config::ephemeral()).await?;
+/// let url = format!("{}/v1/embeddings", mock.uri());
+/// // ... send requests, then read mock.journal() ...
+/// mock.shutdown().await?;
+/// # Ok(()) }
+/// ```
+pub struct MockServer {
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl MockServer {
+    /// Binds `config.host:config.port` and starts serving.
+    pub async fn start(config: Config) -> io::Result<Self> {
+        let state = AppState::new(config)?;
+        Self::start_with_state(state).await
+    }
+
+    /// As [`MockServer::start`], with state built by the caller (e.g. to capture the log).
+    pub async fn start_with_state(state: Arc<AppState>) -> io::Result<Self> {
+        let listener = TcpListener::bind((state.config.host.as_str(), state.config.port)).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(serve(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        Ok(MockServer {
+            addr,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<ip>:<port>`, with the loopback address when bound to all interfaces.
+    pub fn uri(&self) -> String {
+        let ip = if self.addr.ip().is_unspecified() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            self.addr.ip()
+        };
+        format!("http://{}", SocketAddr::new(ip, self.addr.port()))
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.state.journal
+    }
+
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and flushes the journal's writers.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.map_err(io::Error::other)?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

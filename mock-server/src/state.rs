@@ -1,0 +1,122 @@
+//! The state every handler shares: settings, the journal, the metrics, the served models.
+
+use std::fs::OpenOptions;
+use std::io::{BufWriter, Write};
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::journal::{Journal, RecordedRequest, Subscriber, sink::LineSink};
+use crate::metrics::Metrics;
+use crate::openai::ApiError;
+use crate::{auth::ApiKeys, log};
+
+pub struct AppState {
+    pub config: Config,
+    pub models: ServedModels,
+    pub api_keys: ApiKeys,
+    pub admin_token: Option<ApiKeys>,
+    pub journal: Journal,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// Builds the state, opening the journal file and starting the log and file writers.
+    pub fn new(config: Config) -> std::io::Result<Arc<Self>> {
+        Self::with_log_output(config, Box::new(std::io::stdout()))
+    }
+
+    /// As [`AppState::new`], with the per-request log going to `out` instead of stdout.
+    pub fn with_log_output(config: Config, out: Box<dyn Write + Send>) -> std::io::Result<Arc<Self>> {
+        let mut subscribers: Vec<Subscriber> = Vec::new();
+        if let Some(log) = log::subscriber(config.log_options(), out)? {
+            subscribers.push(log);
+        }
+        if let Some(path) = &config.journal_file {
+            let file = OpenOptions::new().create(true).append(true).open(path)?;
+            subscribers.push(LineSink::spawn(
+                "mock-vllm-journal-file",
+                Box::new(BufWriter::new(file)),
+                Box::new(|entry: &Arc<RecordedRequest>, buf: &mut Vec<u8>| {
+                    if serde_json::to_writer(&mut *buf, entry.as_ref()).is_ok() {
+                        buf.push(b'\n');
+                    }
+                }),
+            )?);
+        }
+        Ok(Arc::new(AppState {
+            models: ServedModels::new(&config),
+            api_keys: ApiKeys::new(&config.api_keys),
+            admin_token: config
+                .admin_token
+                .as_ref()
+                .map(|t| ApiKeys::new(std::slice::from_ref(t))),
+            journal: Journal::new(config.journal_capacity, subscribers),
+            metrics: Metrics::default(),
+            config,
+        }))
+    }
+}
+
+/// The model names the mock answers to.
+#[derive(Debug, Clone)]
+pub struct ServedModels {
+    names: Vec<String>,
+    /// Only with --served-model-name: otherwise any name is accepted, as in the workshop.
+    strict: bool,
+}
+
+impl ServedModels {
+    pub fn new(config: &Config) -> Self {
+        if config.served_model_names.is_empty() {
+            ServedModels {
+                names: vec![config.model.clone()],
+                strict: false,
+            }
+        } else {
+            ServedModels {
+                names: config.served_model_names.clone(),
+                strict: true,
+            }
+        }
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The model a request is answered as: its own, or the first served name when it names none.
+    pub fn resolve(&self, requested: Option<&str>) -> Result<String, ApiError> {
+        match requested {
+            None => Ok(self.names[0].clone()),
+            Some(name) if !self.strict || self.names.iter().any(|n| n == name) => Ok(name.to_owned()),
+            Some(name) => Err(ApiError::ModelNotFound(name.to_owned())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_model_is_accepted_without_served_names() {
+        let models = ServedModels::new(&Config::defaults());
+        assert_eq!(models.resolve(Some("anything")).unwrap(), "anything");
+        assert_eq!(models.resolve(None).unwrap(), crate::config::WORKSHOP_MODEL);
+    }
+
+    #[test]
+    fn served_names_are_enforced() {
+        let config = Config {
+            served_model_names: vec!["qwen3".into()],
+            ..Config::defaults()
+        };
+        let models = ServedModels::new(&config);
+        assert_eq!(models.resolve(Some("qwen3")).unwrap(), "qwen3");
+        assert_eq!(models.resolve(None).unwrap(), "qwen3");
+        assert_eq!(
+            models.resolve(Some("gpt-4")),
+            Err(ApiError::ModelNotFound("gpt-4".into()))
+        );
+    }
+}

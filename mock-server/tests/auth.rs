@@ -1,0 +1,101 @@
+//! API keys as vLLM checks them, and the inspection API's own token.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const KEY: &str = "sk-workshop-key";
+
+async fn keyed() -> Mock {
+    Mock::with(|c| c.api_keys = vec![KEY.into(), "second-key".into()]).await
+}
+
+#[tokio::test]
+async fn v1_routes_need_the_bearer_key() {
+    let mock = keyed().await;
+    for auth in [None, Some("Bearer wrong"), Some(KEY), Some("Basic sk-workshop-key")] {
+        let mut request = mock.http.post(mock.url("/v1/embeddings")).json(&workshop_request());
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401, "{auth:?}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body, serde_json::json!({"error": "Unauthorized"}));
+    }
+    for auth in [format!("Bearer {KEY}"), "bearer second-key".to_owned()] {
+        let response = mock
+            .http
+            .post(mock.url("/v1/embeddings"))
+            .header("authorization", &auth)
+            .json(&workshop_request())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{auth}");
+    }
+}
+
+#[tokio::test]
+async fn every_v1_path_is_guarded_even_unknown_ones() {
+    let mock = keyed().await;
+    assert_eq!(mock.get("/v1/models").await.status(), 401);
+    assert_eq!(mock.get("/v1/nothing-here").await.status(), 401);
+    let authorized = mock
+        .http
+        .get(mock.url("/v1/nothing-here"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(authorized.status(), 404);
+}
+
+#[tokio::test]
+async fn health_version_metrics_and_options_stay_open() {
+    let mock = keyed().await;
+    for path in ["/health", "/version", "/metrics"] {
+        assert_eq!(mock.get(path).await.status(), 200, "{path}");
+    }
+    let options = mock
+        .http
+        .request(reqwest::Method::OPTIONS, mock.url("/v1/embeddings"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(options.status(), 401);
+}
+
+#[tokio::test]
+async fn rejections_are_journaled_with_the_header_as_sent() {
+    let mock = keyed().await;
+    mock.http
+        .post(mock.url("/v1/embeddings"))
+        .header("authorization", "Bearer wrong")
+        .json(&workshop_request())
+        .send()
+        .await
+        .unwrap();
+    let entry = mock.last().await;
+    assert_eq!(entry.status, 401);
+    assert_eq!(entry.header("authorization"), Some("Bearer wrong"));
+    assert_eq!(entry.summary, "error 401 Unauthorized");
+}
+
+#[tokio::test]
+async fn admin_token_guards_the_inspection_api_only() {
+    let mock = Mock::with(|c| c.admin_token = Some("admin-secret".into())).await;
+    assert_eq!(mock.embed(workshop_request()).await.0, 200);
+    assert_eq!(mock.get("/_mock/requests").await.status(), 401);
+    let response = mock
+        .http
+        .get(mock.url("/_mock/requests/count"))
+        .bearer_auth("admin-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let count: Value = response.json().await.unwrap();
+    assert_eq!(count["count"], 1);
+}

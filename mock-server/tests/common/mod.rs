@@ -1,0 +1,89 @@
+//! Shared helpers: a mock on a free loopback port and a client for it.
+#![allow(dead_code)]
+
+use mock_vllm::{Config, MockServer, RecordedRequest, RequestList};
+use serde_json::{Value, json};
+
+pub const WORKSHOP_MODEL: &str = mock_vllm::WORKSHOP_MODEL;
+pub const WORKSHOP_TEXT: &str = "The food was delicious and the waiter was friendly.";
+/// The workshop's Python mock's answer for WORKSHOP_TEXT, as its json.dumps prints it.
+pub const WORKSHOP_VECTOR: [f64; 10] = [
+    -0.21764705882352942,
+    -0.12745098039215685,
+    -0.4372549019607843,
+    0.025490196078431393,
+    -0.052941176470588214,
+    -0.3156862745098039,
+    0.02941176470588236,
+    0.00588235294117645,
+    0.09999999999999998,
+    0.13137254901960782,
+];
+
+pub struct Mock {
+    pub server: MockServer,
+    pub http: reqwest::Client,
+}
+
+impl Mock {
+    pub async fn start() -> Mock {
+        Mock::with(|_| {}).await
+    }
+
+    pub async fn with(tweak: impl FnOnce(&mut Config)) -> Mock {
+        let mut config = Config::ephemeral();
+        tweak(&mut config);
+        Mock {
+            server: MockServer::start(config).await.expect("mock starts"),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.uri())
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    pub async fn embed(&self, body: Value) -> (u16, Value) {
+        let response = self.post_json("/v1/embeddings", &body).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    pub async fn journal(&self, query: &str) -> RequestList {
+        self.get(&format!("/_mock/requests{query}"))
+            .await
+            .json()
+            .await
+            .expect("journal")
+    }
+
+    pub async fn last(&self) -> RecordedRequest {
+        self.get("/_mock/requests/last").await.json().await.expect("last entry")
+    }
+}
+
+pub fn workshop_request() -> Value {
+    json!({"model": WORKSHOP_MODEL, "input": WORKSHOP_TEXT, "encoding_format": "float"})
+}
+
+/// Asserts a vLLM error body with this status and type, and returns its message.
+pub fn assert_vllm_error(status: u16, body: &Value, expected_status: u16, expected_type: &str) -> String {
+    assert_eq!(status, expected_status, "status; body {body}");
+    assert_eq!(body["error"]["code"], expected_status, "code in {body}");
+    assert_eq!(body["error"]["type"], expected_type, "type in {body}");
+    assert!(body["error"].get("param").is_some(), "param in {body}");
+    body["error"]["message"].as_str().expect("message").to_owned()
+}

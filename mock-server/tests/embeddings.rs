@@ -1,0 +1,224 @@
+//! `POST /v1/embeddings` over real HTTP.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use common::*;
+use serde_json::{Value, json};
+
+fn floats(value: &Value) -> Vec<f64> {
+    value
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn workshop_request_gets_the_workshop_answer() {
+    let mock = Mock::start().await;
+    let (status, body) = mock.embed(workshop_request()).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["object"], "list");
+    assert_eq!(body["model"], WORKSHOP_MODEL);
+    assert_eq!(body["data"][0]["object"], "embedding");
+    assert_eq!(body["data"][0]["index"], 0);
+    assert_eq!(floats(&body["data"][0]["embedding"]), WORKSHOP_VECTOR);
+    assert_eq!(body["usage"]["prompt_tokens"], 9);
+    assert_eq!(body["usage"]["total_tokens"], 9);
+    assert!(body["id"].as_str().unwrap().starts_with("embd-"));
+}
+
+#[tokio::test]
+async fn every_list_element_is_embedded_in_order() {
+    let mock = Mock::start().await;
+    let (status, body) = mock.embed(json!({"input": [WORKSHOP_TEXT, "two words", "x"]})).await;
+    assert_eq!(status, 200);
+    let data = body["data"].as_array().unwrap();
+    assert_eq!(data.len(), 3);
+    for (i, item) in data.iter().enumerate() {
+        assert_eq!(item["index"], i);
+    }
+    assert_eq!(floats(&data[0]["embedding"]), WORKSHOP_VECTOR);
+    assert_ne!(data[1]["embedding"], data[2]["embedding"]);
+    assert_eq!(body["usage"]["prompt_tokens"], 9 + 2 + 1);
+    assert_eq!(mock.last().await.inputs, Some(3));
+}
+
+#[tokio::test]
+async fn token_ids_hash_their_python_list_text() {
+    let mock = Mock::start().await;
+    let (_, single) = mock.embed(json!({"input": [1, 2, 3]})).await;
+    let (_, text) = mock.embed(json!({"input": "[1, 2, 3]"})).await;
+    assert_eq!(single["data"][0]["embedding"], text["data"][0]["embedding"]);
+    assert_eq!(single["usage"]["prompt_tokens"], 3);
+
+    let (status, batch) = mock.embed(json!({"input": [[1, 2, 3], [4]]})).await;
+    assert_eq!(status, 200);
+    assert_eq!(batch["data"].as_array().unwrap().len(), 2);
+    assert_eq!(batch["data"][0]["embedding"], single["data"][0]["embedding"]);
+    assert_eq!(batch["usage"]["prompt_tokens"], 4);
+}
+
+#[tokio::test]
+async fn base64_is_little_endian_f32_of_the_same_vector() {
+    let mock = Mock::start().await;
+    let (status, body) = mock
+        .embed(json!({"input": WORKSHOP_TEXT, "encoding_format": "base64"}))
+        .await;
+    assert_eq!(status, 200);
+    let bytes = BASE64.decode(body["data"][0]["embedding"].as_str().unwrap()).unwrap();
+    let values: Vec<f32> = bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    let expected: Vec<f32> = WORKSHOP_VECTOR.iter().map(|&v| v as f32).collect();
+    assert_eq!(values, expected);
+}
+
+#[tokio::test]
+async fn dimensions_extend_and_keep_the_first_ten() {
+    let mock = Mock::start().await;
+    let (status, body) = mock.embed(json!({"input": WORKSHOP_TEXT, "dimensions": 1024})).await;
+    assert_eq!(status, 200);
+    let values = floats(&body["data"][0]["embedding"]);
+    assert_eq!(values.len(), 1024);
+    assert_eq!(values[..10], WORKSHOP_VECTOR);
+    assert!(mock.last().await.summary.contains("1024 dims"));
+
+    let (_, short) = mock.embed(json!({"input": WORKSHOP_TEXT, "dimensions": 4})).await;
+    assert_eq!(floats(&short["data"][0]["embedding"]), WORKSHOP_VECTOR[..4]);
+}
+
+#[tokio::test]
+async fn dimensions_outside_the_range_are_refused() {
+    let mock = Mock::with(|c| c.max_dimensions = 2048).await;
+    for dims in [json!(0), json!(-3), json!(2049)] {
+        let (status, body) = mock.embed(json!({"input": "x", "dimensions": dims})).await;
+        let message = assert_vllm_error(status, &body, 400, "BadRequestError");
+        assert!(message.contains("2048"), "{message}");
+        assert_eq!(body["error"]["param"], "dimensions");
+    }
+}
+
+#[tokio::test]
+async fn normalize_gives_unit_vectors() {
+    let mock = Mock::with(|c| c.normalize = true).await;
+    let (_, body) = mock.embed(json!({"input": WORKSHOP_TEXT})).await;
+    let norm: f64 = floats(&body["data"][0]["embedding"])
+        .iter()
+        .map(|v| v * v)
+        .sum::<f64>()
+        .sqrt();
+    assert!((norm - 1.0).abs() < 1e-9);
+    // A request may still ask for the raw values.
+    let (_, raw) = mock.embed(json!({"input": WORKSHOP_TEXT, "normalize": false})).await;
+    assert_eq!(floats(&raw["data"][0]["embedding"]), WORKSHOP_VECTOR);
+}
+
+#[tokio::test]
+async fn any_model_is_echoed_without_served_names() {
+    let mock = Mock::start().await;
+    let (status, body) = mock.embed(json!({"model": "whatever/model", "input": "x"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["model"], "whatever/model");
+    let (_, body) = mock.embed(json!({"input": "x"})).await;
+    assert_eq!(body["model"], WORKSHOP_MODEL);
+}
+
+#[tokio::test]
+async fn unserved_model_gets_vllms_404() {
+    let mock = Mock::with(|c| c.served_model_names = vec!["qwen3".into()]).await;
+    let (status, body) = mock.embed(json!({"model": "qwen3", "input": "x"})).await;
+    assert_eq!((status, body["model"].as_str()), (200, Some("qwen3")));
+    let (status, body) = mock.embed(json!({"model": "gpt-4", "input": "x"})).await;
+    let message = assert_vllm_error(status, &body, 404, "NotFoundError");
+    assert_eq!(message, "The model `gpt-4` does not exist.");
+    assert_eq!(body["error"]["param"], "model");
+}
+
+#[tokio::test]
+async fn missing_or_empty_input_is_400() {
+    let mock = Mock::start().await;
+    for body in [json!({"model": "m"}), json!({"input": null})] {
+        let (status, body) = mock.embed(body).await;
+        let message = assert_vllm_error(status, &body, 400, "Bad Request");
+        assert!(message.contains("input"), "{message}");
+    }
+    for input in [json!(""), json!([]), json!([[]])] {
+        let (status, body) = mock.embed(json!({"input": input})).await;
+        assert_vllm_error(status, &body, 400, "BadRequestError");
+        assert_eq!(body["error"]["param"], "input");
+    }
+}
+
+#[tokio::test]
+async fn wrong_types_are_400_with_the_reason() {
+    let mock = Mock::start().await;
+    let cases = [
+        (json!({"input": 5}), "expected a string"),
+        (json!({"input": [1.5]}), "expected a string"),
+        (json!({"input": "x", "encoding_format": "int8"}), "unknown variant"),
+        (json!({"input": "x", "dimensions": "ten"}), "invalid type"),
+        (json!({"input": "x", "model": 3}), "invalid type"),
+        (json!(["not", "an", "object"]), "invalid type"),
+    ];
+    for (request, reason) in cases {
+        let (status, body) = mock.embed(request.clone()).await;
+        let message = assert_vllm_error(status, &body, 400, "Bad Request");
+        assert!(message.contains(reason), "{request}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn other_vllm_fields_are_accepted() {
+    let mock = Mock::start().await;
+    let (status, _) = mock
+        .embed(json!({
+            "input": "x", "user": "u1", "truncate_prompt_tokens": 8, "add_special_tokens": true,
+            "priority": 0, "request_id": "abc", "some_future_field": {"nested": true}
+        }))
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn invalid_json_and_wrong_content_type_are_400() {
+    let mock = Mock::start().await;
+    let response = mock
+        .http
+        .post(mock.url("/v1/embeddings"))
+        .header("content-type", "application/json")
+        .body("{\"input\": ")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let message = assert_vllm_error(status, &response.json().await.unwrap(), 400, "Bad Request");
+    assert!(message.starts_with("JSON decode error"), "{message}");
+
+    let response = mock
+        .http
+        .post(mock.url("/v1/embeddings"))
+        .header("content-type", "text/plain")
+        .body(workshop_request().to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let message = assert_vllm_error(status, &response.json().await.unwrap(), 400, "Bad Request");
+    assert!(message.contains("application/json"), "{message}");
+
+    // Parameters after the media type are fine.
+    let response = mock
+        .http
+        .post(mock.url("/v1/embeddings"))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(workshop_request().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}

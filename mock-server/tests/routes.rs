@@ -1,0 +1,267 @@
+//! The rest of vLLM's surface over real HTTP: models, chat, completions, ops routes, errors.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+/// The `data:` payloads of an SSE body, `[DONE]` included.
+fn sse_data(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .filter(|event| !event.is_empty())
+        .map(|event| event.strip_prefix("data: ").expect("data event").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn models_lists_served_names_with_vllms_fields() {
+    let mock = Mock::with(|c| c.served_model_names = vec!["qwen3".into(), "alias".into()]).await;
+    let body: Value = mock.get("/v1/models").await.json().await.unwrap();
+    assert_eq!(body["object"], "list");
+    let ids: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["qwen3", "alias"]);
+    let card = &body["data"][0];
+    assert_eq!(card["object"], "model");
+    assert_eq!(card["owned_by"], "vllm");
+    assert_eq!(card["root"], WORKSHOP_MODEL);
+    assert_eq!(card["max_model_len"], 32768);
+    assert_eq!(card["permission"][0]["object"], "model_permission");
+    assert!(card["created"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn chat_completion_is_deterministic_with_usage() {
+    let mock = Mock::start().await;
+    let request = json!({"model": "qwen3", "messages": [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": [{"type": "text", "text": "hello there"}]}
+    ]});
+    let first: Value = mock
+        .post_json("/v1/chat/completions", &request)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second: Value = mock
+        .post_json("/v1/chat/completions", &request)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["object"], "chat.completion");
+    assert_eq!(first["model"], "qwen3");
+    let content = first["choices"][0]["message"]["content"].as_str().unwrap();
+    assert_eq!(content, second["choices"][0]["message"]["content"]);
+    assert_eq!(first["choices"][0]["message"]["role"], "assistant");
+    assert_eq!(first["choices"][0]["finish_reason"], "stop");
+    let words = content.split(' ').count();
+    assert_eq!(first["usage"]["completion_tokens"], words);
+    assert_eq!(first["usage"]["prompt_tokens"], 4);
+    assert_eq!(first["usage"]["total_tokens"], 4 + words);
+    let entry = mock.last().await;
+    assert_eq!((entry.model.as_deref(), entry.inputs), (Some("qwen3"), Some(2)));
+}
+
+#[tokio::test]
+async fn chat_max_tokens_cuts_with_length() {
+    let mock = Mock::start().await;
+    let request = json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 2});
+    let body: Value = mock
+        .post_json("/v1/chat/completions", &request)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["usage"]["completion_tokens"], 2);
+    assert_eq!(body["choices"][0]["finish_reason"], "length");
+
+    let request = json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 0});
+    let response = mock.post_json("/v1/chat/completions", &request).await;
+    let status = response.status().as_u16();
+    assert_vllm_error(status, &response.json().await.unwrap(), 400, "BadRequestError");
+}
+
+#[tokio::test]
+async fn chat_stream_matches_the_whole_answer_and_ends_with_done() {
+    let mock = Mock::start().await;
+    let messages = json!([{"role": "user", "content": "stream this please"}]);
+    let whole: Value = mock
+        .post_json("/v1/chat/completions", &json!({"messages": messages}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = mock
+        .post_json(
+            "/v1/chat/completions",
+            &json!({"messages": messages, "stream": true, "stream_options": {"include_usage": true}}),
+        )
+        .await;
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let events = sse_data(&response.text().await.unwrap());
+    assert_eq!(events.last().unwrap(), "[DONE]");
+    let chunks: Vec<Value> = events[..events.len() - 1]
+        .iter()
+        .map(|e| serde_json::from_str(e).unwrap())
+        .collect();
+    assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
+    let text: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"].get(0)?["delta"]["content"].as_str())
+        .collect();
+    assert_eq!(text, whole["choices"][0]["message"]["content"].as_str().unwrap());
+    let usage_chunk = chunks.last().unwrap();
+    assert_eq!(usage_chunk["choices"], json!([]));
+    assert_eq!(usage_chunk["usage"], whole["usage"]);
+    let finish = &chunks[chunks.len() - 2]["choices"][0]["finish_reason"];
+    assert_eq!(finish, "stop");
+    assert!(
+        chunks
+            .iter()
+            .all(|c| c["object"] == "chat.completion.chunk" && c["id"] == chunks[0]["id"])
+    );
+}
+
+#[tokio::test]
+async fn chat_stream_without_include_usage_has_no_usage() {
+    let mock = Mock::start().await;
+    let response = mock
+        .post_json(
+            "/v1/chat/completions",
+            &json!({"messages": [{"role": "user", "content": "x"}], "stream": true}),
+        )
+        .await;
+    let events = sse_data(&response.text().await.unwrap());
+    assert!(events.iter().all(|e| !e.contains("\"usage\"")));
+}
+
+#[tokio::test]
+async fn completions_answer_each_prompt() {
+    let mock = Mock::start().await;
+    let body: Value = mock
+        .post_json(
+            "/v1/completions",
+            &json!({"prompt": ["one", "two words"], "max_tokens": 5}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["object"], "text_completion");
+    let choices = body["choices"].as_array().unwrap();
+    assert_eq!(choices.len(), 2);
+    assert_eq!(choices[1]["index"], 1);
+    assert_eq!(body["usage"]["prompt_tokens"], 3);
+    assert_eq!(body["usage"]["completion_tokens"], 10);
+
+    let response = mock
+        .post_json(
+            "/v1/completions",
+            &json!({"prompt": "one", "max_tokens": 5, "stream": true, "stream_options": {"include_usage": true}}),
+        )
+        .await;
+    let events = sse_data(&response.text().await.unwrap());
+    assert_eq!(events.last().unwrap(), "[DONE]");
+    let chunks: Vec<Value> = events[..events.len() - 1]
+        .iter()
+        .map(|e| serde_json::from_str(e).unwrap())
+        .collect();
+    let text: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"].get(0)?["text"].as_str())
+        .collect();
+    assert_eq!(text, choices[0]["text"].as_str().unwrap());
+    assert_eq!(chunks.last().unwrap()["usage"]["completion_tokens"], 5);
+}
+
+#[tokio::test]
+async fn completions_need_a_prompt() {
+    let mock = Mock::start().await;
+    let response = mock.post_json("/v1/completions", &json!({"model": "m"})).await;
+    let status = response.status().as_u16();
+    assert_vllm_error(status, &response.json().await.unwrap(), 400, "Bad Request");
+}
+
+#[tokio::test]
+async fn health_version_and_metrics() {
+    let mock = Mock::start().await;
+    let health = mock.get("/health").await;
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.text().await.unwrap(), "");
+
+    let version: Value = mock.get("/version").await.json().await.unwrap();
+    assert_eq!(version["version"], env!("CARGO_PKG_VERSION"));
+
+    mock.embed(workshop_request()).await;
+    mock.get("/nowhere").await;
+    let metrics = mock.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"mock_vllm_requests_total{route="/v1/embeddings",method="POST",status="200"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"mock_vllm_requests_total{route="other",method="GET",status="404"} 1"#));
+    // /health, /version, the embedding and the 404 are journaled; /metrics is counted after.
+    assert!(metrics.contains("mock_vllm_journal_entries 4"), "{metrics}");
+    assert!(metrics.contains("mock_vllm_journal_dropped 0"));
+}
+
+#[tokio::test]
+async fn unknown_path_is_404_naming_the_path() {
+    let mock = Mock::start().await;
+    let response = mock.get("/v2/embeddings?x=1").await;
+    let status = response.status().as_u16();
+    let message = assert_vllm_error(status, &response.json().await.unwrap(), 404, "Not Found");
+    assert_eq!(message, "Not Found: GET /v2/embeddings");
+}
+
+#[tokio::test]
+async fn wrong_method_is_405() {
+    let mock = Mock::start().await;
+    for (method, path) in [("GET", "/v1/embeddings"), ("POST", "/v1/models"), ("DELETE", "/health")] {
+        let response = mock
+            .http
+            .request(method.parse().unwrap(), mock.url(path))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let message = assert_vllm_error(status, &response.json().await.unwrap(), 405, "Method Not Allowed");
+        assert!(message.contains(path), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn body_over_the_limit_is_413_and_journaled() {
+    let mock = Mock::with(|c| c.max_body_bytes = 1024).await;
+    let big = json!({"input": "x".repeat(2048)});
+    let (status, body) = mock.embed(big).await;
+    assert_vllm_error(status, &body, 413, "Request Entity Too Large");
+
+    // Without a content-length (chunked), the limit holds too.
+    let chunks: Vec<Result<String, std::io::Error>> =
+        vec![Ok("{\"input\": \"".into()), Ok("y".repeat(4096)), Ok("\"}".into())];
+    let response = mock
+        .http
+        .post(mock.url("/v1/embeddings"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let entries = mock.journal("?path=/v1/embeddings").await;
+    assert_eq!(
+        entries.requests.iter().map(|e| e.status).collect::<Vec<_>>(),
+        [413, 413]
+    );
+}
