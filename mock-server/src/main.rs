@@ -1,5 +1,7 @@
 //! `mock-vllm`: parse the flags, bind, serve until SIGTERM or SIGINT.
 
+use std::io::IsTerminal;
+
 use anyhow::Context;
 use clap::Parser;
 use mock_vllm::{AppState, Config, serve};
@@ -10,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
 
