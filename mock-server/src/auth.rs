@@ -52,7 +52,8 @@ impl ApiKeys {
 /// vLLM's AuthenticationMiddleware.
 pub async fn require_api_key(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let guarded = request.uri().path().starts_with("/v1") && request.method() != Method::OPTIONS;
-    if guarded && state.api_keys.is_enabled() && !state.api_keys.accepts(request.headers()) {
+    let keys = state.api_keys.load();
+    if guarded && keys.is_enabled() && !keys.accepts(request.headers()) {
         return ApiError::Unauthorized.into_response();
     }
     next.run(request).await

@@ -4,6 +4,8 @@ use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
+
 use crate::config::Config;
 use crate::journal::{Journal, RecordedRequest, Subscriber, sink::LineSink};
 use crate::metrics::Metrics;
@@ -13,7 +15,8 @@ use crate::{auth::ApiKeys, log};
 pub struct AppState {
     pub config: Config,
     pub models: ServedModels,
-    pub api_keys: ApiKeys,
+    /// Starts as `--api-key`; `PUT /_mock/api-keys` swaps it, e.g. to play a key rotation.
+    pub api_keys: ArcSwap<ApiKeys>,
     pub admin_token: Option<ApiKeys>,
     pub journal: Journal,
     pub metrics: Metrics,
@@ -45,7 +48,7 @@ impl AppState {
         }
         Ok(Arc::new(AppState {
             models: ServedModels::new(&config),
-            api_keys: ApiKeys::new(&config.api_keys),
+            api_keys: ArcSwap::from_pointee(ApiKeys::new(&config.api_keys)),
             admin_token: config
                 .admin_token
                 .as_ref()

@@ -99,3 +99,27 @@ async fn admin_token_guards_the_inspection_api_only() {
     let count: Value = response.json().await.unwrap();
     assert_eq!(count["count"], 1);
 }
+
+#[tokio::test]
+async fn keys_can_be_rotated_at_run_time() {
+    let mock = keyed().await;
+    let rotate = |keys: serde_json::Value| {
+        mock.http
+            .put(mock.url("/_mock/api-keys"))
+            .json(&serde_json::json!({ "keys": keys }))
+            .send()
+    };
+    assert_eq!(rotate(serde_json::json!(["rotated"])).await.unwrap().status(), 204);
+    let with = |key: &'static str| {
+        mock.http
+            .post(mock.url("/v1/embeddings"))
+            .bearer_auth(key)
+            .json(&workshop_request())
+            .send()
+    };
+    assert_eq!(with(KEY).await.unwrap().status(), 401);
+    assert_eq!(with("rotated").await.unwrap().status(), 200);
+    // An empty list opens /v1 again, as a mock without --api-key.
+    rotate(serde_json::json!([])).await.unwrap();
+    assert_eq!(mock.embed(workshop_request()).await.0, 200);
+}

@@ -32,9 +32,15 @@ fn floats(value: &Value) -> Vec<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openai_sdk_and_litellm_get_the_workshop_vector() {
     let Some(python) = python().filter(|p| {
-        Command::new(p).args(["-c", "import openai, litellm"]).output().is_ok_and(|o| o.status.success())
+        Command::new(p)
+            .args(["-c", "import openai, litellm"])
+            .output()
+            .is_ok_and(|o| o.status.success())
     }) else {
-        assert!(!required(), "openai-sdk is required but no Python with openai and litellm was found");
+        assert!(
+            !required(),
+            "openai-sdk is required but no Python with openai and litellm was found"
+        );
         eprintln!("skipped: no Python with openai and litellm (run .ci/run, or set PEERS_PYTHON)");
         return;
     };

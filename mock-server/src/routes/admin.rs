@@ -8,7 +8,8 @@ use axum::extract::State;
 use http::StatusCode;
 use serde::Deserialize;
 
-use super::extract::VllmQuery;
+use super::extract::{VllmJson, VllmQuery};
+use crate::auth::ApiKeys;
 use crate::journal::{Count, Filter, RecordedRequest, RequestList};
 use crate::openai::ApiError;
 use crate::state::AppState;
@@ -43,6 +44,18 @@ pub async fn last(
 /// `DELETE /_mock/requests`
 pub async fn clear(State(state): State<Arc<AppState>>) -> StatusCode {
     state.journal.clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiKeysUpdate {
+    /// The keys `/v1/*` accepts from now on; empty opens it.
+    keys: Vec<String>,
+}
+
+/// `PUT /_mock/api-keys`: replaces the accepted API keys at run time (a key rotation upstream).
+pub async fn set_api_keys(State(state): State<Arc<AppState>>, VllmJson(update): VllmJson<ApiKeysUpdate>) -> StatusCode {
+    state.api_keys.store(Arc::new(ApiKeys::new(&update.keys)));
     StatusCode::NO_CONTENT
 }
 

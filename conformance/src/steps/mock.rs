@@ -1,0 +1,182 @@
+//! The mock's own contract (`features/mock.feature`): the client talks to the mock itself.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use cucumber::gherkin::Step;
+use cucumber::{given, then, when};
+use mock_vllm::Filter;
+use serde_json::{Value, json};
+
+use super::table_rows;
+use crate::client::ClientRequest;
+use crate::hop::{Mismatch, entry_evidence, upstream};
+use crate::world::WorkshopWorld;
+
+#[given(expr = "the mock vLLM server is running")]
+async fn running(world: &mut WorkshopWorld) {
+    world.target.deploy_mock().await.expect("the mock is deployed");
+    world.reset_upstream().await;
+}
+
+/// A request to the mock's own URL, with the workshop's key as the gateway would send it.
+fn to_mock(world: &WorkshopWorld, method: &str, path: &str, body: Option<Bytes>) -> ClientRequest {
+    let url = format!("{}{path}", world.target.upstream().base());
+    let request = match (method, body) {
+        ("POST", Some(body)) => ClientRequest::post_json(url, body),
+        ("GET", None) => ClientRequest::get(url),
+        other => panic!("unsupported request {other:?}"),
+    };
+    request.with_bearer(Some(&world.workshop.api_key))
+}
+
+fn workshop_body_with(world: &WorkshopWorld, field: &str, value: Value) -> Bytes {
+    let mut body: Value = serde_json::from_slice(&world.workshop_body()).expect("the workshop's body is JSON");
+    body[field] = value;
+    Bytes::from(body.to_string())
+}
+
+#[when(expr = "the client sends the workshop's embeddings request to the mock")]
+async fn send_workshop_request(world: &mut WorkshopWorld) {
+    let request = to_mock(world, "POST", "/v1/embeddings", Some(world.workshop_body()));
+    world.send(request).await;
+}
+
+#[when(expr = "the client sends the workshop's embeddings request to the mock without a key")]
+async fn send_without_key(world: &mut WorkshopWorld) {
+    let url = format!("{}/v1/embeddings", world.target.upstream().base());
+    world.send(ClientRequest::post_json(url, world.workshop_body())).await;
+}
+
+#[when(expr = "the client sends the workshop's embeddings request to the mock with encoding_format {string}")]
+async fn send_with_encoding(world: &mut WorkshopWorld, format: String) {
+    let body = workshop_body_with(world, "encoding_format", json!(format));
+    let request = to_mock(world, "POST", "/v1/embeddings", Some(body));
+    world.send(request).await;
+}
+
+#[when(expr = "the client sends the workshop's embeddings request to the mock with {int} dimensions")]
+async fn send_with_dimensions(world: &mut WorkshopWorld, dimensions: u64) {
+    let body = workshop_body_with(world, "dimensions", json!(dimensions));
+    let request = to_mock(world, "POST", "/v1/embeddings", Some(body));
+    world.send(request).await;
+}
+
+#[when(regex = r"^the client embeds (.+)$")]
+async fn embeds(world: &mut WorkshopWorld, input: String) {
+    let input: Value = serde_json::from_str(&input).expect("the step's input is JSON");
+    let body = Bytes::from(json!({ "input": input }).to_string());
+    let request = to_mock(world, "POST", "/v1/embeddings", Some(body));
+    world.send(request).await;
+}
+
+#[when(regex = r#"^the client posts (.+) to "([^"]+)" on the mock$"#)]
+async fn posts(world: &mut WorkshopWorld, body: String, path: String) {
+    let request = to_mock(world, "POST", &path, Some(Bytes::from(body)));
+    world.send(request).await;
+}
+
+#[when(expr = "the client sends GET {string} to the mock")]
+async fn gets(world: &mut WorkshopWorld, path: String) {
+    let request = to_mock(world, "GET", &path, None);
+    world.send(request).await;
+}
+
+#[given(expr = "the mock requires the API key {string}")]
+async fn requires_key(world: &mut WorkshopWorld, key: String) {
+    world
+        .target
+        .upstream()
+        .set_api_keys(&[key.as_str()])
+        .await
+        .expect("the mock takes the key");
+}
+
+#[then(expr = "the mock's last journal entry has status {int} and no authorization header")]
+async fn last_entry_unauthorized(world: &mut WorkshopWorld, status: u16) -> Result<(), Mismatch> {
+    let entry = world.upstream_entry().await;
+    upstream(&entry, "status", status, entry.status)?;
+    upstream(&entry, "authorization header", None, entry.header("authorization"))
+}
+
+#[then(expr = "the mock journaled {int} request(s) to {string}")]
+async fn journaled_count(world: &mut WorkshopWorld, count: usize, path: String) -> Result<(), Mismatch> {
+    let filter = Filter {
+        path: Some(path.clone()),
+        ..Filter::default()
+    };
+    let list = world
+        .target
+        .upstream()
+        .requests(&filter)
+        .await
+        .expect("the journal is readable");
+    let entry = world.upstream_entry().await;
+    upstream(
+        &entry,
+        &format!("requests journaled to {path}"),
+        count,
+        list.requests.len(),
+    )
+}
+
+#[then(expr = "the mock journaled these requests:")]
+async fn journaled_these(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
+    let list = world
+        .target
+        .upstream()
+        .requests(&Filter::default())
+        .await
+        .expect("the journal is readable");
+    let seen: Vec<(String, String, String)> = list
+        .requests
+        .iter()
+        .filter(|e| e.path != "/health")
+        .map(|e| (e.method.clone(), e.path.clone(), e.status.to_string()))
+        .collect();
+    let expected: Vec<(String, String, String)> = table_rows(step)
+        .into_iter()
+        .map(|row| (row[0].1.clone(), row[1].1.clone(), row[2].1.clone()))
+        .collect();
+    match list.requests.last() {
+        Some(last) => upstream(last, "the journal (method, path, status)", expected, seen),
+        None => Err(Mismatch {
+            hop: crate::hop::Hop::GatewayToUpstream,
+            what: "the journal".to_owned(),
+            expected: format!("{expected:?}"),
+            seen: "an empty journal".to_owned(),
+            evidence: String::new(),
+        }),
+    }
+}
+
+#[given(expr = "a test waits for {int} requests to {string}")]
+async fn waits(world: &mut WorkshopWorld, count: usize, path: String) {
+    let upstream = world.target.upstream().clone();
+    world.waiter = Some(tokio::spawn(async move {
+        let filter = Filter {
+            path: Some(path),
+            ..Filter::default()
+        };
+        upstream
+            .wait(&filter, count, Duration::from_secs(30))
+            .await
+            .expect("the wait call is answered")
+    }));
+    // Let the long-poll reach the mock before the requests it waits for.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+#[then(expr = "the wait ends with {int} requests")]
+async fn wait_ends(world: &mut WorkshopWorld, count: usize) -> Result<(), Mismatch> {
+    let waiter = world.waiter.take().expect("a wait was started");
+    let list = waiter
+        .await
+        .expect("the wait task ends")
+        .unwrap_or_else(|| panic!("the wait timed out instead of seeing the requests"));
+    let entry = list.requests.last().expect("the wait saw requests");
+    upstream(entry, "requests the wait returned", count, list.requests.len()).map_err(|m| Mismatch {
+        evidence: list.requests.iter().map(entry_evidence).collect(),
+        ..m
+    })
+}

@@ -1,0 +1,184 @@
+//! The workshop's steps (`features/workshop.feature`), through the target's gateway.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use cucumber::{given, then, when};
+use serde_json::json;
+
+use crate::hop::{Hop, Mismatch};
+use crate::targets::kind::{Kind, STEP_TIMEOUT, StatusPath, WorkshopKind};
+use crate::targets::{Call, wait_until};
+use crate::workshop;
+use crate::world::WorkshopWorld;
+
+fn kubernetes(world: &WorkshopWorld) -> &Kind {
+    world
+        .target
+        .kubernetes()
+        .expect("a @kubernetes scenario runs on a target with a cluster")
+}
+
+#[given(expr = "the mock vLLM server is deployed")]
+#[when(expr = "the mock vLLM server is deployed")]
+async fn deploy_mock(world: &mut WorkshopWorld) {
+    world.target.deploy_mock().await.expect("Step 1: the mock is deployed");
+}
+
+#[then(expr = "the mock vLLM server is ready within {int} seconds")]
+async fn mock_ready(world: &mut WorkshopWorld, seconds: u64) {
+    let upstream = world.target.upstream().clone();
+    wait_until(Duration::from_secs(seconds), "the mock's /health", || {
+        upstream.healthy()
+    })
+    .await
+    .expect("Step 1: the mock answers /health");
+}
+
+#[given(expr = "the workshop is set up on the target")]
+async fn set_up(world: &mut WorkshopWorld) {
+    world.target.set_up().await.expect("Steps 1 to 5 are in place");
+    world.reset_upstream().await;
+}
+
+#[when(expr = "the client sends the workshop's embeddings request through the gateway")]
+async fn send_step_6(world: &mut WorkshopWorld) {
+    let request = world.target.request(Call::Embeddings, Some(world.workshop_body()));
+    world.send(request).await;
+}
+
+#[when(expr = "the client sends a chat completion through the gateway")]
+async fn send_chat(world: &mut WorkshopWorld) {
+    let body = json!({
+        "model": workshop::MODEL_NAME,
+        "messages": [{"role": "user", "content": workshop::TEXT}],
+    });
+    let request = world
+        .target
+        .request(Call::ChatCompletions, Some(Bytes::from(body.to_string())));
+    world.send(request).await;
+}
+
+#[when(expr = "the client sends GET {string} through the gateway")]
+async fn send_get(world: &mut WorkshopWorld, path: String) {
+    let call = match path.as_str() {
+        "/v1/models" => Call::Models,
+        other => panic!("no call for GET {other}"),
+    };
+    let request = world.target.request(call, None);
+    world.send(request).await;
+}
+
+#[given(expr = "the vLLM server's API key is rotated to {string}")]
+async fn rotate_key(world: &mut WorkshopWorld, key: String) {
+    world
+        .target
+        .upstream()
+        .set_api_keys(&[key.as_str()])
+        .await
+        .expect("the mock takes the new key");
+}
+
+#[when(expr = "the Secret {string} is applied with the API key under {string}")]
+async fn apply_secret(world: &mut WorkshopWorld, name: String, key: String) {
+    assert_eq!(
+        (name.as_str(), key.as_str()),
+        (workshop::SECRET_NAME, workshop::SECRET_KEY)
+    );
+    kubernetes(world)
+        .api()
+        .apply(WorkshopKind::Secret)
+        .await
+        .expect("Step 2: the Secret is applied");
+}
+
+#[then(expr = "the Secret {string} holds the API key under {string}")]
+async fn secret_holds(world: &mut WorkshopWorld, _name: String, key: String) -> Result<(), Mismatch> {
+    let value = kubernetes(world)
+        .api()
+        .secret_value(&key)
+        .await
+        .expect("the Secret is readable");
+    check_cluster("Secret data", Some(world.workshop.api_key.clone()), value)
+}
+
+#[when(regex = r#"^the (AgentgatewayBackend|HTTPRoute|AgentgatewayPolicy) "([^"]+)" is applied$"#)]
+async fn apply_resource(world: &mut WorkshopWorld, kind: String, name: String) {
+    let kind = WorkshopKind::parse(&kind).expect("a workshop kind");
+    let expected = expected_name(kind);
+    assert_eq!(name, expected, "the workshop names it {expected}");
+    kubernetes(world)
+        .api()
+        .apply(kind)
+        .await
+        .expect("the resource is applied");
+}
+
+#[then(
+    regex = r#"^the (AgentgatewayBackend|HTTPRoute|AgentgatewayPolicy) "([^"]+)" is Accepted at (status\.conditions\[0\]|status\.parents\[0\]\.conditions\[0\]|status\.ancestors\[0\]\.conditions\[0\])$"#
+)]
+async fn accepted(world: &mut WorkshopWorld, kind: String, _name: String, path: String) -> Result<(), Mismatch> {
+    let kind = WorkshopKind::parse(&kind).expect("a workshop kind");
+    let expected_path = match kind {
+        WorkshopKind::Backend => StatusPath::Conditions,
+        WorkshopKind::Route => StatusPath::Parents,
+        _ => StatusPath::Ancestors,
+    };
+    let written = match path.as_str() {
+        "status.conditions[0]" => StatusPath::Conditions,
+        "status.parents[0].conditions[0]" => StatusPath::Parents,
+        _ => StatusPath::Ancestors,
+    };
+    assert_eq!(written, expected_path, "the workshop reads {kind:?} at another path");
+    let api = kubernetes(world).api();
+    match api.wait_accepted(kind, STEP_TIMEOUT).await {
+        Ok(_) => Ok(()),
+        Err(err) => {
+            let seen = api.reason(kind).await.ok().flatten();
+            check_cluster(&format!("{path}.reason ({err})"), Some("Accepted".to_owned()), seen)
+        }
+    }
+}
+
+#[when(expr = "the workshop's resources are deleted")]
+async fn delete_all(world: &mut WorkshopWorld) {
+    kubernetes(world)
+        .api()
+        .delete_all(STEP_TIMEOUT)
+        .await
+        .expect("Cleanup: the resources are deleted");
+}
+
+#[then(expr = "none of the six resources exists")]
+async fn none_exists(world: &mut WorkshopWorld) -> Result<(), Mismatch> {
+    let existing = kubernetes(world)
+        .api()
+        .existing()
+        .await
+        .expect("the cluster is readable");
+    check_cluster("resources left after Cleanup", Vec::new(), existing)
+}
+
+fn expected_name(kind: WorkshopKind) -> &'static str {
+    match kind {
+        WorkshopKind::Backend => workshop::BACKEND_NAME,
+        WorkshopKind::Route => workshop::ROUTE_NAME,
+        WorkshopKind::Policy => workshop::POLICY_NAME,
+        WorkshopKind::Secret => workshop::SECRET_NAME,
+        WorkshopKind::Deployment | WorkshopKind::Service => workshop::MOCK_NAME,
+    }
+}
+
+/// A cluster-side check: the client → gateway hop is where the resources configure the route.
+fn check_cluster<T: std::fmt::Debug + PartialEq>(what: &str, expected: T, seen: T) -> Result<(), Mismatch> {
+    if expected == seen {
+        return Ok(());
+    }
+    Err(Mismatch {
+        hop: Hop::ClientToGateway,
+        what: what.to_owned(),
+        expected: format!("{expected:?}"),
+        seen: format!("{seen:?}"),
+        evidence: String::new(),
+    })
+}
