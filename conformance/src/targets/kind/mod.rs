@@ -37,7 +37,8 @@ pub struct Kind {
     gateway_url: String,
     gateway_pod_port: u16,
     mock_forward: OnceCell<(Forward, Upstream)>,
-    gateway_forward: OnceCell<String>,
+    /// The gateway's `host:port`, with the port-forward that serves it when there is one.
+    gateway_forward: OnceCell<(Option<Forward>, String)>,
     /// Until the mock's pod is forwarded, scenarios that read the journal have nothing to read.
     unforwarded: Upstream,
 }
@@ -45,9 +46,12 @@ pub struct Kind {
 impl Kind {
     /// Connects to the cluster of the current (or `CONFORMANCE_KUBE_CONTEXT`) context.
     pub async fn connect(settings: &Settings) -> Result<Self, Unavailable> {
-        let client = client(settings.kube_context.as_deref())
-            .await
-            .map_err(|e| Unavailable(e.to_string()))?;
+        let client = client(settings.kube_context.as_deref()).await.map_err(|e| match e {
+            KubeError::Config(_) if !kubeconfig_exists() => {
+                Unavailable("no Kubernetes cluster: no kubeconfig (KUBECONFIG unset, no ~/.kube/config)".to_owned())
+            }
+            other => Unavailable(other.to_string()),
+        })?;
         match tokio::time::timeout(Duration::from_secs(5), client.apiserver_version()).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => return Err(Unavailable(format!("no Kubernetes API reachable: {e}"))),
@@ -85,8 +89,9 @@ impl Kind {
     }
 
     /// `host:port` of the gateway: the configured URL when it answers, else a port-forward.
-    async fn gateway(&self) -> Result<&String, TargetError> {
-        self.gateway_forward
+    async fn gateway(&self) -> Result<&str, TargetError> {
+        let (_, address) = self
+            .gateway_forward
             .get_or_try_init(|| async {
                 let configured = self
                     .gateway_url
@@ -94,19 +99,24 @@ impl Kind {
                     .trim_start_matches("https://")
                     .to_owned();
                 if tokio::net::TcpStream::connect(&configured).await.is_ok() {
-                    return Ok(configured);
+                    return Ok((None, configured));
                 }
                 let selector = format!("gateway.networking.k8s.io/gateway-name={}", self.workshop.gateway_name);
                 let pod = self.api.running_pod(&selector).await?;
                 let forward = Forward::start(self.api.pods(), pod, self.gateway_pod_port).await?;
-                let addr = forward.addr.to_string();
-                // The forward lives as long as the process; the run ends with it.
-                std::mem::forget(forward);
-                Ok::<_, KubeError>(addr)
+                let address = forward.addr.to_string();
+                Ok::<_, KubeError>((Some(forward), address))
             })
-            .await
-            .map_err(TargetError::from)
+            .await?;
+        Ok(address)
     }
+}
+
+/// Whether a kubeconfig is there to read, the way kubectl looks for one.
+fn kubeconfig_exists() -> bool {
+    std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty())
+        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+        || std::env::var_os("HOME").is_some_and(|home| std::path::Path::new(&home).join(".kube/config").exists())
 }
 
 /// A client for `context` (or the current one) of the kubeconfig.
@@ -167,11 +177,10 @@ impl Target for Kind {
     }
 
     fn request(&self, call: Call, body: Option<Bytes>) -> ClientRequest {
-        let gateway = self
-            .gateway_forward
-            .get()
-            .cloned()
-            .unwrap_or_else(|| self.gateway_url.trim_start_matches("http://").to_owned());
+        let gateway = match self.gateway_forward.get() {
+            Some((_, address)) => address.clone(),
+            None => self.gateway_url.trim_start_matches("http://").to_owned(),
+        };
         route_request(&gateway, call, body)
     }
 
@@ -180,7 +189,10 @@ impl Target for Kind {
     }
 
     fn gateway_address(&self) -> String {
-        self.gateway_forward.get().cloned().unwrap_or_default()
+        self.gateway_forward
+            .get()
+            .map(|(_, address)| address.clone())
+            .unwrap_or_default()
     }
 
     async fn mock_log(&self) -> Result<String, TargetError> {

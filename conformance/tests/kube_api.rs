@@ -1,0 +1,386 @@
+//! The kind target's Kubernetes logic against a mocked API server (tower-test): the calls it
+//! makes (verbs, paths, field manager, bodies) and how it reads realistic status objects.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use conformance::resources::WorkshopResources;
+use conformance::targets::kind::api::{FIELD_MANAGER, KubeError, WorkshopApi, WorkshopKind};
+use conformance::workshop::Workshop;
+use http::{Method, Request, Response};
+use kube::client::Body;
+use serde_json::{Value, json};
+use tower_test::mock::{Handle, SendResponse};
+
+type ApiHandle = Handle<Request<Body>, Response<Body>>;
+
+const NS: &str = "enterprise-agentgateway";
+
+fn api() -> (WorkshopApi, ApiHandle) {
+    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let client = kube::Client::new(service, NS);
+    let resources = WorkshopResources::for_run(&Workshop::default(), "mock-vllm:dev").unwrap();
+    (WorkshopApi::new(client, NS, resources), handle)
+}
+
+/// One call the code made: its verb, path, query and body.
+struct Call {
+    method: Method,
+    path: String,
+    query: String,
+    content_type: Option<String>,
+    body: Bytes,
+}
+
+async fn next_call(handle: &mut ApiHandle) -> (Call, SendResponse<Response<Body>>) {
+    let (request, send) = tokio::time::timeout(Duration::from_secs(5), handle.next_request())
+        .await
+        .expect("the code calls the API server")
+        .expect("the client is alive");
+    let content_type = request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    let body = request.into_body().collect_bytes().await.unwrap();
+    (
+        Call {
+            method,
+            path,
+            query,
+            content_type,
+            body,
+        },
+        send,
+    )
+}
+
+fn respond(send: SendResponse<Response<Body>>, status: u16, body: Value) {
+    let bytes = serde_json::to_vec(&body).unwrap();
+    send.send_response(Response::builder().status(status).body(Body::from(bytes)).unwrap());
+}
+
+fn list(items: Vec<Value>) -> Value {
+    json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "10"}, "items": items})
+}
+
+fn backend(reason: &str) -> Value {
+    json!({
+        "apiVersion": "agentgateway.dev/v1alpha1",
+        "kind": "AgentgatewayBackend",
+        "metadata": {"name": "qwen3", "namespace": NS, "uid": "uid-backend", "resourceVersion": "10"},
+        "spec": {"ai": {"provider": {"openai": {"model": "/apps/ecs_mounts/data/q3.6b"}}}},
+        "status": {"conditions": [{
+            "type": "Accepted", "status": if reason == "Accepted" { "True" } else { "False" },
+            "reason": reason, "message": "", "lastTransitionTime": "2026-11-25T10:00:00Z"
+        }]}
+    })
+}
+
+#[tokio::test]
+async fn apply_is_server_side_apply_with_the_field_manager() {
+    let (api, mut handle) = api();
+    let expected: [(WorkshopKind, &str); 6] = [
+        (
+            WorkshopKind::Deployment,
+            "/apis/apps/v1/namespaces/enterprise-agentgateway/deployments/mock-vllm",
+        ),
+        (
+            WorkshopKind::Service,
+            "/api/v1/namespaces/enterprise-agentgateway/services/mock-vllm",
+        ),
+        (
+            WorkshopKind::Secret,
+            "/api/v1/namespaces/enterprise-agentgateway/secrets/vllm-secret",
+        ),
+        (
+            WorkshopKind::Backend,
+            "/apis/agentgateway.dev/v1alpha1/namespaces/enterprise-agentgateway/agentgatewaybackends/qwen3",
+        ),
+        (
+            WorkshopKind::Route,
+            "/apis/gateway.networking.k8s.io/v1/namespaces/enterprise-agentgateway/httproutes/qwen3",
+        ),
+        (
+            WorkshopKind::Policy,
+            "/apis/agentgateway.dev/v1alpha1/namespaces/enterprise-agentgateway/agentgatewaypolicies/qwen3-embeddings",
+        ),
+    ];
+    for (kind, path) in expected {
+        let server = async {
+            let (call, send) = next_call(&mut handle).await;
+            let body: Value = serde_json::from_slice(&call.body).unwrap();
+            respond(send, 200, body.clone());
+            (call, body)
+        };
+        let (applied, (call, body)) = tokio::join!(api.apply(kind), server);
+        applied.unwrap();
+        assert_eq!(call.method, Method::PATCH, "{kind:?}");
+        assert_eq!(call.path, path);
+        assert!(
+            call.query.contains(&format!("fieldManager={FIELD_MANAGER}")),
+            "{}",
+            call.query
+        );
+        assert!(call.query.contains("force=true"), "{}", call.query);
+        assert_eq!(call.content_type.as_deref(), Some("application/apply-patch+yaml"));
+        assert_eq!(body["metadata"]["namespace"], NS);
+        assert!(body["apiVersion"].is_string() && body["kind"].is_string(), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn applied_bodies_carry_the_workshops_values() {
+    let (api, mut handle) = api();
+    let server = async {
+        let (call, send) = next_call(&mut handle).await;
+        let body: Value = serde_json::from_slice(&call.body).unwrap();
+        respond(send, 200, body.clone());
+        body
+    };
+    let (applied, body) = tokio::join!(api.apply(WorkshopKind::Backend), server);
+    applied.unwrap();
+    assert_eq!(
+        body["spec"],
+        json!({
+            "ai": {"provider": {
+                "openai": {"model": "/apps/ecs_mounts/data/q3.6b"},
+                "host": "mock-vllm.enterprise-agentgateway.svc.cluster.local",
+                "port": 8000,
+                "path": "/v1/embeddings"
+            }},
+            "policies": {"auth": {"secretRef": {"name": "vllm-secret"}}}
+        })
+    );
+
+    let server = async {
+        let (call, send) = next_call(&mut handle).await;
+        let body: Value = serde_json::from_slice(&call.body).unwrap();
+        respond(send, 200, body.clone());
+        (body, String::from_utf8(call.body.to_vec()).unwrap())
+    };
+    let (applied, (body, wire)) = tokio::join!(api.apply(WorkshopKind::Policy), server);
+    applied.unwrap();
+    let routes = &body["spec"]["backend"]["ai"]["routes"];
+    assert_eq!(routes["/v1/embeddings"], "Passthrough");
+    assert_eq!(routes["/v1/chat/completions"], "Completions");
+    assert_eq!(body["spec"]["targetRefs"][0]["kind"], "HTTPRoute");
+    // Sent in the order the workshop writes them, "*" last.
+    let position = |key: &str| wire.find(key).unwrap();
+    assert!(position("/v1/chat/completions") < position("\"*\""), "{wire}");
+}
+
+#[tokio::test]
+async fn accepted_is_read_at_status_conditions_0_once_the_controller_sets_it() {
+    let (api, mut handle) = api();
+    let server = async {
+        // The watch lists the object first: the controller has not accepted it yet...
+        let (call, send) = next_call(&mut handle).await;
+        assert_eq!(call.method, Method::GET);
+        assert!(call.path.ends_with("/agentgatewaybackends"), "{}", call.path);
+        assert!(
+            call.query.contains("fieldSelector=metadata.name%3Dqwen3"),
+            "{}",
+            call.query
+        );
+        respond(send, 200, list(vec![backend("Pending")]));
+        // ...then watches, and the controller's update arrives.
+        let (call, send) = next_call(&mut handle).await;
+        assert!(call.query.contains("watch=true"), "{}", call.query);
+        let event = json!({"type": "MODIFIED", "object": backend("Accepted")});
+        let line = format!("{event}\n");
+        send.send_response(Response::builder().body(Body::from(line.into_bytes())).unwrap());
+        // The reason is then read as kubectl's jsonpath would.
+        let (call, send) = next_call(&mut handle).await;
+        assert_eq!(call.method, Method::GET);
+        assert!(call.path.ends_with("/agentgatewaybackends/qwen3"));
+        respond(send, 200, backend("Accepted"));
+    };
+    let (reason, ()) = tokio::join!(api.wait_accepted(WorkshopKind::Backend, Duration::from_secs(5)), server);
+    assert_eq!(reason.unwrap(), "Accepted");
+}
+
+#[tokio::test]
+async fn a_backend_that_is_never_accepted_times_out() {
+    let (api, mut handle) = api();
+    let server = async move {
+        let (_, send) = next_call(&mut handle).await;
+        respond(send, 200, list(vec![backend("Invalid")]));
+        // Hold the watch open with nothing on it.
+        let (_call, _send) = next_call(&mut handle).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    let (result, ()) = tokio::join!(
+        api.wait_accepted(WorkshopKind::Backend, Duration::from_millis(500)),
+        server
+    );
+    assert!(matches!(result, Err(KubeError::Timeout(..))), "{result:?}");
+}
+
+#[tokio::test]
+async fn route_and_policy_reasons_come_from_parents_and_ancestors() {
+    let (api, mut handle) = api();
+    let route = json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "qwen3", "namespace": NS},
+        "spec": {"parentRefs": [{"name": "agentgateway"}], "rules": []},
+        "status": {"parents": [{
+            "parentRef": {"name": "agentgateway"}, "controllerName": "agentgateway.dev/agentgateway",
+            "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted"},
+                           {"type": "ResolvedRefs", "status": "True", "reason": "ResolvedRefs"}]
+        }]}
+    });
+    let policy = json!({
+        "apiVersion": "agentgateway.dev/v1alpha1", "kind": "AgentgatewayPolicy",
+        "metadata": {"name": "qwen3-embeddings", "namespace": NS},
+        "spec": {"targetRefs": []},
+        "status": {"ancestors": [{"conditions": [{"type": "Accepted", "status": "True", "reason": "Valid"}]}]}
+    });
+    let server = async {
+        let (call, send) = next_call(&mut handle).await;
+        assert!(call.path.ends_with("/httproutes/qwen3"));
+        respond(send, 200, route);
+        let (call, send) = next_call(&mut handle).await;
+        assert!(call.path.ends_with("/agentgatewaypolicies/qwen3-embeddings"));
+        respond(send, 200, policy);
+    };
+    let reads = async {
+        (
+            api.reason(WorkshopKind::Route).await.unwrap(),
+            api.reason(WorkshopKind::Policy).await.unwrap(),
+        )
+    };
+    let ((route_reason, policy_reason), ()) = tokio::join!(reads, server);
+    assert_eq!(route_reason.as_deref(), Some("Accepted"));
+    assert_eq!(policy_reason.as_deref(), Some("Valid"));
+}
+
+#[tokio::test]
+async fn mock_readiness_waits_for_a_ready_replica() {
+    let (api, mut handle) = api();
+    let deployment = |ready: i32| {
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "mock-vllm", "namespace": NS, "resourceVersion": "5"},
+            "spec": {"selector": {"matchLabels": {"app": "mock-vllm"}}, "template": {"metadata": {}}},
+            "status": {"replicas": 1, "readyReplicas": ready}
+        })
+    };
+    let server = async {
+        let (call, send) = next_call(&mut handle).await;
+        assert!(call.path.ends_with("/deployments"), "{}", call.path);
+        respond(send, 200, list(vec![deployment(0)]));
+        let (_, send) = next_call(&mut handle).await;
+        let line = format!("{}\n", json!({"type": "MODIFIED", "object": deployment(1)}));
+        send.send_response(Response::builder().body(Body::from(line.into_bytes())).unwrap());
+    };
+    let (ready, ()) = tokio::join!(api.wait_mock_ready(Duration::from_secs(5)), server);
+    ready.unwrap();
+}
+
+#[tokio::test]
+async fn the_secret_is_read_back_decoded() {
+    let (api, mut handle) = api();
+    let server = async {
+        let (call, send) = next_call(&mut handle).await;
+        assert_eq!(
+            call.path,
+            "/api/v1/namespaces/enterprise-agentgateway/secrets/vllm-secret"
+        );
+        respond(
+            send,
+            200,
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "vllm-secret"},
+                   "data": {"Authorization": "c2std29ya3Nob3AtdmxsbS1rZXk="}}),
+        );
+    };
+    let (value, ()) = tokio::join!(api.secret_value("Authorization"), server);
+    assert_eq!(value.unwrap().as_deref(), Some("sk-workshop-vllm-key"));
+}
+
+#[tokio::test]
+async fn cleanup_deletes_all_six_policy_first_and_waits_until_gone() {
+    let (api, mut handle) = api();
+    let order = [
+        (
+            "/apis/agentgateway.dev/v1alpha1/namespaces/enterprise-agentgateway/agentgatewaypolicies/qwen3-embeddings",
+            json!({"apiVersion": "agentgateway.dev/v1alpha1", "kind": "AgentgatewayPolicy", "spec": {"targetRefs": []}}),
+        ),
+        (
+            "/apis/gateway.networking.k8s.io/v1/namespaces/enterprise-agentgateway/httproutes/qwen3",
+            json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "spec": {}}),
+        ),
+        (
+            "/apis/agentgateway.dev/v1alpha1/namespaces/enterprise-agentgateway/agentgatewaybackends/qwen3",
+            json!({"apiVersion": "agentgateway.dev/v1alpha1", "kind": "AgentgatewayBackend", "spec": {}}),
+        ),
+        (
+            "/api/v1/namespaces/enterprise-agentgateway/secrets/vllm-secret",
+            json!({"apiVersion": "v1", "kind": "Secret"}),
+        ),
+        (
+            "/apis/apps/v1/namespaces/enterprise-agentgateway/deployments/mock-vllm",
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                   "spec": {"selector": {}, "template": {"metadata": {}}}}),
+        ),
+        (
+            "/api/v1/namespaces/enterprise-agentgateway/services/mock-vllm",
+            json!({"apiVersion": "v1", "kind": "Service"}),
+        ),
+    ];
+    let server = async {
+        let mut verbs = Vec::new();
+        for (path, mut object) in order.clone() {
+            let name = path.rsplit('/').next().unwrap();
+            object["metadata"] =
+                json!({"name": name, "namespace": NS, "uid": format!("uid-{name}"), "resourceVersion": "3"});
+            // get (for the uid), delete, then the watch's list finds nothing.
+            for _ in 0..3 {
+                let (call, send) = next_call(&mut handle).await;
+                verbs.push((call.method.clone(), call.path.clone()));
+                if call.method == Method::GET && call.path == path {
+                    respond(send, 200, object.clone());
+                } else if call.method == Method::DELETE {
+                    assert_eq!(call.path, path);
+                    respond(send, 200, object.clone());
+                } else {
+                    assert!(
+                        call.query.contains(&format!("fieldSelector=metadata.name%3D{name}")),
+                        "{}",
+                        call.query
+                    );
+                    respond(send, 200, list(vec![]));
+                }
+            }
+        }
+        verbs
+    };
+    let (deleted, verbs) = tokio::join!(api.delete_all(Duration::from_secs(5)), server);
+    deleted.unwrap();
+    let deletes: Vec<&str> = verbs
+        .iter()
+        .filter(|(m, _)| *m == Method::DELETE)
+        .map(|(_, p)| p.as_str())
+        .collect();
+    assert_eq!(deletes, order.map(|(path, _)| path));
+}
+
+#[tokio::test]
+async fn cleanup_skips_what_is_already_gone() {
+    let (api, mut handle) = api();
+    let server = async {
+        for _ in 0..6 {
+            let (call, send) = next_call(&mut handle).await;
+            assert_eq!(call.method, Method::GET);
+            respond(
+                send,
+                404,
+                json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404, "message": "not found"}),
+            );
+        }
+    };
+    let (deleted, ()) = tokio::join!(api.delete_all(Duration::from_secs(5)), server);
+    deleted.unwrap();
+}
