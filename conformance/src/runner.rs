@@ -15,7 +15,7 @@ use crate::counter::ScenarioCounter;
 use crate::report::{Outcome, Report, write_skipped_junit};
 use crate::settings::{Settings, TargetName};
 use crate::targets::{self, Capability, applies};
-use crate::world::{WorkshopWorld, set_current_target};
+use crate::world::{Run, WorkshopWorld, set_current_run};
 
 /// The workspace's `features/`.
 pub fn features_dir() -> PathBuf {
@@ -146,10 +146,13 @@ pub async fn run(settings: &Settings) -> bool {
                 continue;
             }
         };
-        set_current_target(Some(target.clone()));
+        set_current_run(Some(Run {
+            target: target.clone(),
+            workshop: settings.workshop.clone(),
+        }));
         let outcome = run_target(name, target.capabilities(), settings, &features, &reports).await;
         target.shut_down().await;
-        set_current_target(None);
+        set_current_run(None);
         report.add(name, outcome);
     }
 

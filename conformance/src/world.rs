@@ -13,14 +13,21 @@ use crate::client::{ClientRequest, Exchange};
 use crate::targets::Target;
 use crate::workshop::Workshop;
 
-/// The target the current cucumber run drives; set by the runner before each run.
-static CURRENT: Mutex<Option<Arc<dyn Target>>> = Mutex::new(None);
-
-pub fn set_current_target(target: Option<Arc<dyn Target>>) {
-    *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = target;
+/// What a cucumber run drives: the target and the workshop's settings.
+#[derive(Clone)]
+pub struct Run {
+    pub target: Arc<dyn Target>,
+    pub workshop: Workshop,
 }
 
-fn current_target() -> Option<Arc<dyn Target>> {
+/// The current run, set by the runner around each cucumber run; worlds start from it.
+static CURRENT: Mutex<Option<Run>> = Mutex::new(None);
+
+pub fn set_current_run(run: Option<Run>) {
+    *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = run;
+}
+
+fn current_run() -> Option<Run> {
     CURRENT.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
@@ -60,11 +67,9 @@ pub struct NoTarget;
 
 impl WorkshopWorld {
     async fn new() -> Result<Self, NoTarget> {
-        let target = current_target().ok_or(NoTarget)?;
+        let Run { target, workshop } = current_run().ok_or(NoTarget)?;
         Ok(WorkshopWorld {
-            workshop: crate::settings::Settings::from_env()
-                .map(|s| s.workshop)
-                .unwrap_or_default(),
+            workshop,
             target,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(60))

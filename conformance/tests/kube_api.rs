@@ -384,3 +384,53 @@ async fn cleanup_skips_what_is_already_gone() {
     let (deleted, ()) = tokio::join!(api.delete_all(Duration::from_secs(5)), server);
     deleted.unwrap();
 }
+
+fn pod(name: &str, phase: &str, deleting: bool) -> Value {
+    let mut metadata = json!({"name": name, "namespace": NS, "labels": {"app": "mock-vllm"}});
+    if deleting {
+        metadata["deletionTimestamp"] = json!("2026-11-25T10:00:00Z");
+    }
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": {"containers": []}, "status": {"phase": phase}})
+}
+
+#[tokio::test]
+async fn the_mock_log_is_read_like_kubectl_logs_of_the_running_pod() {
+    let (api, mut handle) = api();
+    let server = async {
+        let (call, send) = next_call(&mut handle).await;
+        assert_eq!(call.path, "/api/v1/namespaces/enterprise-agentgateway/pods");
+        assert!(call.query.contains("labelSelector=app%3Dmock-vllm"), "{}", call.query);
+        respond(
+            send,
+            200,
+            list(vec![
+                pod("mock-vllm-old", "Running", true),
+                pod("mock-vllm-pending", "Pending", false),
+                pod("mock-vllm-new", "Running", false),
+            ]),
+        );
+        let (call, send) = next_call(&mut handle).await;
+        assert_eq!(
+            call.path,
+            "/api/v1/namespaces/enterprise-agentgateway/pods/mock-vllm-new/log"
+        );
+        assert!(call.query.contains("container=server"), "{}", call.query);
+        assert!(call.query.contains("tailLines=200"), "{}", call.query);
+        let log = "\n=== REQUEST ===\nPath: /v1/embeddings\n===============\n";
+        send.send_response(Response::builder().body(Body::from(log.as_bytes().to_vec())).unwrap());
+    };
+    let (log, ()) = tokio::join!(api.mock_log(200), server);
+    assert!(log.unwrap().contains("Path: /v1/embeddings"));
+}
+
+#[tokio::test]
+async fn no_running_pod_is_an_error_naming_the_selector() {
+    let (api, mut handle) = api();
+    let server = async {
+        let (_, send) = next_call(&mut handle).await;
+        respond(send, 200, list(vec![pod("mock-vllm-x", "Pending", false)]));
+    };
+    let (found, ()) = tokio::join!(api.running_pod("app=mock-vllm"), server);
+    let err = found.unwrap_err();
+    assert!(matches!(err, KubeError::NoPod(ref s) if s == "app=mock-vllm"), "{err}");
+}

@@ -274,17 +274,12 @@ impl WorkshopApi {
 
     /// A running pod selected by `selector`, e.g. `app=mock-vllm`.
     pub async fn running_pod(&self, selector: &str) -> Result<String, KubeError> {
-        let pods = self.api::<Pod>().list(&ListParams::default().labels(selector)).await?;
-        pods.items
-            .iter()
-            .find(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
-            .map(|p| p.name_any())
-            .ok_or_else(|| KubeError::NoPod(selector.to_owned()))
+        running_pod(&self.api::<Pod>(), selector).await
     }
 
     /// The mock's log, as `kubectl logs -l app=mock-vllm -c server --tail=N`.
     pub async fn mock_log(&self, tail_lines: i64) -> Result<String, KubeError> {
-        let pod = self.running_pod("app=mock-vllm").await?;
+        let pod = self.running_pod(super::MOCK_SELECTOR).await?;
         let params = LogParams {
             container: Some("server".to_owned()),
             tail_lines: Some(tail_lines),
@@ -296,6 +291,17 @@ impl WorkshopApi {
     pub fn pods(&self) -> Api<Pod> {
         self.api()
     }
+}
+
+/// A running pod among `pods` selected by `selector`.
+pub async fn running_pod(pods: &Api<Pod>, selector: &str) -> Result<String, KubeError> {
+    let list = pods.list(&ListParams::default().labels(selector)).await?;
+    list.items
+        .iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .find(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+        .map(|p| p.name_any())
+        .ok_or_else(|| KubeError::NoPod(selector.to_owned()))
 }
 
 fn first_reason(conditions: &[StatusCondition]) -> Option<&str> {

@@ -1,7 +1,10 @@
-//! A local port for a pod's port, through the Kubernetes API's port-forward.
+//! A local port for the port of whichever pod a label selector picks, through the Kubernetes
+//! API's port-forward.
 //!
 //! kube-rs hands out one stream per forward; HTTP clients want a TCP address. So we listen on
-//! loopback and open a forward per accepted connection, as `kubectl port-forward` does.
+//! loopback and, per accepted connection, look up a running pod and forward to it, as
+//! `kubectl port-forward` does. Looking the pod up per connection keeps the address valid when
+//! the pod is replaced (a rollout, or Cleanup followed by Step 1 again).
 
 use std::net::SocketAddr;
 
@@ -10,7 +13,7 @@ use kube::Api;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use super::api::KubeError;
+use super::api::{KubeError, running_pod};
 
 pub struct Forward {
     pub addr: SocketAddr,
@@ -18,7 +21,7 @@ pub struct Forward {
 }
 
 impl Forward {
-    pub async fn start(pods: Api<Pod>, pod: String, port: u16) -> Result<Self, KubeError> {
+    pub async fn start(pods: Api<Pod>, selector: String, port: u16) -> Result<Self, KubeError> {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| KubeError::Forward(e.to_string()))?;
@@ -26,8 +29,11 @@ impl Forward {
         let task = tokio::spawn(async move {
             while let Ok((mut connection, _)) = listener.accept().await {
                 let pods = pods.clone();
-                let pod = pod.clone();
+                let selector = selector.clone();
                 tokio::spawn(async move {
+                    let Ok(pod) = running_pod(&pods, &selector).await else {
+                        return;
+                    };
                     let Ok(mut forwarder) = pods.portforward(&pod, &[port]).await else {
                         return;
                     };

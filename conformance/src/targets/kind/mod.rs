@@ -28,6 +28,9 @@ use crate::settings::{Settings, TargetName};
 use crate::upstream::Upstream;
 use crate::workshop::{MOCK_PORT, Workshop};
 
+/// The label of the mock's pods (the workshop's `-l app=mock-vllm`).
+pub const MOCK_SELECTOR: &str = "app=mock-vllm";
+
 /// How long a step waits for the cluster (the workshop's `--timeout=60s`).
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -79,8 +82,7 @@ impl Kind {
         let (_, upstream) = self
             .mock_forward
             .get_or_try_init(|| async {
-                let pod = self.api.running_pod("app=mock-vllm").await?;
-                let forward = Forward::start(self.api.pods(), pod, MOCK_PORT).await?;
+                let forward = Forward::start(self.api.pods(), MOCK_SELECTOR.to_owned(), MOCK_PORT).await?;
                 let upstream = Upstream::new(format!("http://{}", forward.addr));
                 Ok::<_, KubeError>((forward, upstream))
             })
@@ -102,8 +104,9 @@ impl Kind {
                     return Ok((None, configured));
                 }
                 let selector = format!("gateway.networking.k8s.io/gateway-name={}", self.workshop.gateway_name);
-                let pod = self.api.running_pod(&selector).await?;
-                let forward = Forward::start(self.api.pods(), pod, self.gateway_pod_port).await?;
+                // Fail here, not on the first request, when the Gateway has no pod.
+                self.api.running_pod(&selector).await?;
+                let forward = Forward::start(self.api.pods(), selector, self.gateway_pod_port).await?;
                 let address = forward.addr.to_string();
                 Ok::<_, KubeError>((Some(forward), address))
             })
