@@ -21,6 +21,10 @@ use sha2::{Digest, Sha256};
 /// The number of dimensions the workshop's mock returns, and ours by default.
 pub const WORKSHOP_DIMENSIONS: usize = 10;
 
+/// The most values (inputs x dimensions) one request may ask for: about 80 MB of JSON, so a
+/// single request cannot make the mock allocate without bound.
+pub const MAX_VALUES_PER_REQUEST: usize = 1 << 22;
+
 /// Word count as Python's `len(str.split())` counts it (the workshop's `prompt_tokens`).
 ///
 /// Python's `str.isspace` also treats the ASCII separators U+001C..U+001F as whitespace,

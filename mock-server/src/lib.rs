@@ -8,6 +8,8 @@
 pub mod auth;
 pub mod config;
 pub mod embedding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod generation;
 pub mod journal;
 pub mod log;

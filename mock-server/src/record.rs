@@ -32,7 +32,7 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
     let started = Instant::now();
     let time = OffsetDateTime::now_utc();
     let (parts, body) = request.into_parts();
-    let method = parts.method.to_string();
+    let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
     let headers = received_headers(&parts.headers);
@@ -52,7 +52,7 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
     state.journal.record(RecordedRequest {
         seq: 0,
         time,
-        method,
+        method: method.to_string(),
         path,
         query,
         headers,

@@ -1,6 +1,6 @@
-//! The binary under SIGTERM: every answered request is in the JSON Lines file.
+//! The binary under load and SIGTERM: every answered request is in the JSON Lines file.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -11,8 +11,12 @@ use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-/// Starts the release-or-debug binary cargo built for this test, and returns it with its URL.
+/// Starts the binary cargo built for this test, and returns it with its URL.
 async fn start(journal: &std::path::Path) -> (Child, String) {
+    start_with(journal, &[]).await
+}
+
+async fn start_with(journal: &std::path::Path, extra: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mock-vllm"))
         .args([
             "--host",
@@ -24,6 +28,7 @@ async fn start(journal: &std::path::Path) -> (Child, String) {
             "--journal-file",
         ])
         .arg(journal)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -136,4 +141,98 @@ async fn sigterm_mid_load_loses_no_answered_request() {
         missing.len(),
         missing.first()
     );
+}
+
+/// One request of the mixed load, and what the client saw.
+fn mixed_request(http: &reqwest::Client, url: &str, kind: usize, n: usize) -> reqwest::RequestBuilder {
+    match kind % 8 {
+        0 => http
+            .post(format!("{url}/v1/embeddings"))
+            .json(&json!({"input": format!("text {n}")})),
+        1 => http
+            .post(format!("{url}/v1/embeddings"))
+            .header("content-type", "application/json")
+            .body("{\"input\": "),
+        2 => http
+            .post(format!("{url}/v1/chat/completions"))
+            .json(&json!({"messages": [{"role": "user", "content": format!("hello {n}")}]})),
+        3 => http
+            .post(format!("{url}/v1/completions"))
+            .json(&json!({"prompt": format!("p {n}"), "stream": true, "max_tokens": 4})),
+        4 => http.get(format!("{url}/v1/models")),
+        5 => http.get(format!("{url}/nowhere/{n}")),
+        6 => http.get(format!("{url}/v1/embeddings")),
+        _ => http
+            .post(format!("{url}/v1/embeddings"))
+            .header("content-type", "text/plain")
+            .body("{\"input\": \"x\"}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mixed_load_from_64_clients_is_journaled_exactly() {
+    const CLIENTS: usize = 64;
+    const REQUESTS: usize = 1_000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    let (mut child, url) = start_with(&path, &["--journal-capacity", "100000"]).await;
+
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|client| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let mut seen: BTreeMap<(String, u16), usize> = BTreeMap::new();
+                for i in 0..REQUESTS {
+                    let response = mixed_request(&http, &url, client + i, i).send().await.unwrap();
+                    let route = response.url().path().to_owned();
+                    let route = if route.starts_with("/nowhere") {
+                        "/nowhere".to_owned()
+                    } else {
+                        route
+                    };
+                    let status = response.status().as_u16();
+                    response.bytes().await.unwrap();
+                    *seen.entry((route, status)).or_default() += 1;
+                }
+                seen
+            })
+        })
+        .collect();
+    let mut sent: BTreeMap<(String, u16), usize> = BTreeMap::new();
+    for client in clients {
+        for (key, count) in client.await.unwrap() {
+            *sent.entry(key).or_default() += count;
+        }
+    }
+
+    let count: serde_json::Value = reqwest::get(format!("{url}/_mock/requests/count"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(count["count"], CLIENTS * REQUESTS);
+    terminate(&child);
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status}");
+
+    let entries = read_journal(&path);
+    assert_eq!(entries.len(), CLIENTS * REQUESTS);
+    let mut recorded: BTreeMap<(String, u16), usize> = BTreeMap::new();
+    for entry in &entries {
+        let route = if entry.path.starts_with("/nowhere") {
+            "/nowhere".to_owned()
+        } else {
+            entry.path.clone()
+        };
+        *recorded.entry((route, entry.status)).or_default() += 1;
+    }
+    assert_eq!(recorded, sent);
+    let mut seqs: Vec<u64> = entries.iter().map(|e| e.seq).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=(CLIENTS * REQUESTS) as u64).collect::<Vec<_>>());
 }

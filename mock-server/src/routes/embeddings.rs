@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::extract::VllmJson;
-use crate::embedding::{embed, to_le_f32_bytes, word_count};
+use crate::embedding::{MAX_VALUES_PER_REQUEST, embed, to_le_f32_bytes, word_count};
 use crate::openai::embeddings::{EmbeddingData, EmbeddingRequest, EmbeddingResponse, EmbeddingValue, EncodingFormat};
 use crate::openai::usage::Usage;
 use crate::openai::{ApiError, response_id, unix_now};
@@ -29,6 +29,16 @@ pub async fn create(
     let normalize = request.normalize.unwrap_or(state.config.normalize);
 
     let texts = input.texts();
+    let values = texts.len().saturating_mul(dimensions);
+    if values > MAX_VALUES_PER_REQUEST {
+        return Err(ApiError::bad_request(
+            format!(
+                "The request asks for {values} values ({} inputs x {dimensions} dimensions); the limit is {MAX_VALUES_PER_REQUEST}.",
+                texts.len()
+            ),
+            "input",
+        ));
+    }
     let data = texts
         .iter()
         .enumerate()

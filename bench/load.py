@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""mock-vllm under load, beside the workshop's Python mock and a ceiling, in one run.
+
+    python3 bench/load.py                 # the side-by-side table (about 2 minutes)
+    python3 bench/load.py --memory        # resident memory at 10k, 100k and 1M requests
+
+Servers, each sent the workshop's Step 6 request by wrk on loopback:
+  mock-vllm  the release binary, default settings: journal on, the workshop's log block on
+             (stdout to /dev/null, so the log is formatted and written, not stored)
+  python     the workshop's mock, extracted at run time from ../shared/workshop/ (never
+             copied into this repository), stdout to /dev/null as well
+  ceiling    mock-server/examples/ceiling.rs: the same answer with no journal, no log
+
+Modes: keep-alive, and new-connection (wrk sends `Connection: close`); 1, 16 and 64
+connections. Every run is bounded by --duration; nothing leaves 127.0.0.1.
+Needs wrk (Debian: apt-get install wrk), cargo and python3.
+"""
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKSHOP = ROOT.parent / "shared" / "workshop" / "self-hosted-vllm-embeddings.md"
+BODY = (
+    '{"model": "/apps/ecs_mounts/data/q3.6b", '
+    '"input": "The food was delicious and the waiter was friendly.", '
+    '"encoding_format": "float"}'
+)
+PORTS = {"mock-vllm": 18001, "python": 18002, "ceiling": 18003}
+
+
+def build():
+    subprocess.run(
+        ["cargo", "build", "--release", "--quiet", "-p", "mock-vllm", "--bin", "mock-vllm", "--example", "ceiling"],
+        cwd=ROOT,
+        check=True,
+    )
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release"
+    return target / "mock-vllm", target / "examples" / "ceiling"
+
+
+def extract_python_mock(workdir: Path, port: int) -> Path:
+    """The Python server of the workshop's Step 1, as the workshop writes it, on another port."""
+    lines = WORKSHOP.read_text().splitlines()
+    start = next(i for i, l in enumerate(lines) if "from http.server import" in l)
+    end = next(i for i, l in enumerate(lines) if "serve_forever()" in l and i > start)
+    source = textwrap.dedent("\n".join(lines[start : end + 1]))
+    source = source.replace("HTTPServer(('', 8000)", f"HTTPServer(('127.0.0.1', {port})")
+    path = workdir / "workshop_mock.py"
+    path.write_text(source + "\n")
+    return path
+
+
+def start(name, command):
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    url = f"http://127.0.0.1:{PORTS[name]}/v1/embeddings"
+    for _ in range(100):
+        try:
+            request = urllib.request.Request(url, BODY.encode(), {"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=1) as response:
+                if response.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    sys.exit(f"{name} did not answer on {url}")
+
+
+def wrk_script(workdir: Path, close: bool) -> Path:
+    headers = 'wrk.headers["Content-Type"] = "application/json"\n'
+    if close:
+        headers += 'wrk.headers["Connection"] = "close"\n'
+    path = workdir / ("close.lua" if close else "keepalive.lua")
+    path.write_text(f'wrk.method = "POST"\nwrk.body = [[{BODY}]]\n{headers}')
+    return path
+
+
+def to_ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(port, connections, duration, script):
+    threads = min(connections, 2)
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script),
+         f"http://127.0.0.1:{port}/v1/embeddings"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = to_ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+    errors = re.search(r"Socket errors: (.*)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    notes = []
+    if errors:
+        notes.append("socket errors " + errors.group(1).strip())
+    if non2xx:
+        notes.append(f"{non2xx.group(1)} non-2xx")
+    return rps, p50, p99, "; ".join(notes)
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
+    return f"{os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB, {platform.system()} {platform.release()}"
+
+
+def side_by_side(args, ours, ceiling, workdir):
+    servers = {
+        "mock-vllm": start("mock-vllm", [str(ours), "--host", "127.0.0.1", "--port", str(PORTS["mock-vllm"])]),
+        "python": start("python", [sys.executable, str(extract_python_mock(workdir, PORTS["python"]))]),
+        "ceiling": start("ceiling", [str(ceiling), str(PORTS["ceiling"])]),
+    }
+    rows = []
+    try:
+        for mode in args.modes.split(","):
+            script = wrk_script(workdir, close=(mode == "new-connection"))
+            for connections in [int(c) for c in args.connections.split(",")]:
+                results = {}
+                for name in servers:
+                    results[name] = run_wrk(PORTS[name], connections, args.duration, script)
+                rows.append((mode, connections, results))
+                print_row(mode, connections, results, sys.stderr)
+    finally:
+        for proc in servers.values():
+            proc.send_signal(signal.SIGTERM)
+        for proc in servers.values():
+            proc.wait(timeout=15)
+    return rows
+
+
+def print_row(mode, connections, results, out):
+    ours, python, ceiling = results["mock-vllm"], results["python"], results["ceiling"]
+    print(
+        f"{mode:15} {connections:3} conns | mock-vllm {ours[0]:9.0f} req/s p50 {ours[1]:7.2f} ms p99 {ours[2]:7.2f} ms"
+        f" | python {python[0]:7.0f} req/s p99 {python[2]:8.2f} ms | ceiling {ceiling[0]:9.0f} req/s p99 {ceiling[2]:6.2f} ms"
+        f" | ours/python {ours[0] / python[0]:6.1f}x ours/ceiling {100 * ours[0] / ceiling[0]:5.1f}%",
+        file=out,
+    )
+
+
+def markdown(rows):
+    lines = [
+        "| mode | conns | mock-vllm req/s | p50 ms | p99 ms | python req/s | p50 ms | p99 ms | ceiling req/s | p50 ms | p99 ms | ours/python | ours/ceiling |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    notes = []
+    for mode, connections, r in rows:
+        ours, python, ceiling = r["mock-vllm"], r["python"], r["ceiling"]
+        lines.append(
+            f"| {mode} | {connections} | {ours[0]:.0f} | {ours[1]:.2f} | {ours[2]:.2f} | {python[0]:.0f} | {python[1]:.2f} | "
+            f"{python[2]:.2f} | {ceiling[0]:.0f} | {ceiling[1]:.2f} | {ceiling[2]:.2f} | {ours[0] / python[0]:.1f}x | "
+            f"{100 * ours[0] / ceiling[0]:.0f}% |"
+        )
+        for name, result in r.items():
+            if result[3]:
+                notes.append(f"- {mode}, {connections} conns, {name}: {result[3]}")
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def requests_answered(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+        text = response.read().decode()
+    return sum(int(float(m)) for m in re.findall(r'route="/v1/embeddings"[^}]*\} (\d+)', text))
+
+
+def memory(args, ours, workdir):
+    """RSS of mock-vllm with the default journal at 10k, 100k and 1M requests."""
+    port = PORTS["mock-vllm"]
+    proc = start("mock-vllm", [str(ours), "--host", "127.0.0.1", "--port", str(port)])
+    checkpoints = [10_000, 100_000, 1_000_000]
+    seen = {0: rss_kib(proc.pid)}
+    script = wrk_script(workdir, close=False)
+    load = subprocess.Popen(
+        ["wrk", "-t2", "-c16", f"-d{args.memory_seconds}s", "-s", str(script), f"http://127.0.0.1:{port}/v1/embeddings"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        while checkpoints and load.poll() is None:
+            count = requests_answered(port)
+            while checkpoints and count >= checkpoints[0]:
+                seen[checkpoints.pop(0)] = rss_kib(proc.pid)
+            time.sleep(0.05)
+    finally:
+        load.terminate()
+        load.wait()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+    print("| requests | RSS (MiB) |\n|---:|---:|")
+    for count, kib in seen.items():
+        print(f"| {count:,} | {kib / 1024:.1f} |")
+    if checkpoints:
+        print(f"\n(stopped after {args.memory_seconds} s before reaching {checkpoints[0]:,} requests)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default 5)")
+    parser.add_argument("--connections", default="1,16,64")
+    parser.add_argument("--modes", default="keep-alive,new-connection")
+    parser.add_argument("--memory", action="store_true", help="report RSS at 10k, 100k and 1M requests instead")
+    parser.add_argument("--memory-seconds", type=int, default=120, help="upper bound of the memory run")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed (Debian: apt-get install wrk)")
+    if not WORKSHOP.exists():
+        sys.exit(f"the workshop copy is needed at {WORKSHOP}")
+    ours, ceiling = build()
+    print(f"machine: {machine()}\ndate: {time.strftime('%Y-%m-%d')}\n", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        if args.memory:
+            memory(args, ours, workdir)
+        else:
+            rows = side_by_side(args, ours, ceiling, workdir)
+            print(markdown(rows))
+
+
+if __name__ == "__main__":
+    main()

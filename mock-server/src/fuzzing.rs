@@ -1,0 +1,78 @@
+//! The fuzz target's input format and the invariant it checks, shared by `fuzz/` and the
+//! regression test that replays the corpus (`tests/fuzz.rs`).
+//!
+//! An input's first byte picks the route (and, with its high bit, a wrong content type); the
+//! rest is the body. Whatever comes in, the mock must answer below 500, and every client error
+//! must be one of vLLM's error bodies.
+
+use axum::body::Body;
+use http::{Request, StatusCode};
+
+use crate::openai::error::{ErrorResponse, UnauthorizedResponse};
+
+const ROUTES: [(&str, &str); 4] = [
+    ("POST", "/v1/embeddings"),
+    ("POST", "/v1/chat/completions"),
+    ("POST", "/v1/completions"),
+    ("GET", "/v1/models"),
+];
+
+/// The request a fuzz input stands for; `None` for the empty input.
+pub fn request(data: &[u8]) -> Option<Request<Body>> {
+    let (&selector, body) = data.split_first()?;
+    let (method, path) = ROUTES[usize::from(selector) % ROUTES.len()];
+    let content_type = if selector & 0x80 == 0 {
+        "application/json"
+    } else {
+        "text/plain"
+    };
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", content_type)
+        .body(Body::from(body.to_vec()))
+        .ok()
+}
+
+/// Checks an answer: no server error, and client errors in vLLM's format.
+pub fn check(status: StatusCode, body: &[u8]) -> Result<(), String> {
+    if status.is_server_error() {
+        return Err(format!("{status}: {}", String::from_utf8_lossy(body)));
+    }
+    if status.is_client_error()
+        && serde_json::from_slice::<ErrorResponse>(body).is_err()
+        && serde_json::from_slice::<UnauthorizedResponse>(body).is_err()
+    {
+        return Err(format!(
+            "{status} without vLLM's error body: {}",
+            String::from_utf8_lossy(body)
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_pick_routes_and_content_types() {
+        let request = request(b"\x01{}").unwrap();
+        assert_eq!(request.uri(), "/v1/chat/completions");
+        assert_eq!(request.headers()["content-type"], "application/json");
+        let request = super::request(b"\x80{}").unwrap();
+        assert_eq!(request.uri(), "/v1/embeddings");
+        assert_eq!(request.headers()["content-type"], "text/plain");
+        assert!(super::request(b"").is_none());
+    }
+
+    #[test]
+    fn the_invariant_refuses_server_errors_and_foreign_bodies() {
+        assert!(check(StatusCode::OK, b"{}").is_ok());
+        assert!(check(StatusCode::INTERNAL_SERVER_ERROR, b"").is_err());
+        assert!(check(StatusCode::BAD_REQUEST, b"{\"detail\": \"x\"}").is_err());
+        let body = br#"{"error": {"message": "m", "type": "Bad Request", "param": null, "code": 400}}"#;
+        assert!(check(StatusCode::BAD_REQUEST, body).is_ok());
+        assert!(check(StatusCode::UNAUTHORIZED, br#"{"error": "Unauthorized"}"#).is_ok());
+    }
+}
