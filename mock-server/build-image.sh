@@ -9,7 +9,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 target="x86_64-unknown-linux-gnu"
 
 cd "$root"
-RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --locked --target "$target" -p mock-vllm
+# Stripped: the debug line tables the release profile keeps for profiling have no use in the image.
+CARGO_PROFILE_RELEASE_STRIP=symbols RUSTFLAGS='-C target-feature=+crt-static' \
+  cargo build --release --locked --target "$target" -p mock-vllm
 
 context="$root/target/image-context"
 rm -rf "$context"
