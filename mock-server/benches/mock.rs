@@ -27,7 +27,12 @@ fn embedding(c: &mut Criterion) {
             let texts = texts(inputs);
             group.throughput(Throughput::Elements(inputs as u64));
             group.bench_with_input(BenchmarkId::new(format!("{dims}d"), inputs), &texts, |b, texts| {
-                b.iter(|| texts.iter().map(|t| embed(black_box(t), dims, false)).collect::<Vec<_>>())
+                b.iter(|| {
+                    texts
+                        .iter()
+                        .map(|t| embed(black_box(t), dims, false))
+                        .collect::<Vec<_>>()
+                })
             });
         }
     }
@@ -92,9 +97,7 @@ fn journal(c: &mut Criterion) {
         group.throughput(Throughput::Elements(1));
         group.bench_function(BenchmarkId::new("ring", threads), |b| {
             let journal = Arc::new(Journal::new(10_000, vec![]));
-            b.iter_custom(|iters| {
-                append_under_contention(&journal, threads, iters.div_ceil(threads as u64))
-            })
+            b.iter_custom(|iters| append_under_contention(&journal, threads, iters.div_ceil(threads as u64)))
         });
         group.bench_function(BenchmarkId::new("ring+log", threads), |b| {
             let log = mock_vllm::log::subscriber(
@@ -109,9 +112,7 @@ fn journal(c: &mut Criterion) {
             .into_iter()
             .collect::<Vec<LineSink<_>>>();
             let journal = Arc::new(Journal::new(10_000, log));
-            b.iter_custom(|iters| {
-                append_under_contention(&journal, threads, iters.div_ceil(threads as u64))
-            });
+            b.iter_custom(|iters| append_under_contention(&journal, threads, iters.div_ceil(threads as u64)));
             journal.close();
         });
     }
