@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use mock_vllm::{Filter, RecordedRequest, RequestList};
+use reqwest::Method;
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +19,12 @@ pub enum UpstreamError {
     },
     #[error("the mock's inspection API at {url} answered {status}: {body}")]
     Status { url: String, status: u16, body: String },
+    #[error("the mock's inspection API at {url} sent JSON we cannot read: {source}")]
+    Json {
+        url: String,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 /// A client for one mock's `/_mock` API.
@@ -41,7 +48,10 @@ impl Upstream {
     }
 
     pub async fn requests(&self, filter: &Filter) -> Result<RequestList, UpstreamError> {
-        self.get_json(&format!("/_mock/requests?{}", query(filter))).await
+        let response = self
+            .call(Method::GET, &format!("/_mock/requests?{}", query(filter)), None)
+            .await?;
+        response.json()
     }
 
     /// Waits up to `timeout` for `count` entries matching `filter`; `None` when they did not come.
@@ -56,58 +66,30 @@ impl Upstream {
             timeout.as_millis(),
             query(filter)
         );
-        let url = format!("{}{path}", self.base);
-        let response = self.http.get(&url).send().await.map_err(|source| UpstreamError::Http {
-            url: url.clone(),
-            source,
-        })?;
-        if response.status() == 408 {
+        let response = self.call(Method::GET, &path, None).await?;
+        if response.status == 408 {
             return Ok(None);
         }
-        Self::json(url, response).await.map(Some)
+        response.json().map(Some)
     }
 
     /// The newest entry, if any.
     pub async fn last(&self) -> Result<Option<RecordedRequest>, UpstreamError> {
-        let url = format!("{}/_mock/requests/last", self.base);
-        let response = self.http.get(&url).send().await.map_err(|source| UpstreamError::Http {
-            url: url.clone(),
-            source,
-        })?;
-        if response.status() == 404 {
+        let response = self.call(Method::GET, "/_mock/requests/last", None).await?;
+        if response.status == 404 {
             return Ok(None);
         }
-        Self::json(url, response).await.map(Some)
+        response.json().map(Some)
     }
 
     pub async fn clear(&self) -> Result<(), UpstreamError> {
-        let url = format!("{}/_mock/requests", self.base);
-        let response = self
-            .http
-            .delete(&url)
-            .send()
-            .await
-            .map_err(|source| UpstreamError::Http {
-                url: url.clone(),
-                source,
-            })?;
-        Self::expect_success(url, response).await
+        self.call(Method::DELETE, "/_mock/requests", None).await?.success()
     }
 
     /// Sets the API keys the mock accepts (empty: any), as a key rotation on the vLLM side.
     pub async fn set_api_keys(&self, keys: &[&str]) -> Result<(), UpstreamError> {
-        let url = format!("{}/_mock/api-keys", self.base);
-        let response = self
-            .http
-            .put(&url)
-            .json(&json!({ "keys": keys }))
-            .send()
-            .await
-            .map_err(|source| UpstreamError::Http {
-                url: url.clone(),
-                source,
-            })?;
-        Self::expect_success(url, response).await
+        let body = json!({ "keys": keys });
+        self.call(Method::PUT, "/_mock/api-keys", Some(body)).await?.success()
     }
 
     /// Whether `/health` answers 200.
@@ -116,37 +98,51 @@ impl Upstream {
         matches!(self.http.get(&url).timeout(Duration::from_secs(2)).send().await, Ok(r) if r.status() == 200)
     }
 
-    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, UpstreamError> {
+    async fn call(&self, method: Method, path: &str, body: Option<serde_json::Value>) -> Result<Answer, UpstreamError> {
         let url = format!("{}{path}", self.base);
-        let response = self.http.get(&url).send().await.map_err(|source| UpstreamError::Http {
+        let mut request = self.http.request(method, &url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let fail = |source| UpstreamError::Http {
             url: url.clone(),
             source,
-        })?;
-        Self::json(url, response).await
-    }
-
-    async fn json<T: serde::de::DeserializeOwned>(
-        url: String,
-        response: reqwest::Response,
-    ) -> Result<T, UpstreamError> {
+        };
+        let response = request.send().await.map_err(fail)?;
         let status = response.status().as_u16();
-        if status != 200 {
-            let body = response.text().await.unwrap_or_default();
-            return Err(UpstreamError::Status { url, status, body });
-        }
-        response
-            .json()
-            .await
-            .map_err(|source| UpstreamError::Http { url, source })
+        let body = response.bytes().await.map_err(fail)?;
+        Ok(Answer { url, status, body })
     }
+}
 
-    async fn expect_success(url: String, response: reqwest::Response) -> Result<(), UpstreamError> {
-        if response.status().is_success() {
+/// An answer of the inspection API, read whole.
+struct Answer {
+    url: String,
+    status: u16,
+    body: bytes::Bytes,
+}
+
+impl Answer {
+    fn success(self) -> Result<(), UpstreamError> {
+        if (200..300).contains(&self.status) {
             return Ok(());
         }
-        let status = response.status().as_u16();
-        let body = response.text().await.unwrap_or_default();
-        Err(UpstreamError::Status { url, status, body })
+        Err(self.unexpected())
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, UpstreamError> {
+        if self.status != 200 {
+            return Err(self.unexpected());
+        }
+        serde_json::from_slice(&self.body).map_err(|source| UpstreamError::Json { url: self.url, source })
+    }
+
+    fn unexpected(self) -> UpstreamError {
+        UpstreamError::Status {
+            url: self.url,
+            status: self.status,
+            body: String::from_utf8_lossy(&self.body).into_owned(),
+        }
     }
 }
 

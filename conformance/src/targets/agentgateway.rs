@@ -21,7 +21,7 @@ use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
-use super::{Call, LogCapture, Target, TargetError, Unavailable, local_mock, wait_until};
+use super::{Call, LocalMock, Target, TargetError, Unavailable, wait_until};
 use crate::client::ClientRequest;
 use crate::resources::{ManifestError, WorkshopResources};
 use crate::settings::{Settings, TargetName};
@@ -188,9 +188,7 @@ enum Gateway {
 }
 
 pub struct Agentgateway {
-    server: mock_vllm::MockServer,
-    log: LogCapture,
-    upstream: Upstream,
+    mock: LocalMock,
     gateway: Mutex<Option<Gateway>>,
     address: String,
     _dir: tempfile::TempDir,
@@ -206,12 +204,12 @@ impl Agentgateway {
                 "no agentgateway (set AGENTGATEWAY_BIN or AGENTGATEWAY_IMAGE)".to_owned(),
             ));
         }
-        let (server, log) = local_mock(&settings.workshop).await?;
+        let mock = LocalMock::start(&settings.workshop).await?;
         let dir = tempfile::tempdir().map_err(|e| Unavailable(format!("no temporary folder: {e}")))?;
         let (gateway, address) = match (&settings.agentgateway_bin, &settings.agentgateway_image) {
             (Some(bin), _) => {
                 let port = free_port()?;
-                let config = StandaloneConfig::for_workshop(&settings.workshop, port, &server.addr().to_string())
+                let config = StandaloneConfig::for_workshop(&settings.workshop, port, &mock.address())
                     .map_err(|e| Unavailable(e.to_string()))?;
                 let path = dir.path().join("agentgateway.yaml");
                 write_config(&path, &config)?;
@@ -228,7 +226,7 @@ impl Agentgateway {
             }
             (None, Some(image)) => {
                 // The container reaches the in-process mock through the Docker host.
-                let mock_port = server.addr().port();
+                let mock_port = mock.port();
                 let config = StandaloneConfig::for_workshop(
                     &settings.workshop,
                     LISTEN_PORT,
@@ -254,9 +252,7 @@ impl Agentgateway {
             (None, None) => unreachable!("checked above"),
         };
         let target = Agentgateway {
-            upstream: Upstream::new(server.uri()),
-            server,
-            log,
+            mock,
             gateway: Mutex::new(Some(gateway)),
             address,
             _dir: dir,
@@ -291,16 +287,8 @@ impl Target for Agentgateway {
         TargetName::Agentgateway
     }
 
-    async fn deploy_mock(&self) -> Result<(), TargetError> {
-        Ok(())
-    }
-
-    async fn set_up(&self) -> Result<(), TargetError> {
-        Ok(())
-    }
-
     fn upstream(&self) -> &Upstream {
-        &self.upstream
+        self.mock.upstream()
     }
 
     /// As the workshop's client: no key, the route's prefix, the path of the call after it.
@@ -309,7 +297,7 @@ impl Target for Agentgateway {
     }
 
     fn mock_address(&self) -> String {
-        self.server.addr().to_string()
+        self.mock.address()
     }
 
     fn gateway_address(&self) -> String {
@@ -317,7 +305,7 @@ impl Target for Agentgateway {
     }
 
     async fn mock_log(&self) -> Result<String, TargetError> {
-        Ok(self.log.text())
+        Ok(self.mock.log())
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -67,14 +67,6 @@ impl Target for Container {
         TargetName::Container
     }
 
-    async fn deploy_mock(&self) -> Result<(), TargetError> {
-        Ok(())
-    }
-
-    async fn set_up(&self) -> Result<(), TargetError> {
-        Ok(())
-    }
-
     fn upstream(&self) -> &Upstream {
         &self.upstream
     }

@@ -3,27 +3,21 @@
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use super::{Call, LogCapture, Target, TargetError, Unavailable, local_mock};
+use super::{Call, LocalMock, Target, TargetError, Unavailable};
 use crate::client::ClientRequest;
 use crate::settings::TargetName;
 use crate::upstream::Upstream;
 use crate::workshop::Workshop;
 
 pub struct Direct {
-    server: mock_vllm::MockServer,
-    log: LogCapture,
-    upstream: Upstream,
+    mock: LocalMock,
     api_key: String,
 }
 
 impl Direct {
     pub async fn start(workshop: &Workshop) -> Result<Self, Unavailable> {
-        let (server, log) = local_mock(workshop).await?;
-        let upstream = Upstream::new(server.uri());
         Ok(Direct {
-            server,
-            log,
-            upstream,
+            mock: LocalMock::start(workshop).await?,
             api_key: workshop.api_key.clone(),
         })
     }
@@ -35,37 +29,29 @@ impl Target for Direct {
         TargetName::Direct
     }
 
-    async fn deploy_mock(&self) -> Result<(), TargetError> {
-        Ok(())
-    }
-
-    async fn set_up(&self) -> Result<(), TargetError> {
-        Ok(())
-    }
-
     fn upstream(&self) -> &Upstream {
-        &self.upstream
+        self.mock.upstream()
     }
 
     /// Without a gateway, the client sends the key the gateway would inject.
     fn request(&self, call: Call, body: Option<Bytes>) -> ClientRequest {
-        mock_request(&self.upstream, call, body).with_bearer(Some(&self.api_key))
+        mock_request(self.mock.upstream(), call, body).with_bearer(Some(&self.api_key))
     }
 
     fn mock_address(&self) -> String {
-        self.server.addr().to_string()
+        self.mock.address()
     }
 
     fn gateway_address(&self) -> String {
-        self.mock_address()
+        self.mock.address()
+    }
+
+    async fn mock_log(&self) -> Result<String, TargetError> {
+        Ok(self.mock.log())
     }
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
-    }
-
-    async fn mock_log(&self) -> Result<String, TargetError> {
-        Ok(self.log.text())
     }
 }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
-use super::{Call, LogCapture, Target, TargetError, Unavailable, local_mock, wait_until};
+use super::{Call, LocalMock, Target, TargetError, Unavailable, wait_until};
 use crate::client::ClientRequest;
 use crate::settings::{Settings, TargetName};
 use crate::upstream::Upstream;
@@ -70,9 +70,7 @@ impl LitellmConfig {
 }
 
 pub struct Litellm {
-    server: mock_vllm::MockServer,
-    log: LogCapture,
-    upstream: Upstream,
+    mock: LocalMock,
     proxy: Mutex<Option<Child>>,
     port: u16,
     _dir: tempfile::TempDir,
@@ -83,9 +81,9 @@ impl Litellm {
         let bin = find_binary(settings).ok_or_else(|| {
             Unavailable("no LiteLLM proxy (run .ci/run to create .venv, or set LITELLM_BIN)".to_owned())
         })?;
-        let (server, log) = local_mock(&settings.workshop).await?;
+        let mock = LocalMock::start(&settings.workshop).await?;
         let dir = tempfile::tempdir().map_err(|e| Unavailable(format!("no temporary folder: {e}")))?;
-        let config = LitellmConfig::workshop(&settings.workshop, &server.uri());
+        let config = LitellmConfig::workshop(&settings.workshop, mock.upstream().base());
         let config_path = dir.path().join("litellm.yaml");
         let yaml = serde_yaml::to_string(&config).map_err(|e| Unavailable(e.to_string()))?;
         std::fs::write(&config_path, yaml).map_err(|e| Unavailable(format!("cannot write the config: {e}")))?;
@@ -107,9 +105,7 @@ impl Litellm {
             .spawn()
             .map_err(|e| Unavailable(format!("cannot start {}: {e}", bin.display())))?;
         let target = Litellm {
-            upstream: Upstream::new(server.uri()),
-            server,
-            log,
+            mock,
             proxy: Mutex::new(Some(child)),
             port,
             _dir: dir,
@@ -176,16 +172,8 @@ impl Target for Litellm {
         TargetName::Litellm
     }
 
-    async fn deploy_mock(&self) -> Result<(), TargetError> {
-        Ok(())
-    }
-
-    async fn set_up(&self) -> Result<(), TargetError> {
-        Ok(())
-    }
-
     fn upstream(&self) -> &Upstream {
-        &self.upstream
+        self.mock.upstream()
     }
 
     fn request(&self, call: Call, body: Option<Bytes>) -> ClientRequest {
@@ -198,7 +186,7 @@ impl Target for Litellm {
     }
 
     fn mock_address(&self) -> String {
-        self.server.addr().to_string()
+        self.mock.address()
     }
 
     fn gateway_address(&self) -> String {
@@ -206,7 +194,7 @@ impl Target for Litellm {
     }
 
     async fn mock_log(&self) -> Result<String, TargetError> {
-        Ok(self.log.text())
+        Ok(self.mock.log())
     }
 
     fn as_any(&self) -> &dyn Any {

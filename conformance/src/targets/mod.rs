@@ -9,6 +9,7 @@ pub mod container;
 pub mod direct;
 pub mod kind;
 pub mod litellm;
+mod local_mock;
 mod log_capture;
 
 use std::sync::Arc;
@@ -17,12 +18,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+pub use local_mock::LocalMock;
 pub use log_capture::LogCapture;
 
 use crate::client::ClientRequest;
 use crate::settings::{Settings, TargetName};
 use crate::upstream::{Upstream, UpstreamError};
-use crate::workshop::Workshop;
 
 /// What a target can do, matched against scenario tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,11 +119,16 @@ pub trait Target: Send + Sync {
         capabilities(self.name())
     }
 
-    /// Step 1: the mock is deployed (idempotent).
-    async fn deploy_mock(&self) -> Result<(), TargetError>;
+    /// Step 1: the mock is deployed (idempotent). Local targets start it when they start.
+    async fn deploy_mock(&self) -> Result<(), TargetError> {
+        Ok(())
+    }
 
-    /// Steps 1 to 5: everything Step 6 needs, ready (idempotent).
-    async fn set_up(&self) -> Result<(), TargetError>;
+    /// Steps 1 to 5: everything Step 6 needs, ready (idempotent). Local targets are ready
+    /// when they start.
+    async fn set_up(&self) -> Result<(), TargetError> {
+        Ok(())
+    }
 
     /// The mock's inspection API.
     fn upstream(&self) -> &Upstream;
@@ -181,23 +187,6 @@ pub async fn prepare(name: TargetName, settings: &Settings) -> Result<Arc<dyn Ta
             .await
             .map(|t| Arc::new(t) as Arc<dyn Target>),
     }
-}
-
-/// Starts an in-process mock on a free loopback port, its log captured: the upstream of the
-/// targets that run their gateway locally.
-pub async fn local_mock(workshop: &Workshop) -> Result<(mock_vllm::MockServer, LogCapture), Unavailable> {
-    let log = LogCapture::default();
-    let config = mock_vllm::Config {
-        log_format: mock_vllm::log::LogFormat::Text,
-        api_keys: vec![workshop.api_key.clone()],
-        ..mock_vllm::Config::ephemeral()
-    };
-    let state = mock_vllm::AppState::with_log_output(config, Box::new(log.clone()))
-        .map_err(|e| Unavailable(format!("cannot start the mock: {e}")))?;
-    let server = mock_vllm::MockServer::start_with_state(state)
-        .await
-        .map_err(|e| Unavailable(format!("cannot start the mock: {e}")))?;
-    Ok((server, log))
 }
 
 /// Polls `ready` every 100 ms until it holds or `timeout` passes.

@@ -1,0 +1,52 @@
+//! mock-vllm in this process, its log captured: the upstream of every target that runs its
+//! gateway (or none) on this machine.
+
+use super::{LogCapture, Unavailable};
+use crate::upstream::Upstream;
+use crate::workshop::Workshop;
+
+pub struct LocalMock {
+    server: mock_vllm::MockServer,
+    log: LogCapture,
+    upstream: Upstream,
+}
+
+impl LocalMock {
+    /// Starts on a free loopback port, requiring the workshop's key as a vLLM server would.
+    pub async fn start(workshop: &Workshop) -> Result<Self, Unavailable> {
+        let log = LogCapture::default();
+        let config = mock_vllm::Config {
+            log_format: mock_vllm::log::LogFormat::Text,
+            api_keys: vec![workshop.api_key.clone()],
+            ..mock_vllm::Config::ephemeral()
+        };
+        let state = mock_vllm::AppState::with_log_output(config, Box::new(log.clone()))
+            .map_err(|e| Unavailable(format!("cannot start the mock: {e}")))?;
+        let server = mock_vllm::MockServer::start_with_state(state)
+            .await
+            .map_err(|e| Unavailable(format!("cannot start the mock: {e}")))?;
+        Ok(LocalMock {
+            upstream: Upstream::new(server.uri()),
+            server,
+            log,
+        })
+    }
+
+    pub fn upstream(&self) -> &Upstream {
+        &self.upstream
+    }
+
+    /// `127.0.0.1:<port>`
+    pub fn address(&self) -> String {
+        self.server.addr().to_string()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.server.addr().port()
+    }
+
+    /// Its log block so far.
+    pub fn log(&self) -> String {
+        self.log.text()
+    }
+}
