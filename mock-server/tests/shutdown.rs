@@ -46,8 +46,14 @@ async fn start_with(journal: &std::path::Path, extra: &[&str]) -> (Child, String
     (child, format!("http://127.0.0.1:{port}"))
 }
 
-fn terminate(child: &Child) {
+/// Sends SIGTERM and waits for a clean exit; then the file holds everything.
+async fn terminate(child: &mut Child) {
     kill(Pid::from_raw(child.id().unwrap() as i32), Signal::SIGTERM).unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("it exits within the grace period")
+        .unwrap();
+    assert!(status.success(), "{status}");
 }
 
 fn read_journal(path: &std::path::Path) -> Vec<RecordedRequest> {
@@ -73,12 +79,7 @@ async fn sigterm_after_load_leaves_every_request_in_the_file() {
             .unwrap();
         assert_eq!(response.status(), 200);
     }
-    terminate(&child);
-    let status = tokio::time::timeout(Duration::from_secs(15), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(status.success(), "{status}");
+    terminate(&mut child).await;
 
     let entries = read_journal(&path);
     assert_eq!(entries.len(), 300);
@@ -118,12 +119,7 @@ async fn sigterm_mid_load_loses_no_answered_request() {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    terminate(&child);
-    let status = tokio::time::timeout(Duration::from_secs(15), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(status.success(), "{status}");
+    terminate(&mut child).await;
 
     let mut answered = Vec::new();
     for sender in senders {
@@ -213,12 +209,7 @@ async fn mixed_load_from_64_clients_is_journaled_exactly() {
         .await
         .unwrap();
     assert_eq!(count["count"], CLIENTS * REQUESTS);
-    terminate(&child);
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(status.success(), "{status}");
+    terminate(&mut child).await;
 
     let entries = read_journal(&path);
     assert_eq!(entries.len(), CLIENTS * REQUESTS);
