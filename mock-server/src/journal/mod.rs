@@ -130,13 +130,12 @@ impl Journal {
         // Subscribe before looking, so no entry recorded in between is missed.
         let mut recorded = self.recorded.subscribe();
         loop {
-            let list = self.list(filter);
-            if list.requests.len() >= count {
-                return (true, list);
+            // Counting is cheap; the list is built once, when it is answered.
+            if self.count(filter) >= count {
+                return (true, self.list(filter));
             }
-            match tokio::time::timeout_at(deadline, recorded.changed()).await {
-                Ok(Ok(())) => continue,
-                _ => return (false, self.list(filter)),
+            if tokio::time::timeout_at(deadline, recorded.changed()).await.is_err() {
+                return (false, self.list(filter));
             }
         }
     }

@@ -10,7 +10,6 @@ pub struct ChatCompletionRequest {
     pub messages: Option<Vec<ChatMessage>>,
     pub max_tokens: Option<i64>,
     pub max_completion_tokens: Option<i64>,
-    #[serde(default)]
     pub stream: Option<bool>,
     pub stream_options: Option<StreamOptions>,
     pub temperature: Option<f64>,

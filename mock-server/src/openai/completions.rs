@@ -11,7 +11,6 @@ pub struct CompletionRequest {
     pub model: Option<String>,
     pub prompt: Option<Prompt>,
     pub max_tokens: Option<i64>,
-    #[serde(default)]
     pub stream: Option<bool>,
     pub stream_options: Option<StreamOptions>,
     pub temperature: Option<f64>,
