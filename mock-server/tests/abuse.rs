@@ -5,7 +5,6 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use common::*;
 use mock_vllm::journal::BodyEncoding;
 use serde_json::{Value, json};
@@ -222,20 +221,13 @@ async fn the_bad_input_matrix_gets_vllm_errors_and_everything_is_journaled() {
 #[tokio::test]
 async fn a_chunked_body_is_read_whole() {
     let mock = Mock::start().await;
-    let chunks: Vec<Result<Bytes, std::io::Error>> = workshop_request()
+    let pieces = workshop_request()
         .to_string()
         .into_bytes()
         .chunks(7)
-        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .map(<[u8]>::to_vec)
         .collect();
-    let response = mock
-        .http
-        .post(mock.url("/v1/embeddings"))
-        .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
-        .send()
-        .await
-        .unwrap();
+    let response = mock.post_chunked("/v1/embeddings", pieces).await;
     assert_eq!(response.status(), 200);
     let entry = mock.last().await;
     assert!(entry.header("transfer-encoding").is_some_and(|v| v.contains("chunked")));

@@ -41,18 +41,8 @@ async fn chat_completion_is_deterministic_with_usage() {
         {"role": "system", "content": "be brief"},
         {"role": "user", "content": [{"type": "text", "text": "hello there"}]}
     ]});
-    let first: Value = mock
-        .post_json("/v1/chat/completions", &request)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let second: Value = mock
-        .post_json("/v1/chat/completions", &request)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first = mock.post_for_json("/v1/chat/completions", &request).await;
+    let second = mock.post_for_json("/v1/chat/completions", &request).await;
     assert_eq!(first["object"], "chat.completion");
     assert_eq!(first["model"], "qwen3");
     let content = first["choices"][0]["message"]["content"].as_str().unwrap();
@@ -71,12 +61,7 @@ async fn chat_completion_is_deterministic_with_usage() {
 async fn chat_max_tokens_cuts_with_length() {
     let mock = Mock::start().await;
     let request = json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 2});
-    let body: Value = mock
-        .post_json("/v1/chat/completions", &request)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body = mock.post_for_json("/v1/chat/completions", &request).await;
     assert_eq!(body["usage"]["completion_tokens"], 2);
     assert_eq!(body["choices"][0]["finish_reason"], "length");
 
@@ -90,12 +75,9 @@ async fn chat_max_tokens_cuts_with_length() {
 async fn chat_stream_matches_the_whole_answer_and_ends_with_done() {
     let mock = Mock::start().await;
     let messages = json!([{"role": "user", "content": "stream this please"}]);
-    let whole: Value = mock
-        .post_json("/v1/chat/completions", &json!({"messages": messages}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let whole = mock
+        .post_for_json("/v1/chat/completions", &json!({"messages": messages}))
+        .await;
     let response = mock
         .post_json(
             "/v1/chat/completions",
@@ -148,15 +130,12 @@ async fn chat_stream_without_include_usage_has_no_usage() {
 #[tokio::test]
 async fn completions_answer_each_prompt() {
     let mock = Mock::start().await;
-    let body: Value = mock
-        .post_json(
+    let body = mock
+        .post_for_json(
             "/v1/completions",
             &json!({"prompt": ["one", "two words"], "max_tokens": 5}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(body["object"], "text_completion");
     let choices = body["choices"].as_array().unwrap();
     assert_eq!(choices.len(), 2);
@@ -248,16 +227,8 @@ async fn body_over_the_limit_is_413_and_journaled() {
     assert_vllm_error(status, &body, 413, "Request Entity Too Large");
 
     // Without a content-length (chunked), the limit holds too.
-    let chunks: Vec<Result<String, std::io::Error>> =
-        vec![Ok("{\"input\": \"".into()), Ok("y".repeat(4096)), Ok("\"}".into())];
-    let response = mock
-        .http
-        .post(mock.url("/v1/embeddings"))
-        .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
-        .send()
-        .await
-        .unwrap();
+    let pieces = vec![b"{\"input\": \"".to_vec(), vec![b'y'; 4096], b"\"}".to_vec()];
+    let response = mock.post_chunked("/v1/embeddings", pieces).await;
     assert_eq!(response.status(), 413);
     let entries = mock.journal("?path=/v1/embeddings").await;
     assert_eq!(

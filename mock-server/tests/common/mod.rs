@@ -52,6 +52,23 @@ impl Mock {
             .expect("request sent")
     }
 
+    /// Posts `body` as JSON and reads the answer as JSON.
+    pub async fn post_for_json(&self, path: &str, body: &Value) -> Value {
+        self.post_json(path, body).await.json().await.expect("JSON body")
+    }
+
+    /// Posts a JSON body in the given pieces, without a content-length (chunked).
+    pub async fn post_chunked(&self, path: &str, pieces: Vec<Vec<u8>>) -> reqwest::Response {
+        let stream = futures::stream::iter(pieces.into_iter().map(Ok::<_, std::io::Error>));
+        self.http
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(reqwest::Body::wrap_stream(stream))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(self.url(path)).send().await.expect("request sent")
     }
