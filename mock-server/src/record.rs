@@ -36,13 +36,16 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
     let headers = received_headers(&parts.headers);
+    let declared = declared_length(&parts.headers);
 
-    let (mut response, body) = match read_body(&state, &parts.headers, body).await {
+    let (mut response, body, body_size) = match read_body(&state, declared, body).await {
         Ok(bytes) => {
+            let size = bytes.len();
             let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
-            (response, bytes)
+            (response, bytes, size)
         }
-        Err(error) => (error.into_response(), Bytes::new()),
+        // A body refused unread is journaled empty, with the size its sender declared.
+        Err(error) => (error.into_response(), Bytes::new(), declared.unwrap_or(0) as usize),
     };
 
     let outcome = response.extensions_mut().remove::<Outcome>().unwrap_or_default();
@@ -58,7 +61,7 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
         headers,
         body: stored.body,
         body_encoding: stored.encoding,
-        body_size: body.len(),
+        body_size,
         body_truncated: stored.truncated,
         status,
         latency_ms: started.elapsed().as_secs_f64() * 1000.0,
@@ -84,12 +87,15 @@ fn received_headers(headers: &HeaderMap) -> Vec<Header> {
         .collect()
 }
 
-async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
-    let limit = state.config.max_body_bytes;
-    let declared = headers
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+async fn read_body(state: &AppState, declared: Option<u64>, body: Body) -> Result<Bytes, ApiError> {
+    let limit = state.config.max_body_bytes;
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(ApiError::PayloadTooLarge { limit });
     }

@@ -231,6 +231,7 @@ async fn body_over_the_limit_is_413_and_journaled() {
     let response = mock.post_chunked("/v1/embeddings", pieces).await;
     assert_eq!(response.status(), 413);
     let entries = mock.journal("?path=/v1/embeddings").await;
+    assert!(entries.requests[0].body_size > 2048, "the declared size is journaled");
     assert_eq!(
         entries.requests.iter().map(|e| e.status).collect::<Vec<_>>(),
         [413, 413]
