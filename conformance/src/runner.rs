@@ -100,12 +100,12 @@ fn selected_by_user(settings: &Settings, name: &str, tags: &[String]) -> bool {
     let by_name = settings
         .name
         .as_deref()
-        .is_none_or(|pattern| regex_lite_match(pattern, name));
+        .is_none_or(|pattern| name_matches(pattern, name));
     by_tags && by_name
 }
 
-/// A plain substring match, or a regex when the pattern parses as one.
-fn regex_lite_match(pattern: &str, name: &str) -> bool {
+/// `pattern` as a regex, or as plain text when it is not a valid regex.
+fn name_matches(pattern: &str, name: &str) -> bool {
     cucumber::codegen::Regex::new(pattern).map_or_else(|_| name.contains(pattern), |re| re.is_match(name))
 }
 
