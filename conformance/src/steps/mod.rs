@@ -8,7 +8,9 @@ pub mod upstream;
 pub mod workshop;
 
 use cucumber::gherkin::Step;
-use serde_json::Value;
+use mock_vllm::openai::embeddings::EmbeddingValue;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::hop::{self, Mismatch};
 use crate::world::WorkshopWorld;
@@ -42,31 +44,64 @@ pub fn table_rows(step: &Step) -> Vec<Vec<(String, String)>> {
         .collect()
 }
 
-/// The client's last answer as JSON.
-pub fn response_json(world: &WorkshopWorld) -> Result<Value, Mismatch> {
+/// An embeddings answer as any OpenAI-compatible server or gateway sends it: the fields the
+/// workshop reads, the rest ignored (vLLM adds `id` and `created`, LiteLLM does not).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EmbeddingList {
+    pub object: String,
+    pub model: String,
+    pub data: Vec<EmbeddingItem>,
+    pub usage: UsageCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EmbeddingItem {
+    pub object: String,
+    pub index: u64,
+    pub embedding: EmbeddingValue,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct UsageCounts {
+    pub prompt_tokens: u64,
+    pub total_tokens: u64,
+}
+
+impl EmbeddingItem {
+    /// The values, when they came as JSON numbers.
+    pub fn floats(&self) -> Option<&[f64]> {
+        match &self.embedding {
+            EmbeddingValue::Float(values) => Some(values),
+            EmbeddingValue::Base64(_) => None,
+        }
+    }
+}
+
+/// The client's last answer read as `T`, or the mismatch that says why it is not one.
+pub fn answer<T: DeserializeOwned>(world: &WorkshopWorld, what: &str) -> Result<T, Mismatch> {
     let exchange = world.last();
-    exchange.json().ok_or_else(|| Mismatch {
+    serde_json::from_slice(&exchange.body).map_err(|err| Mismatch {
         hop: hop::Hop::UpstreamToClient,
-        what: "a JSON body".to_owned(),
-        expected: "JSON".to_owned(),
-        seen: String::from_utf8_lossy(&exchange.body).into_owned(),
+        what: what.to_owned(),
+        expected: what.to_owned(),
+        seen: format!("{err}: {}", String::from_utf8_lossy(&exchange.body)),
         evidence: hop::exchange_evidence(exchange),
     })
 }
 
-/// The embedding at `index` of the client's last answer, as floats.
+/// The embedding at `index` of the client's last answer, as numbers.
 pub fn embedding(world: &WorkshopWorld, index: usize) -> Result<Vec<f64>, Mismatch> {
-    let body = response_json(world)?;
-    let values = body["data"][index]["embedding"].as_array().cloned().unwrap_or_default();
-    let floats: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
-    if floats.is_empty() || floats.len() != values.len() {
-        return Err(Mismatch {
-            hop: hop::Hop::UpstreamToClient,
-            what: format!("data[{index}].embedding as a list of numbers"),
-            expected: "numbers".to_owned(),
-            seen: body["data"][index]["embedding"].to_string(),
-            evidence: hop::exchange_evidence(world.last()),
-        });
-    }
-    Ok(floats)
+    let list: EmbeddingList = answer(world, "an embeddings list")?;
+    let floats = list
+        .data
+        .get(index)
+        .and_then(EmbeddingItem::floats)
+        .map(<[f64]>::to_vec);
+    floats.ok_or_else(|| Mismatch {
+        hop: hop::Hop::UpstreamToClient,
+        what: format!("data[{index}].embedding as numbers"),
+        expected: "a list of numbers".to_owned(),
+        seen: format!("{:?}", list.data.get(index).map(|item| &item.embedding)),
+        evidence: hop::exchange_evidence(world.last()),
+    })
 }

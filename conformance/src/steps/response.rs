@@ -6,7 +6,10 @@ use cucumber::gherkin::Step;
 use cucumber::then;
 use serde_json::Value;
 
-use super::{cell_for_target, embedding, response_json};
+use mock_vllm::openai::embeddings::EmbeddingValue;
+use mock_vllm::openai::error::ErrorResponse;
+
+use super::{EmbeddingList, answer, cell_for_target, embedding};
 use crate::hop::{Mismatch, returned};
 use crate::workshop::{self, expected_vector};
 use crate::world::WorkshopWorld;
@@ -28,41 +31,43 @@ fn body(world: &mut WorkshopWorld, expected: String) -> Result<(), Mismatch> {
     returned(world.last(), "body", Some(expected), world.last().json())
 }
 
-/// The workshop's expected response: one embedding, the workshop's numbers, 9 prompt tokens.
-fn workshop_embedding(world: &WorkshopWorld, model: &str) -> Result<(), Mismatch> {
+/// The workshop's answer in any embeddings list: the workshop's vector first, `tokens` counted.
+fn workshop_vector(world: &WorkshopWorld, list: &EmbeddingList, tokens: u64) -> Result<(), Mismatch> {
     let exchange = world.last();
-    let body = response_json(world)?;
-    returned(exchange, "object", "list", body["object"].as_str().unwrap_or_default())?;
-    returned(exchange, "model", model, body["model"].as_str().unwrap_or_default())?;
-    returned(
-        exchange,
-        "number of embeddings",
-        1,
-        body["data"].as_array().map_or(0, Vec::len),
-    )?;
+    returned(exchange, "object", "list", list.object.as_str())?;
+    let item = list.data.first();
     returned(
         exchange,
         "data[0].object",
-        "embedding",
-        body["data"][0]["object"].as_str().unwrap_or_default(),
+        Some("embedding"),
+        item.map(|i| i.object.as_str()),
     )?;
-    returned(exchange, "data[0].index", Some(0), body["data"][0]["index"].as_u64())?;
+    returned(exchange, "data[0].index", Some(0), item.map(|i| i.index))?;
     let values = embedding(world, 0)?;
     let published: Vec<f64> = values.iter().take(4).map(|v| (v * 1000.0).trunc() / 1000.0).collect();
+    let prefix = workshop::PUBLISHED_PREFIX.to_vec();
     returned(
         exchange,
         "the first values, as the workshop prints them",
-        workshop::PUBLISHED_PREFIX.to_vec(),
+        prefix,
         published,
     )?;
     returned(exchange, "the embedding", expected_vector(), values)?;
-    let tokens = body["usage"]["prompt_tokens"].as_u64();
-    returned(exchange, "usage.prompt_tokens", Some(workshop::PROMPT_TOKENS), tokens)?;
+    returned(exchange, "usage.prompt_tokens", tokens, list.usage.prompt_tokens)
+}
+
+/// The workshop's expected response: the above, for `model`, alone in the list.
+fn workshop_embedding(world: &WorkshopWorld, model: &str) -> Result<(), Mismatch> {
+    let list: EmbeddingList = answer(world, "an embeddings list")?;
+    let exchange = world.last();
+    returned(exchange, "model", model, list.model.as_str())?;
+    returned(exchange, "number of embeddings", 1, list.data.len())?;
+    workshop_vector(world, &list, workshop::PROMPT_TOKENS)?;
     returned(
         exchange,
         "usage.total_tokens",
-        Some(workshop::PROMPT_TOKENS),
-        body["usage"]["total_tokens"].as_u64(),
+        workshop::PROMPT_TOKENS,
+        list.usage.total_tokens,
     )
 }
 
@@ -79,69 +84,49 @@ fn workshop_embedding_per_target(world: &mut WorkshopWorld, step: &Step) -> Resu
 
 #[then(expr = "the client gets an embedding list with the workshop's vector and {int} prompt tokens")]
 fn same_shape(world: &mut WorkshopWorld, tokens: u64) -> Result<(), Mismatch> {
-    let exchange = world.last();
-    let body = response_json(world)?;
-    returned(exchange, "object", "list", body["object"].as_str().unwrap_or_default())?;
-    returned(
-        exchange,
-        "data[0].object",
-        "embedding",
-        body["data"][0]["object"].as_str().unwrap_or_default(),
-    )?;
-    returned(exchange, "the embedding", expected_vector(), embedding(world, 0)?)?;
-    returned(
-        exchange,
-        "usage.prompt_tokens",
-        Some(tokens),
-        body["usage"]["prompt_tokens"].as_u64(),
-    )
+    let list: EmbeddingList = answer(world, "an embeddings list")?;
+    workshop_vector(world, &list, tokens)
 }
 
 #[then(expr = "the client gets {int} embeddings indexed in order")]
-fn indexed(world: &mut WorkshopWorld, count: usize) -> Result<(), Mismatch> {
-    let body = response_json(world)?;
-    let indexes: Vec<u64> = body["data"]
-        .as_array()
-        .map(|d| d.iter().filter_map(|e| e["index"].as_u64()).collect())
-        .unwrap_or_default();
-    returned(
-        world.last(),
-        "data[].index",
-        (0..count as u64).collect::<Vec<_>>(),
-        indexes,
-    )
+fn indexed(world: &mut WorkshopWorld, count: u64) -> Result<(), Mismatch> {
+    let list: EmbeddingList = answer(world, "an embeddings list")?;
+    let indexes: Vec<u64> = list.data.iter().map(|item| item.index).collect();
+    returned(world.last(), "data[].index", (0..count).collect::<Vec<_>>(), indexes)
 }
 
 #[then(expr = "the usage counts {int} prompt tokens")]
 fn usage(world: &mut WorkshopWorld, tokens: u64) -> Result<(), Mismatch> {
-    let body = response_json(world)?;
-    returned(
-        world.last(),
-        "usage.prompt_tokens",
-        Some(tokens),
-        body["usage"]["prompt_tokens"].as_u64(),
-    )
+    let list: EmbeddingList = answer(world, "an embeddings list")?;
+    returned(world.last(), "usage.prompt_tokens", tokens, list.usage.prompt_tokens)
 }
 
 #[then(expr = "the last two embeddings are equal")]
 fn last_two_equal(world: &mut WorkshopWorld) -> Result<(), Mismatch> {
     let n = world.exchanges.len();
     assert!(n >= 2, "the scenario sent two requests");
-    let first = world.exchanges[n - 2].json().map(|b| b["data"][0]["embedding"].clone());
-    let second = world.exchanges[n - 1].json().map(|b| b["data"][0]["embedding"].clone());
+    let first_of = |exchange: &crate::client::Exchange| {
+        serde_json::from_slice::<EmbeddingList>(&exchange.body)
+            .ok()
+            .and_then(|list| list.data.into_iter().next())
+            .map(|item| item.embedding)
+    };
+    let (before, last) = (first_of(&world.exchanges[n - 2]), first_of(&world.exchanges[n - 1]));
     returned(
         world.last(),
         "the embedding, compared with the one before",
-        first,
-        second,
+        before,
+        last,
     )
 }
 
 #[then(expr = "embedding {int} decodes from base64 to the workshop's vector in float32")]
 fn base64_vector(world: &mut WorkshopWorld, index: usize) -> Result<(), Mismatch> {
-    let body = response_json(world)?;
-    let text = body["data"][index]["embedding"].as_str().unwrap_or_default();
-    let bytes = BASE64.decode(text).unwrap_or_default();
+    let list: EmbeddingList = answer(world, "an embeddings list")?;
+    let bytes = match list.data.get(index).map(|item| &item.embedding) {
+        Some(EmbeddingValue::Base64(text)) => BASE64.decode(text).unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let values: Vec<f32> = bytes
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -170,38 +155,21 @@ fn dimensions(world: &mut WorkshopWorld, index: usize, count: usize, prefix: usi
 
 #[then(expr = "the client gets a vLLM error of type {string}")]
 fn vllm_error(world: &mut WorkshopWorld, kind: String) -> Result<(), Mismatch> {
-    let body = response_json(world)?;
+    let body: ErrorResponse = answer(world, "vLLM's error body")?;
     let exchange = world.last();
-    returned(
-        exchange,
-        "error.type",
-        Some(kind.as_str()),
-        body["error"]["type"].as_str(),
-    )?;
-    returned(
-        exchange,
-        "error.code",
-        Some(u64::from(exchange.status)),
-        body["error"]["code"].as_u64(),
-    )?;
-    returned(
-        exchange,
-        "error.message is text",
-        true,
-        body["error"]["message"].is_string(),
-    )?;
-    returned(
-        exchange,
-        "error.param is present",
-        true,
-        body["error"].get("param").is_some(),
-    )
+    returned(exchange, "error.type", kind.as_str(), body.error.kind.as_str())?;
+    returned(exchange, "error.code", exchange.status, body.error.code)?;
+    returned(exchange, "error.message is there", true, !body.error.message.is_empty())
 }
 
 #[then(expr = "the client gets a vLLM error of type {string} mentioning {string}")]
 fn vllm_error_mentioning(world: &mut WorkshopWorld, kind: String, text: String) -> Result<(), Mismatch> {
     vllm_error(world, kind)?;
-    let body = response_json(world)?;
-    let message = body["error"]["message"].as_str().unwrap_or_default();
-    returned(world.last(), "error.message mentions", true, message.contains(&text))
+    let body: ErrorResponse = answer(world, "vLLM's error body")?;
+    returned(
+        world.last(),
+        "error.message mentions",
+        true,
+        body.error.message.contains(&text),
+    )
 }
