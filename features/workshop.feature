@@ -33,7 +33,14 @@ Feature: Self-hosted vLLM embeddings with Agent Gateway
   Scenario: Step 6 - the embeddings request through /qwen3
     Given the workshop is set up on the target
     When the client sends the workshop's embeddings request through the gateway
-    Then the client gets status 200
+    Then the client sent:
+      | target       | path           | authorization               |
+      | direct       | /v1/embeddings | Bearer <api key>            |
+      | container    | /v1/embeddings | Bearer <api key>            |
+      | litellm      | /v1/embeddings | Bearer <litellm master key> |
+      | agentgateway | /qwen3         | none                        |
+      | kind         | /qwen3         | none                        |
+    And the client gets status 200
     And the client gets the workshop's embedding for the model the target answers as:
       | target       | model                       |
       | direct       | /apps/ecs_mounts/data/q3.6b |

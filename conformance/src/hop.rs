@@ -96,6 +96,13 @@ pub fn upstream<T: fmt::Debug + PartialEq>(
     check(Hop::GatewayToUpstream, what, expected, seen, || entry_evidence(entry))
 }
 
+/// Checks one value of what the client sent.
+pub fn sent<T: fmt::Debug + PartialEq>(exchange: &Exchange, what: &str, expected: T, seen: T) -> Result<(), Mismatch> {
+    check(Hop::ClientToGateway, what, expected, seen, || {
+        exchange_evidence(exchange)
+    })
+}
+
 /// Checks one value of what the client got back.
 pub fn returned<T: fmt::Debug + PartialEq>(
     exchange: &Exchange,
@@ -108,7 +115,8 @@ pub fn returned<T: fmt::Debug + PartialEq>(
     })
 }
 
-fn check<T: fmt::Debug + PartialEq>(
+/// Checks one value on `hop`; `evidence` is only built for a mismatch.
+pub fn check<T: fmt::Debug + PartialEq>(
     hop: Hop,
     what: &str,
     expected: T,

@@ -136,9 +136,11 @@ impl WorkshopWorld {
         }
     }
 
-    /// Puts the run's values into a step's text: `<api key>`, `<mock address>`, `<gateway address>`.
+    /// Puts the run's values into a step's text: `<api key>`, `<litellm master key>`,
+    /// `<mock address>`, `<gateway address>`.
     pub fn expand(&self, text: &str) -> String {
         text.replace("<api key>", &self.workshop.api_key)
+            .replace("<litellm master key>", crate::targets::litellm::MASTER_KEY)
             .replace("<mock address>", &self.target.mock_address())
             .replace("<gateway address>", &self.target.gateway_address())
     }

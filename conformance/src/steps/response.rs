@@ -10,9 +10,36 @@ use mock_vllm::openai::embeddings::EmbeddingValue;
 use mock_vllm::openai::error::ErrorResponse;
 
 use super::{EmbeddingList, answer, cell_for_target, embedding};
-use crate::hop::{Mismatch, returned};
+use crate::hop::{Mismatch, returned, sent};
 use crate::workshop::{self, expected_vector};
 use crate::world::WorkshopWorld;
+
+/// The client → gateway hop: where the client sent the request and with which credentials.
+#[then(expr = "the client sent:")]
+fn client_sent(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
+    let request = &world.last().request;
+    let path = request
+        .url
+        .splitn(4, '/')
+        .nth(3)
+        .map(|p| format!("/{p}"))
+        .unwrap_or_default();
+    let authorization = request
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        .map_or("none", |(_, value)| value.as_str());
+    let exchange = world.last();
+    let expected_path = cell_for_target(world, step, "path");
+    sent(exchange, "path", expected_path.as_str(), path.as_str())?;
+    let expected_authorization = cell_for_target(world, step, "authorization");
+    sent(
+        exchange,
+        "authorization header",
+        expected_authorization.as_str(),
+        authorization,
+    )
+}
 
 #[then(expr = "the client gets status {int}")]
 fn status(world: &mut WorkshopWorld, expected: u16) -> Result<(), Mismatch> {

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use cucumber::{given, then, when};
 use serde_json::json;
 
-use crate::hop::{Hop, Mismatch};
+use crate::hop::{self, Hop, Mismatch};
 use crate::targets::kind::{Kind, STEP_TIMEOUT, StatusPath, WorkshopKind};
 use crate::targets::{Call, wait_until};
 use crate::workshop;
@@ -169,16 +169,7 @@ fn expected_name(kind: WorkshopKind) -> &'static str {
     }
 }
 
-/// A cluster-side check: the client → gateway hop is where the resources configure the route.
+/// A cluster-side check: the resources are what configures the client → gateway hop.
 fn check_cluster<T: std::fmt::Debug + PartialEq>(what: &str, expected: T, seen: T) -> Result<(), Mismatch> {
-    if expected == seen {
-        return Ok(());
-    }
-    Err(Mismatch {
-        hop: Hop::ClientToGateway,
-        what: what.to_owned(),
-        expected: format!("{expected:?}"),
-        seen: format!("{seen:?}"),
-        evidence: String::new(),
-    })
+    hop::check(Hop::ClientToGateway, what, expected, seen, String::new)
 }
