@@ -43,6 +43,21 @@ impl ClientRequest {
         }
     }
 
+    /// The path the request addresses.
+    pub fn path(&self) -> String {
+        reqwest::Url::parse(&self.url)
+            .map(|url| url.path().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
     pub async fn send(self, http: &reqwest::Client) -> Result<Exchange, reqwest::Error> {
         let mut builder = http.request(self.method.clone(), &self.url);
         for (name, value) in &self.headers {

@@ -18,17 +18,8 @@ use crate::world::WorkshopWorld;
 #[then(expr = "the client sent:")]
 fn client_sent(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
     let request = &world.last().request;
-    let path = request
-        .url
-        .splitn(4, '/')
-        .nth(3)
-        .map(|p| format!("/{p}"))
-        .unwrap_or_default();
-    let authorization = request
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
-        .map_or("none", |(_, value)| value.as_str());
+    let path = request.path();
+    let authorization = request.header("authorization").unwrap_or("none");
     let exchange = world.last();
     let expected_path = cell_for_target(world, step, "path");
     sent(exchange, "path", expected_path.as_str(), path.as_str())?;
