@@ -107,13 +107,11 @@ pub struct Config {
 impl Config {
     /// The defaults, as if no flag and no environment variable were given.
     pub fn defaults() -> Self {
-        // clap also reads the environment; credentials and files from it are not defaults.
-        let mut config = Config::parse_from(["mock-vllm"]);
-        config.api_keys.clear();
-        config.served_model_names.clear();
-        config.admin_token = None;
-        config.journal_file = None;
-        config
+        use clap::{CommandFactory, FromArgMatches};
+        // The same command with its env vars unset, so the environment cannot shape defaults.
+        let command = Config::command().mut_args(|arg| arg.env(None));
+        let matches = command.get_matches_from(["mock-vllm"]);
+        Config::from_arg_matches(&matches).expect("the defaults parse")
     }
 
     /// A config for tests and embedding: loopback, a free port, no per-request log.
@@ -171,6 +169,16 @@ mod tests {
         assert_eq!(config.api_keys, ["k1"]);
         assert_eq!(config.served_model_names, ["qwen3", "other"]);
         assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn defaults_ignore_the_environment() {
+        // A variable this test owns: nothing else in the process reads MOCK_VLLM_MAX_MODEL_LEN.
+        // SAFETY: tests in this binary do not read or write this variable concurrently.
+        unsafe { std::env::set_var("MOCK_VLLM_MAX_MODEL_LEN", "7") };
+        assert_eq!(Config::defaults().max_model_len, 32768);
+        assert_eq!(Config::parse_from(["mock-vllm"]).max_model_len, 7);
+        unsafe { std::env::remove_var("MOCK_VLLM_MAX_MODEL_LEN") };
     }
 
     #[test]
