@@ -9,6 +9,7 @@
 //! | `CONFORMANCE_API_KEY` | the vLLM API key put in the Secret | `sk-workshop-vllm-key` |
 //! | `CONFORMANCE_MOCK_IMAGE` | the mock-vllm image (container and kind targets) | `mock-vllm:dev` |
 //! | `CONFORMANCE_GATEWAY_URL` | where the kind target reaches the gateway | `http://localhost:8080` |
+//! | `CONFORMANCE_GATEWAY_PORT` | the Gateway's listener port, for a port-forward to its pod | `8080` |
 //! | `CONFORMANCE_KUBE_CONTEXT` | kubeconfig context for the kind target | the current one |
 //! | `CONFORMANCE_TAGS`, `CONFORMANCE_NAME` | tag expression / scenario-name regex to run | all |
 //! | `LITELLM_BIN` | the LiteLLM proxy | `.venv/bin/litellm`, then `litellm` on PATH |
@@ -77,6 +78,8 @@ pub struct Settings {
     pub workshop: Workshop,
     pub mock_image: String,
     pub gateway_url: String,
+    /// The port the Gateway's pod listens on (its listener's port).
+    pub gateway_port: u16,
     pub kube_context: Option<String>,
     pub litellm_bin: Option<String>,
     pub agentgateway_bin: Option<String>,
@@ -117,6 +120,9 @@ impl Settings {
             },
             mock_image: get("CONFORMANCE_MOCK_IMAGE").unwrap_or_else(|| "mock-vllm:dev".to_owned()),
             gateway_url: get("CONFORMANCE_GATEWAY_URL").unwrap_or_else(|| "http://localhost:8080".to_owned()),
+            gateway_port: get("CONFORMANCE_GATEWAY_PORT")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(8080),
             kube_context: get("CONFORMANCE_KUBE_CONTEXT"),
             litellm_bin: get("LITELLM_BIN"),
             agentgateway_bin: get("AGENTGATEWAY_BIN"),

@@ -66,7 +66,7 @@ impl Kind {
             api: WorkshopApi::new(client, &settings.workshop.namespace, resources),
             workshop: settings.workshop.clone(),
             gateway_url: settings.gateway_url.trim_end_matches('/').to_owned(),
-            gateway_pod_port: 8080,
+            gateway_pod_port: settings.gateway_port,
             mock_forward: OnceCell::new(),
             gateway_forward: OnceCell::new(),
             unforwarded: Upstream::new("http://127.0.0.1:9"),
