@@ -11,12 +11,13 @@ use crate::journal::Journal;
 
 /// The routes that get a label of their own; every other path counts as `other`, so a client
 /// probing random paths cannot grow the metric without bound.
-const ROUTES: [&str; 7] = [
+const ROUTES: [&str; 8] = [
     "/v1/embeddings",
     "/v1/chat/completions",
     "/v1/completions",
     "/v1/models",
     "/health",
+    "/ping",
     "/version",
     "/metrics",
 ];

@@ -177,6 +177,8 @@ async fn health_version_and_metrics() {
     let health = mock.get("/health").await;
     assert_eq!(health.status(), 200);
     assert_eq!(health.text().await.unwrap(), "");
+    assert_eq!(mock.get("/ping").await.status(), 200);
+    assert_eq!(mock.http.post(mock.url("/ping")).send().await.unwrap().status(), 200);
 
     let version: Value = mock.get("/version").await.json().await.unwrap();
     assert_eq!(version["version"], env!("CARGO_PKG_VERSION"));
@@ -189,8 +191,8 @@ async fn health_version_and_metrics() {
         "{metrics}"
     );
     assert!(metrics.contains(r#"mock_vllm_requests_total{route="other",method="GET",status="404"} 1"#));
-    // /health, /version, the embedding and the 404 are journaled; /metrics is counted after.
-    assert!(metrics.contains("mock_vllm_journal_entries 4"), "{metrics}");
+    // /health, two /ping, /version, the embedding and the 404 are journaled; /metrics after.
+    assert!(metrics.contains("mock_vllm_journal_entries 6"), "{metrics}");
     assert!(metrics.contains("mock_vllm_journal_dropped 0"));
 }
 

@@ -30,6 +30,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/completions", post(completions::create))
         .route("/v1/models", get(models::list))
         .route("/health", get(ops::health))
+        .route("/ping", get(ops::health).post(ops::health))
         .route("/version", get(ops::version))
         .route("/metrics", get(ops::metrics));
 

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::outcome::Outcome;
 use crate::state::AppState;
 
-/// `GET /health`: 200 with an empty body, as vLLM answers while its engine is alive.
+/// `GET /health` (and vLLM's SageMaker-style `GET|POST /ping`): 200 with an empty body, as vLLM
+/// answers while its engine is alive.
 pub async fn health() -> Response {
     Outcome::summary("healthy").attach(())
 }
