@@ -125,7 +125,7 @@ impl WorkshopWorld {
                 .flat_map(|l| l.requests)
                 .find(|e| !PROBE_PATHS.contains(&e.path.as_str()))
             {
-                return entry;
+                return std::sync::Arc::unwrap_or_clone(entry);
             }
             if tokio::time::Instant::now() >= deadline {
                 panic!(

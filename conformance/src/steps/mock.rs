@@ -176,7 +176,7 @@ async fn wait_ends(world: &mut WorkshopWorld, count: usize) -> Result<(), Mismat
         .unwrap_or_else(|| panic!("the wait timed out instead of seeing the requests"));
     let entry = list.requests.last().expect("the wait saw requests");
     upstream(entry, "requests the wait returned", count, list.requests.len()).map_err(|m| Mismatch {
-        evidence: list.requests.iter().map(entry_evidence).collect(),
+        evidence: list.requests.iter().map(|e| entry_evidence(e)).collect(),
         ..m
     })
 }

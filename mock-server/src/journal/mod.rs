@@ -83,19 +83,16 @@ impl Journal {
     /// The entries `filter` selects, oldest first.
     pub fn list(&self, filter: &Filter) -> RequestList {
         let ring = self.lock();
-        let requests = ring
-            .entries
-            .iter()
-            .filter(|e| filter.matches(e))
-            .take(filter.limit.unwrap_or(usize::MAX))
-            .cloned()
-            .collect::<Vec<_>>();
-        let (total, dropped) = (ring.total, ring.dropped);
-        drop(ring);
         RequestList {
-            total,
-            dropped,
-            requests: requests.iter().map(|e| RecordedRequest::clone(e)).collect(),
+            total: ring.total,
+            dropped: ring.dropped,
+            requests: ring
+                .entries
+                .iter()
+                .filter(|e| filter.matches(e))
+                .take(filter.limit.unwrap_or(usize::MAX))
+                .cloned()
+                .collect(),
         }
     }
 

@@ -1,5 +1,7 @@
 //! The filters of the `/_mock/requests` family, shared by list, count, last and wait.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::RecordedRequest;
@@ -36,7 +38,8 @@ pub struct RequestList {
     pub total: u64,
     /// Entries the ring evicted to stay within its capacity since start or the last clear.
     pub dropped: u64,
-    pub requests: Vec<RecordedRequest>,
+    /// Shared with the journal: listing copies no entry.
+    pub requests: Vec<Arc<RecordedRequest>>,
 }
 
 /// The answer of `GET /_mock/requests/count`.
