@@ -23,10 +23,14 @@ pub struct Container {
 impl Container {
     pub async fn start(settings: &Settings) -> Result<Self, Unavailable> {
         let image = &settings.mock_image;
-        if !image_present(image).await {
-            return Err(Unavailable(format!(
-                "image {image} not found (build it with mock-server/build-image.sh)"
-            )));
+        match image_present(image).await {
+            Some(true) => {}
+            Some(false) => {
+                return Err(Unavailable(format!(
+                    "image {image} not found (build it with mock-server/build-image.sh)"
+                )));
+            }
+            None => return Err(Unavailable("no Docker (the docker command is not on PATH)".to_owned())),
         }
         let (name, tag) = image.rsplit_once(':').unwrap_or((image, "latest"));
         let container = GenericImage::new(name, tag)
@@ -50,15 +54,17 @@ impl Container {
     }
 }
 
-/// Whether the Docker daemon has `image` locally (nothing can be pulled on every machine).
-async fn image_present(image: &str) -> bool {
+/// Whether the Docker daemon has `image` locally (nothing can be pulled on every machine);
+/// `None` without a docker command.
+async fn image_present(image: &str) -> Option<bool> {
     tokio::process::Command::new("docker")
         .args(["image", "inspect", image])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
         .await
-        .is_ok_and(|s| s.success())
+        .ok()
+        .map(|status| status.success())
 }
 
 #[async_trait]
