@@ -52,9 +52,11 @@ impl ApiKeys {
 /// vLLM's AuthenticationMiddleware.
 pub async fn require_api_key(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let guarded = request.uri().path().starts_with("/v1") && request.method() != Method::OPTIONS;
-    let keys = state.api_keys.load();
-    if guarded && keys.is_enabled() && !keys.accepts(request.headers()) {
-        return ApiError::Unauthorized.into_response();
+    if guarded {
+        let keys = state.api_keys.load();
+        if keys.is_enabled() && !keys.accepts(request.headers()) {
+            return ApiError::Unauthorized.into_response();
+        }
     }
     next.run(request).await
 }

@@ -21,7 +21,7 @@ use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
-use super::{Call, LocalMock, Target, TargetError, Unavailable, wait_until};
+use super::{Call, LocalMock, Target, TargetError, Unavailable, free_port, wait_until};
 use crate::client::ClientRequest;
 use crate::resources::{ManifestError, WorkshopResources};
 use crate::settings::{Settings, TargetName};
@@ -267,13 +267,6 @@ impl Agentgateway {
         .map_err(|e| Unavailable(format!("agentgateway did not start: {e}")))?;
         Ok(target)
     }
-}
-
-fn free_port() -> Result<u16, Unavailable> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| Unavailable(format!("no free port: {e}")))
 }
 
 fn write_config(path: &std::path::Path, config: &StandaloneConfig) -> Result<(), Unavailable> {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
-use super::{Call, LocalMock, Target, TargetError, Unavailable, wait_until};
+use super::{Call, LocalMock, Target, TargetError, Unavailable, free_port, wait_until};
 use crate::client::ClientRequest;
 use crate::settings::{Settings, TargetName};
 use crate::upstream::Upstream;
@@ -89,7 +89,7 @@ impl Litellm {
         std::fs::write(&config_path, yaml).map_err(|e| Unavailable(format!("cannot write the config: {e}")))?;
         let log_path = dir.path().join("litellm.log");
         let log_file = std::fs::File::create(&log_path).map_err(|e| Unavailable(e.to_string()))?;
-        let port = free_port().map_err(|e| Unavailable(format!("no free port: {e}")))?;
+        let port = free_port()?;
 
         let child = Command::new(&bin)
             .arg("--config")
@@ -149,10 +149,6 @@ fn find_binary(settings: &Settings) -> Option<PathBuf> {
             .map(|dir| dir.join("litellm"))
             .find(|candidate| candidate.is_file())
     })
-}
-
-fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// The body with `model` replaced: the client names LiteLLM's `model_name`.

@@ -189,6 +189,14 @@ pub async fn prepare(name: TargetName, settings: &Settings) -> Result<Arc<dyn Ta
     }
 }
 
+/// A port on loopback that nothing listens on now, for a process we start.
+pub fn free_port() -> Result<u16, Unavailable> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| Unavailable(format!("no free port: {e}")))
+}
+
 /// Polls `ready` every 100 ms until it holds or `timeout` passes.
 pub async fn wait_until<F, Fut>(timeout: Duration, what: &str, mut ready: F) -> Result<(), TargetError>
 where

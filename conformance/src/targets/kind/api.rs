@@ -147,7 +147,8 @@ impl WorkshopApi {
             timeout,
             "the mock-vllm Deployment to be ready",
         )
-        .await
+        .await?;
+        Ok(())
     }
 
     /// The value the Secret holds under `key`, decoded.
@@ -160,40 +161,11 @@ impl WorkshopApi {
 
     /// Waits until the status reason the workshop reads is Accepted (or Valid), and returns it.
     pub async fn wait_accepted(&self, kind: WorkshopKind, timeout: Duration) -> Result<String, KubeError> {
-        let accepted = |reason: Option<&str>| reason.is_some_and(|r| ACCEPTED_REASONS.contains(&r));
+        let r = &self.resources;
         match kind {
-            WorkshopKind::Backend => {
-                let name = self.resources.backend.name_any();
-                let cond = move |b: Option<&AgentgatewayBackend>| accepted(backend_reason(b));
-                wait(
-                    self.api(),
-                    &name,
-                    cond,
-                    timeout,
-                    "the AgentgatewayBackend to be Accepted",
-                )
-                .await?;
-                Ok(self.reason(kind).await?.unwrap_or_default())
-            }
-            WorkshopKind::Route => {
-                let name = self.resources.route.name_any();
-                let cond = move |r: Option<&HTTPRoute>| accepted(route_reason(r));
-                wait(self.api(), &name, cond, timeout, "the HTTPRoute to be Accepted").await?;
-                Ok(self.reason(kind).await?.unwrap_or_default())
-            }
-            WorkshopKind::Policy => {
-                let name = self.resources.policy.name_any();
-                let cond = move |p: Option<&AgentgatewayPolicy>| accepted(policy_reason(p));
-                wait(
-                    self.api(),
-                    &name,
-                    cond,
-                    timeout,
-                    "the AgentgatewayPolicy to be Accepted",
-                )
-                .await?;
-                Ok(self.reason(kind).await?.unwrap_or_default())
-            }
+            WorkshopKind::Backend => wait_reason(self.api(), &r.backend.name_any(), backend_reason, timeout).await,
+            WorkshopKind::Route => wait_reason(self.api(), &r.route.name_any(), route_reason, timeout).await,
+            WorkshopKind::Policy => wait_reason(self.api(), &r.policy.name_any(), policy_reason, timeout).await,
             other => Err(KubeError::UnknownKind(format!("{other:?} has no Accepted condition"))),
         }
     }
@@ -337,18 +309,37 @@ where
     Ok(())
 }
 
+/// Waits for the reason `reason_of` reads to be Accepted (or Valid), and returns it from the
+/// object the watch delivered (no second read).
+async fn wait_reason<K>(
+    api: Api<K>,
+    name: &str,
+    reason_of: fn(Option<&K>) -> Option<&str>,
+    timeout: Duration,
+) -> Result<String, KubeError>
+where
+    K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
+    K::DynamicType: Default,
+{
+    let accepted = move |object: Option<&K>| reason_of(object).is_some_and(|r| ACCEPTED_REASONS.contains(&r));
+    let what = format!("{} {name} to be Accepted", K::kind(&K::DynamicType::default()));
+    let object = wait(api, name, accepted, timeout, &what).await?;
+    Ok(reason_of(object.as_ref()).unwrap_or_default().to_owned())
+}
+
+/// Waits for `cond` on the named object, returning the object that met it.
 async fn wait<K>(
     api: Api<K>,
     name: &str,
     cond: impl Condition<K>,
     timeout: Duration,
     what: &str,
-) -> Result<(), KubeError>
+) -> Result<Option<K>, KubeError>
 where
     K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
 {
     match tokio::time::timeout(timeout, await_condition(api, name, cond)).await {
-        Ok(Ok(_)) => Ok(()),
+        Ok(Ok(object)) => Ok(object),
         Ok(Err(source)) => Err(KubeError::Wait {
             what: what.to_owned(),
             source,
@@ -373,7 +364,8 @@ where
         timeout,
         &format!("{name} to be deleted"),
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 async fn exists<K>(api: Api<K>, name: &str) -> Result<bool, KubeError>
