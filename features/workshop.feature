@@ -1,9 +1,11 @@
 Feature: Self-hosted vLLM embeddings with Agent Gateway
   The workshop's steps, each checked where the workshop has a person read `kubectl get` or
   `kubectl logs`: what the client sent to the gateway, what the gateway sent upstream, and
-  what came back. On `direct` and `container` there is no gateway: the client plays its part
-  and talks to the mock itself. Where a target does differently from the workshop's words, the
-  tables below say what is true on that target.
+  what came back. The client's hop is read from the gateway's own access log; on `direct` and
+  `container` there is no gateway: the client plays its part, talks to the mock itself, and the
+  mock's journal is the record of that hop. Where a target does differently from the workshop's
+  words, the tables below say what is true on that target; a target without a row of its own
+  is held to the `default` row.
 
   Scenario: Step 1 - the mock vLLM server is deployed and ready
     When the mock vLLM server is deployed
@@ -33,30 +35,52 @@ Feature: Self-hosted vLLM embeddings with Agent Gateway
   Scenario: Step 6 - the embeddings request through /qwen3
     Given the workshop is set up on the target
     When the client sends the workshop's embeddings request through the gateway
-    Then the client sent:
-      | target       | path           | authorization               |
-      | direct       | /v1/embeddings | Bearer <api key>            |
-      | container    | /v1/embeddings | Bearer <api key>            |
-      | litellm      | /v1/embeddings | Bearer <litellm master key> |
-      | agentgateway | /qwen3         | none                        |
-      | kind         | /qwen3         | none                        |
+    Then the gateway logged the request:
+      | target       | route             | method | path           | status | why                                         |
+      | default      | -                 | POST   | /v1/embeddings | 200    | no gateway: the mock's journal is this hop  |
+      | litellm      | -                 | POST   | /v1/embeddings | 200    | uvicorn's access line names no route        |
+      | agentgateway | default/qwen3     | POST   | /qwen3         | 200    |                                             |
+      | kind         | <namespace>/qwen3 | POST   | /qwen3         | 200    |                                             |
     And the client gets status 200
     And the client gets the workshop's embedding for the model the target answers as:
-      | target       | model                       |
-      | direct       | /apps/ecs_mounts/data/q3.6b |
-      | container    | /apps/ecs_mounts/data/q3.6b |
-      | litellm      | qwen3                       |
-      | agentgateway | /apps/ecs_mounts/data/q3.6b |
-      | kind         | /apps/ecs_mounts/data/q3.6b |
+      | target  | model                       |
+      | default | /apps/ecs_mounts/data/q3.6b |
+      | litellm | qwen3                       |
     And the upstream saw path "/v1/embeddings"
     And the upstream saw authorization "Bearer <api key>"
     And the upstream saw the host:
-      | target       | host                                                 | why                                                         |
-      | direct       | <mock address>                                       |                                                             |
-      | container    | <mock address>                                       |                                                             |
-      | litellm      | <mock address>                                       | api_base                                                    |
-      | agentgateway | <gateway address>                                    | known gap: standalone agentgateway forwards the client's Host |
-      | kind         | mock-vllm.enterprise-agentgateway.svc.cluster.local  | the workshop's expected log                                 |
+      | target       | host           | why                                                                     |
+      | default      | <mock address> | the client's, or LiteLLM's from api_base                                |
+      | agentgateway | <mock host>    | the backend's host name, its port dropped (seen on agentgateway d579b414f) |
+      | kind         | <mock host>    | mock-vllm.<namespace>.svc.cluster.local, the workshop's expected log    |
+
+  @openai-sdk
+  Scenario: Step 6 through the OpenAI Python SDK, as an application sends it
+    An SDK client is given base_url <gateway>/qwen3/v1 on Agent Gateway and posts to
+    /qwen3/v1/embeddings, which the route-type policy's "/v1/embeddings" entry routes (the
+    workshop's curl, posting to /qwen3, is routed by its "*" entry). It sends a key of its own
+    and asks for base64, as the SDK does by default.
+    Given the workshop is set up on the target
+    When the client sends the workshop's embeddings request with the OpenAI Python SDK
+    Then the gateway logged the request:
+      | target       | route             | method | path                 | status |
+      | default      | -                 | POST   | /v1/embeddings       | 200    |
+      | agentgateway | default/qwen3     | POST   | /qwen3/v1/embeddings | 200    |
+      | kind         | <namespace>/qwen3 | POST   | /qwen3/v1/embeddings | 200    |
+    And the client gets status 200
+    And embedding 0 decodes from base64 to the workshop's vector in float32
+    And the upstream saw path "/v1/embeddings"
+    And the upstream saw authorization "Bearer <api key>"
+
+  @gateway
+  Scenario: A client's own Authorization is replaced by the Secret's key upstream
+    The client presents a key of its own (on LiteLLM, the proxy's master key, which is the
+    only key it accepts); upstream, vLLM must see the key the gateway holds, and never the
+    client's.
+    Given the workshop is set up on the target
+    When the client sends the workshop's embeddings request through the gateway with authorization "Bearer <client key>"
+    Then the client gets status 200
+    And the upstream saw authorization "Bearer <api key>"
 
   @not-target.litellm
   Scenario: Step 6 - Passthrough forwards the body as the client sent it
@@ -101,12 +125,8 @@ Feature: Self-hosted vLLM embeddings with Agent Gateway
     When the client sends the workshop's embeddings request through the gateway
     Then the upstream answered 401
     And the client gets status:
-      | target       | status |
-      | direct       | 401    |
-      | container    | 401    |
-      | litellm      | 401    |
-      | agentgateway | 401    |
-      | kind         | 401    |
+      | target  | status |
+      | default | 401    |
 
   @kubernetes
   Scenario: Cleanup - every resource is gone

@@ -1,7 +1,83 @@
-//! The client's side of a hop: what it sent and what it got back.
+//! The client's side of a hop: how it reaches the route, what it sent, what it got back.
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
+
+use crate::targets::Call;
+
+/// How a client reaches the workshop's route on a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRoute {
+    /// `http://host:port`
+    pub origin: String,
+    /// What comes before OpenAI's paths: the HTTPRoute's `/qwen3` on Agent Gateway, empty
+    /// where the gateway serves OpenAI's paths itself.
+    pub prefix: String,
+    /// The path of Step 6: the workshop's curl posts to the route itself (`/qwen3`).
+    pub embeddings_path: String,
+    /// The key the client presents: LiteLLM's master key; vLLM's own key where no gateway
+    /// injects one; none on Agent Gateway, which injects the Secret's.
+    pub key: Option<String>,
+    /// The model name the client uses where the gateway has names of its own (LiteLLM's
+    /// `model_name`); otherwise the client names vLLM's model, as the workshop's curl does.
+    pub model_name: Option<String>,
+}
+
+impl ClientRoute {
+    /// The route of a client that talks to vLLM's OpenAI paths at `origin` itself.
+    pub fn openai(origin: impl Into<String>, key: Option<String>) -> Self {
+        ClientRoute {
+            origin: origin.into(),
+            prefix: String::new(),
+            embeddings_path: Call::Embeddings.api_path().to_owned(),
+            key,
+            model_name: None,
+        }
+    }
+
+    /// The workshop's client request for `call`, with `body` as the workshop writes it.
+    pub fn request(&self, call: Call, body: Option<Bytes>) -> ClientRequest {
+        let path = match call {
+            Call::Embeddings => self.embeddings_path.clone(),
+            other => format!("{}{}", self.prefix, other.api_path()),
+        };
+        let url = format!("{}{path}", self.origin);
+        let request = match body {
+            Some(body) => ClientRequest::post_json(url, self.with_model(body)),
+            None => ClientRequest::get(url),
+        };
+        request.with_bearer(self.key.as_deref())
+    }
+
+    /// `base_url` for an OpenAI SDK client: the route's prefix and `/v1`.
+    pub fn sdk_base_url(&self) -> String {
+        format!("{}{}/v1", self.origin, self.prefix)
+    }
+
+    /// `host:port` the client sends to.
+    pub fn address(&self) -> &str {
+        self.origin.trim_start_matches("http://").trim_start_matches("https://")
+    }
+
+    /// The body with `model` set to the gateway's own name, where it has one.
+    pub fn with_model(&self, body: Bytes) -> Bytes {
+        match &self.model_name {
+            Some(name) => with_model(&body, name),
+            None => body,
+        }
+    }
+}
+
+/// `body` with its `model` replaced by `model_name`; a body that is not a JSON object as is.
+pub fn with_model(body: &Bytes, model_name: &str) -> Bytes {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut value) if value.is_object() => {
+            value["model"] = serde_json::Value::from(model_name);
+            Bytes::from(value.to_string())
+        }
+        _ => body.clone(),
+    }
+}
 
 /// A request as the client sends it.
 #[derive(Debug, Clone)]
@@ -32,6 +108,7 @@ impl ClientRequest {
     }
 
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.retain(|(header, _)| !header.eq_ignore_ascii_case(name));
         self.headers.push((name.to_owned(), value.into()));
         self
     }
@@ -48,14 +125,6 @@ impl ClientRequest {
         reqwest::Url::parse(&self.url)
             .map(|url| url.path().to_owned())
             .unwrap_or_default()
-    }
-
-    /// The first value of header `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
     }
 
     pub async fn send(self, http: &reqwest::Client) -> Result<Exchange, reqwest::Error> {
@@ -91,5 +160,57 @@ pub struct Exchange {
 impl Exchange {
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent_gateway() -> ClientRoute {
+        ClientRoute {
+            origin: "http://127.0.0.1:8080".into(),
+            prefix: "/qwen3".into(),
+            embeddings_path: "/qwen3".into(),
+            key: None,
+            model_name: None,
+        }
+    }
+
+    #[test]
+    fn step_6_posts_to_the_route_and_other_calls_follow_the_prefix() {
+        let route = agent_gateway();
+        let request = route.request(Call::Embeddings, Some(Bytes::from_static(b"{}")));
+        assert_eq!(request.url, "http://127.0.0.1:8080/qwen3");
+        assert!(request.headers.iter().all(|(name, _)| name != "authorization"));
+        assert_eq!(
+            route.request(Call::Models, None).url,
+            "http://127.0.0.1:8080/qwen3/v1/models"
+        );
+        assert_eq!(route.sdk_base_url(), "http://127.0.0.1:8080/qwen3/v1");
+        assert_eq!(route.address(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn a_gateway_with_model_names_gets_its_name_and_key() {
+        let route = ClientRoute {
+            model_name: Some("qwen3".into()),
+            ..ClientRoute::openai("http://127.0.0.1:4000", Some("sk-master".into()))
+        };
+        let body = Bytes::from_static(br#"{"model": "/apps/x", "input": "hi"}"#);
+        let request = route.request(Call::Embeddings, Some(body));
+        assert_eq!(request.url, "http://127.0.0.1:4000/v1/embeddings");
+        let sent: serde_json::Value = serde_json::from_slice(request.body.as_ref().unwrap()).unwrap();
+        assert_eq!(sent["model"], "qwen3");
+        assert_eq!(sent["input"], "hi");
+        assert_eq!(request.headers[1], ("authorization".into(), "Bearer sk-master".into()));
+    }
+
+    #[test]
+    fn a_header_set_twice_is_sent_once() {
+        let request = ClientRequest::get("http://x/".into())
+            .with_bearer(Some("a"))
+            .with_header("Authorization", "Bearer b");
+        assert_eq!(request.headers, [("Authorization".to_owned(), "Bearer b".to_owned())]);
     }
 }

@@ -1,15 +1,17 @@
 //! Hops and how a mismatch on one is shown.
 //!
-//! A request crosses three hops: the client to the gateway, the gateway to the upstream vLLM
-//! server (read from the mock's journal), and the answer back to the client. An assertion
-//! names its hop and what it checked, and on failure prints expected against seen with the
-//! evidence: the journal entry, or the client's exchange.
+//! A request crosses three hops: the client to the gateway (read from the gateway's own access
+//! log), the gateway to the upstream vLLM server (read from the mock's journal), and the answer
+//! back to the client. An assertion names its hop and what it checked, and on failure prints
+//! expected against seen with the evidence: the gateway's line, the journal entry, or the
+//! client's exchange.
 
 use std::fmt;
 
 use mock_vllm::RecordedRequest;
 
 use crate::client::Exchange;
+use crate::targets::AccessRecord;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hop {
@@ -96,10 +98,16 @@ pub fn upstream<T: fmt::Debug + PartialEq>(
     check(Hop::GatewayToUpstream, what, expected, seen, || entry_evidence(entry))
 }
 
-/// Checks one value of what the client sent.
-pub fn sent<T: fmt::Debug + PartialEq>(exchange: &Exchange, what: &str, expected: T, seen: T) -> Result<(), Mismatch> {
+/// Checks one value of the client's hop against the gateway's own record of it.
+pub fn arrived<T: fmt::Debug + PartialEq>(
+    record: &AccessRecord,
+    exchange: &Exchange,
+    what: &str,
+    expected: T,
+    seen: T,
+) -> Result<(), Mismatch> {
     check(Hop::ClientToGateway, what, expected, seen, || {
-        exchange_evidence(exchange)
+        format!("  gateway logged: {}\n{}", record.line, exchange_evidence(exchange))
     })
 }
 

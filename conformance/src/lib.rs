@@ -11,6 +11,7 @@ pub mod hop;
 pub mod report;
 pub mod resources;
 pub mod runner;
+pub mod sdk;
 pub mod settings;
 pub mod steps;
 pub mod targets;

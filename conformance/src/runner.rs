@@ -1,4 +1,9 @@
 //! One cucumber run per target, each with its own JUnit file, then the summary.
+//!
+//! A target that nothing points at is skipped with its one-line reason; one the run insists on
+//! (named in `CONFORMANCE_TARGET`, or required by `CONFORMANCE_REQUIRE`), or one that was
+//! pointed at and did not come up, fails the run. A step without a definition fails its
+//! scenario (cucumber's `fail_on_skipped`), so a misspelt step cannot pass.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -11,11 +16,11 @@ use cucumber::writer::Stats as _;
 use cucumber::{World as _, WriterExt as _, writer};
 
 use crate::counter::ScenarioCounter;
-
-use crate::report::{Outcome, Report, write_skipped_junit};
-use crate::settings::{Settings, TargetName};
-use crate::targets::{self, Capability, applies};
-use crate::world::{Run, WorkshopWorld, set_current_run};
+use crate::report::{Outcome, Report, write_unrun_junit};
+use crate::sdk::OpenAiSdk;
+use crate::settings::Settings;
+use crate::targets::{Capability, StartError, TargetSpec, applies};
+use crate::world::{Run, WorkshopWorld};
 
 /// The workspace's `features/`.
 pub fn features_dir() -> PathBuf {
@@ -92,21 +97,9 @@ fn all_scenarios(dir: &Path) -> Vec<ScenarioInfo> {
 
 /// The user's own selection: `CONFORMANCE_TAGS` (a tag expression), `CONFORMANCE_NAME` (a regex).
 fn selected_by_user(settings: &Settings, name: &str, tags: &[String]) -> bool {
-    let by_tags = settings.tags.as_deref().is_none_or(|expr| {
-        expr.parse::<gherkin::tagexpr::TagOperation>()
-            .map(|op| op.eval(tags.iter()))
-            .unwrap_or(true)
-    });
-    let by_name = settings
-        .name
-        .as_deref()
-        .is_none_or(|pattern| name_matches(pattern, name));
+    let by_tags = settings.tags.as_ref().is_none_or(|op| op.eval(tags.iter()));
+    let by_name = settings.name.as_ref().is_none_or(|re| re.is_match(name));
     by_tags && by_name
-}
-
-/// `pattern` as a regex, or as plain text when it is not a valid regex.
-fn name_matches(pattern: &str, name: &str) -> bool {
-    cucumber::codegen::Regex::new(pattern).map_or_else(|_| name.contains(pattern), |re| re.is_match(name))
 }
 
 /// Runs the features on every selected target and prints the summary; returns whether it passed.
@@ -119,50 +112,68 @@ pub async fn run(settings: &Settings) -> bool {
     let scenarios = all_scenarios(&features);
     let mut report = Report::default();
 
-    for &name in &settings.targets {
-        println!("\n=== conformance: target {name} ===");
-        let target = match targets::prepare(name, settings).await {
+    let sdk = OpenAiSdk::find(&settings.env).await;
+    if sdk.is_none() && settings.requires("openai-sdk") {
+        report.missing("openai-sdk", Capability::OpenAiSdk.describe());
+    }
+
+    for &spec in &settings.targets {
+        println!("\n=== conformance: target {} ===", spec.name);
+        let available = available_capabilities(spec, sdk.is_some());
+        let target = match (spec.start)(settings).await {
             Ok(target) => target,
-            Err(unavailable) => {
+            Err(err) => {
+                let failed = matches!(err, StartError::Failed(_)) || settings.insists_on(spec.name);
+                let reason = err.to_string();
                 let applicable: Vec<String> = scenarios
                     .iter()
-                    .filter(|s| applies(name, targets::capabilities(name), &s.tags).is_ok())
+                    .filter(|s| applies(spec.name, &available, &s.tags).is_ok())
                     .filter(|s| selected_by_user(settings, &s.name, &s.tags))
                     .map(|s| s.name.clone())
                     .collect();
-                println!("skipped: {}", unavailable.0);
-                let path = reports.join(format!("{name}.xml"));
-                if let Err(err) = write_skipped_junit(&path, name, &unavailable.0, &applicable) {
+                println!("{}: {reason}", if failed { "FAILED to start" } else { "skipped" });
+                let path = reports.join(format!("{}.xml", spec.name));
+                if let Err(err) = write_unrun_junit(&path, spec.name, &reason, &applicable, failed) {
                     eprintln!("cannot write {}: {err}", path.display());
                 }
                 report.add(
-                    name,
-                    Outcome::Unavailable {
-                        reason: unavailable.0,
+                    spec.name,
+                    Outcome::NotRun {
+                        reason,
                         scenarios: applicable.len(),
-                        required: settings.requires(name.as_str()),
+                        failed,
                     },
                 );
                 continue;
             }
         };
-        set_current_run(Some(Run {
+        let run = Run {
             target: target.clone(),
             workshop: settings.workshop.clone(),
-        }));
-        let outcome = run_target(name, target.capabilities(), settings, &features, &reports).await;
+            sdk: sdk.clone(),
+        };
+        let outcome = run_target(spec, &available, run, settings, &features, &reports).await;
         target.shut_down().await;
-        set_current_run(None);
-        report.add(name, outcome);
+        report.add(spec.name, outcome);
     }
 
     print!("{}", report.render());
     report.succeeded()
 }
 
+/// What a target offers, and the clients at hand on this machine.
+fn available_capabilities(spec: &TargetSpec, sdk: bool) -> Vec<Capability> {
+    let mut available = spec.capabilities.to_vec();
+    if sdk {
+        available.push(Capability::OpenAiSdk);
+    }
+    available
+}
+
 async fn run_target(
-    name: TargetName,
-    capabilities: &'static [Capability],
+    spec: &'static TargetSpec,
+    available: &[Capability],
+    run: Run,
     settings: &Settings,
     features: &Path,
     reports: &Path,
@@ -171,10 +182,11 @@ async fn run_target(
     let filter = {
         let not_applicable = not_applicable.clone();
         let settings = settings.clone();
+        let available = available.to_vec();
         move |feature: &gherkin::Feature, rule: Option<&gherkin::Rule>, scenario: &gherkin::Scenario| {
             let tags = scenario_tags(feature, rule, scenario);
             let label = format!("{}: {}", feature.name, scenario.name);
-            match applies(name, capabilities, &tags) {
+            match applies(spec.name, &available, &tags) {
                 Ok(()) => selected_by_user(&settings, &label, &tags),
                 Err(reason) => {
                     not_applicable
@@ -186,14 +198,14 @@ async fn run_target(
             }
         }
     };
-    let junit_path = reports.join(format!("{name}.xml"));
+    let junit_path = reports.join(format!("{}.xml", spec.name));
     let junit = match std::fs::File::create(&junit_path) {
         Ok(file) => file,
         Err(err) => {
-            return Outcome::Unavailable {
+            return Outcome::NotRun {
                 reason: format!("cannot write {}: {err}", junit_path.display()),
                 scenarios: 0,
-                required: true,
+                failed: true,
             };
         }
     };
@@ -201,6 +213,10 @@ async fn run_target(
     let counts = counter.counts();
     let writer = WorkshopWorld::cucumber()
         .max_concurrent_scenarios(1)
+        .before(move |_, _, _, world| {
+            world.start(run.clone());
+            Box::pin(std::future::ready(()))
+        })
         .with_writer(
             writer::Basic::raw(io::stdout(), writer::Coloring::Auto, 0)
                 .summarized()
@@ -208,6 +224,7 @@ async fn run_target(
                 .tee::<WorkshopWorld, _>(counter)
                 .normalized(),
         )
+        .fail_on_skipped()
         .with_default_cli()
         .filter_run(features, filter)
         .await;

@@ -1,8 +1,11 @@
 //! The cucumber World: one scenario's view of the target, the client's exchanges, and the
-//! upstream evidence they caused.
+//! evidence they left on each hop.
+//!
+//! The runner's `before` hook hands each scenario its [`Run`]; steps reach the target through
+//! [`WorkshopWorld::target`].
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -10,43 +13,46 @@ use mock_vllm::{Filter, RecordedRequest, RequestList};
 use tokio::task::JoinHandle;
 
 use crate::client::{ClientRequest, Exchange};
-use crate::targets::Target;
+use crate::hop;
+use crate::sdk::{EmbeddingsCall, OpenAiSdk};
+use crate::targets::{AccessRecord, Target};
 use crate::workshop::Workshop;
 
-/// What a cucumber run drives: the target and the workshop's settings.
+/// What a cucumber run drives: the target, the workshop's settings, the clients at hand.
 #[derive(Clone)]
 pub struct Run {
     pub target: Arc<dyn Target>,
     pub workshop: Workshop,
-}
-
-/// The current run, set by the runner around each cucumber run; worlds start from it.
-static CURRENT: Mutex<Option<Run>> = Mutex::new(None);
-
-pub fn set_current_run(run: Option<Run>) {
-    *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = run;
-}
-
-fn current_run() -> Option<Run> {
-    CURRENT.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    pub sdk: Option<OpenAiSdk>,
 }
 
 /// Paths the mock journals that no client of a scenario sent (kubelet probes, scrapes).
 const PROBE_PATHS: [&str; 2] = ["/health", "/metrics"];
 
-/// How long a step waits for the upstream's journal entry of a client's request.
-const UPSTREAM_WAIT: Duration = Duration::from_secs(10);
+/// How long a step waits for the evidence of a client's request to show up: the upstream's
+/// journal entry, the gateway's access line.
+const EVIDENCE_WAIT: Duration = Duration::from_secs(10);
+
+/// The key a client presents as its own where the target does not give it one.
+pub const CLIENT_OWN_KEY: &str = "sk-client-own-key";
+
+/// Where each record stood before the client's last request, so its own evidence is found.
+#[derive(Debug, Clone, Copy, Default)]
+struct Marks {
+    /// The journal's newest sequence number.
+    journal: u64,
+    /// How many access records the gateway had logged.
+    access: usize,
+}
 
 #[derive(cucumber::World)]
 #[world(init = Self::new)]
 pub struct WorkshopWorld {
-    pub target: Arc<dyn Target>,
-    pub workshop: Workshop,
+    run: Option<Run>,
     pub http: reqwest::Client,
     /// Every request the client sent in this scenario, with its answer.
     pub exchanges: Vec<Exchange>,
-    /// The journal's newest sequence number before the client's last request.
-    mark: u64,
+    marks: Marks,
     /// A long-poll a scenario started and has not read yet.
     pub waiter: Option<JoinHandle<Option<RequestList>>>,
 }
@@ -54,48 +60,93 @@ pub struct WorkshopWorld {
 impl fmt::Debug for WorkshopWorld {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WorkshopWorld")
-            .field("target", &self.target.name())
+            .field("target", &self.run.as_ref().map(|r| r.target.name()))
             .field("exchanges", &self.exchanges.len())
-            .field("mark", &self.mark)
+            .field("marks", &self.marks)
             .finish()
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("no target is set for this run")]
-pub struct NoTarget;
-
 impl WorkshopWorld {
-    async fn new() -> Result<Self, NoTarget> {
-        let Run { target, workshop } = current_run().ok_or(NoTarget)?;
+    async fn new() -> Result<Self, reqwest::Error> {
         Ok(WorkshopWorld {
-            workshop,
-            target,
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(60))
-                .build()
-                .unwrap_or_default(),
+            run: None,
+            http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?,
             exchanges: Vec::new(),
-            mark: 0,
+            marks: Marks::default(),
             waiter: None,
         })
     }
 
-    /// Sends `request`, first noting where the journal stands so its upstream entry is found.
-    pub async fn send(&mut self, request: ClientRequest) -> &Exchange {
-        self.mark = self
-            .target
+    /// Called by the runner's `before` hook.
+    pub fn start(&mut self, run: Run) {
+        self.run = Some(run);
+    }
+
+    fn run(&self) -> &Run {
+        self.run.as_ref().expect("the runner's before hook sets the run")
+    }
+
+    pub fn target(&self) -> &dyn Target {
+        self.run().target.as_ref()
+    }
+
+    pub fn workshop(&self) -> &Workshop {
+        &self.run().workshop
+    }
+
+    /// Notes where the journal and the access log stand, before the client sends.
+    async fn mark(&mut self) {
+        let target = self.target();
+        let journal = target
             .upstream()
             .last()
             .await
             .expect("the mock's journal is readable")
             .map_or(0, |e| e.seq);
+        let access = target
+            .access_log()
+            .await
+            .expect("the gateway's access log is readable")
+            .len();
+        self.marks = Marks { journal, access };
+    }
+
+    /// Sends `request` with reqwest, as the workshop's curl does.
+    pub async fn send(&mut self, request: ClientRequest) -> &Exchange {
+        self.mark().await;
         let exchange = request
             .send(&self.http)
             .await
             .unwrap_or_else(|e| panic!("hop client → gateway: the request could not be sent: {e}"));
         self.exchanges.push(exchange);
-        self.exchanges.last().expect("just pushed")
+        self.last()
+    }
+
+    /// Step 6 through the OpenAI Python SDK, with `base_url` the target's route.
+    pub async fn send_with_sdk(&mut self, input: &str) -> &Exchange {
+        self.mark().await;
+        let run = self.run().clone();
+        let sdk = run.sdk.as_ref().expect("an @openai-sdk scenario runs where the SDK is");
+        let route = run.target.route();
+        let model = route
+            .model_name
+            .clone()
+            .unwrap_or_else(|| crate::workshop::MODEL.to_owned());
+        let base_url = route.sdk_base_url();
+        let api_key = route.key.clone().unwrap_or_else(|| CLIENT_OWN_KEY.to_owned());
+        let call = EmbeddingsCall {
+            base_url: &base_url,
+            api_key: &api_key,
+            model: &model,
+            input,
+        };
+        let exchange = sdk
+            .embeddings(&call)
+            .await
+            .unwrap_or_else(|e| panic!("hop client → gateway: the OpenAI SDK could not send: {e}"));
+        self.exchanges.push(exchange);
+        self.last()
     }
 
     /// The last exchange of the scenario.
@@ -109,13 +160,13 @@ impl WorkshopWorld {
     /// it that is not a probe, waited for.
     pub async fn upstream_entry(&self) -> RecordedRequest {
         let filter = Filter {
-            since_seq: Some(self.mark),
+            since_seq: Some(self.marks.journal),
             ..Filter::default()
         };
-        let deadline = tokio::time::Instant::now() + UPSTREAM_WAIT;
+        let deadline = tokio::time::Instant::now() + EVIDENCE_WAIT;
         loop {
             let list = self
-                .target
+                .target()
                 .upstream()
                 .wait(&filter, 1, Duration::from_secs(2))
                 .await
@@ -125,39 +176,74 @@ impl WorkshopWorld {
                 .flat_map(|l| l.requests)
                 .find(|e| !PROBE_PATHS.contains(&e.path.as_str()))
             {
-                return std::sync::Arc::unwrap_or_clone(entry);
+                return Arc::unwrap_or_clone(entry);
             }
             if tokio::time::Instant::now() >= deadline {
                 panic!(
-                    "hop gateway → upstream: nothing reached the mock within {UPSTREAM_WAIT:?} after the client's request\n{}",
-                    crate::hop::exchange_evidence(self.last())
+                    "hop gateway → upstream: nothing reached the mock within {EVIDENCE_WAIT:?} after the client's request\n{}",
+                    hop::exchange_evidence(self.last())
                 );
             }
         }
     }
 
-    /// Puts the run's values into a step's text: `<api key>`, `<litellm master key>`,
-    /// `<mock address>`, `<gateway address>`.
+    /// The gateway's access record of the client's last request: the first one after it,
+    /// waited for (a gateway may write its line after it answered).
+    pub async fn access_record(&self) -> AccessRecord {
+        let deadline = tokio::time::Instant::now() + EVIDENCE_WAIT;
+        loop {
+            let records = self
+                .target()
+                .access_log()
+                .await
+                .expect("the gateway's access log is readable");
+            if let Some(record) = records.into_iter().nth(self.marks.access) {
+                return record;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!(
+                    "hop client → gateway: the gateway logged no request within {EVIDENCE_WAIT:?} after the client's\n{}",
+                    hop::exchange_evidence(self.last())
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Puts the run's values into a step's text: the target's own placeholders, then
+    /// `<api key>`, `<client key>`, `<namespace>`, `<mock address>` (`host:port`), `<mock host>`,
+    /// `<gateway address>`.
     pub fn expand(&self, text: &str) -> String {
-        text.replace("<api key>", &self.workshop.api_key)
-            .replace("<litellm master key>", crate::targets::litellm::MASTER_KEY)
-            .replace("<mock address>", &self.target.mock_address())
-            .replace("<gateway address>", &self.target.gateway_address())
+        let target = self.target();
+        let route = target.route();
+        let mock_address = target.mock_address();
+        let mock_host = mock_address
+            .rsplit_once(':')
+            .map_or(mock_address.as_str(), |(host, _)| host);
+        let mut text = text.to_owned();
+        for (placeholder, value) in target.placeholders() {
+            text = text.replace(placeholder, &value);
+        }
+        text.replace("<api key>", &self.workshop().api_key)
+            .replace("<client key>", CLIENT_OWN_KEY)
+            .replace("<namespace>", &self.workshop().namespace)
+            .replace("<mock address>", &mock_address)
+            .replace("<mock host>", mock_host)
+            .replace("<gateway address>", route.address())
     }
 
     /// Step 6's body, as the workshop's curl writes it.
     pub fn workshop_body(&self) -> Bytes {
-        Bytes::from(self.workshop.embeddings_body())
+        Bytes::from(self.workshop().embeddings_body())
     }
 
     /// Resets the mock to the workshop's state: the workshop's key, an empty journal.
     pub async fn reset_upstream(&mut self) {
-        let upstream = self.target.upstream();
+        let upstream = self.target().upstream();
         upstream
-            .set_api_keys(&[self.workshop.api_key.as_str()])
+            .set_api_keys(&[self.workshop().api_key.as_str()])
             .await
             .expect("the mock takes the workshop's key");
         upstream.clear().await.expect("the mock's journal clears");
-        self.mark = 0;
     }
 }

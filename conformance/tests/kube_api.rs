@@ -429,3 +429,87 @@ async fn no_running_pod_is_an_error_naming_the_selector() {
     let err = found.unwrap_err();
     assert!(matches!(err, KubeError::NoPod(ref s) if s == "app=mock-vllm"), "{err}");
 }
+
+fn gateway_pod(name: &str, created: &str, image: &str) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": NS, "creationTimestamp": created,
+                     "labels": {"gateway.networking.k8s.io/gateway-name": "agentgateway"}},
+        "spec": {"containers": [{"name": "agentgateway", "image": image}]},
+        "status": {"phase": "Running", "podIP": "10.244.0.9"}
+    })
+}
+
+#[tokio::test]
+async fn the_gateways_access_log_is_every_running_replica_oldest_first() {
+    let (api, mut handle) = api();
+    let selector = "gateway.networking.k8s.io/gateway-name=agentgateway";
+    let server = async {
+        let (call, send) = next_call(&mut handle).await;
+        assert!(
+            call.query
+                .contains("labelSelector=gateway.networking.k8s.io%2Fgateway-name%3Dagentgateway"),
+            "{}",
+            call.query
+        );
+        respond(
+            send,
+            200,
+            list(vec![
+                gateway_pod("gw-new", "2026-11-25T10:05:00Z", "agentgateway:v1"),
+                gateway_pod("gw-old", "2026-11-25T10:00:00Z", "agentgateway:v1"),
+            ]),
+        );
+        for (pod, line) in [("gw-old", "old line\n"), ("gw-new", "new line\n")] {
+            let (call, send) = next_call(&mut handle).await;
+            assert_eq!(call.path, format!("/api/v1/namespaces/{NS}/pods/{pod}/log"));
+            send.send_response(Response::builder().body(Body::from(line.as_bytes().to_vec())).unwrap());
+        }
+    };
+    let (log, ()) = tokio::join!(api.pod_logs(selector), server);
+    assert_eq!(log.unwrap(), "old line\nnew line\n");
+}
+
+#[tokio::test]
+async fn the_mock_is_reached_at_its_services_cluster_ip_or_a_running_pods_ip() {
+    let (api, mut handle) = api();
+    let server = async {
+        let (call, send) = next_call(&mut handle).await;
+        assert_eq!(call.path, format!("/api/v1/namespaces/{NS}/services/mock-vllm"));
+        respond(
+            send,
+            200,
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "mock-vllm", "namespace": NS},
+                   "spec": {"clusterIP": "10.96.0.20", "ports": [{"port": 8000}]}}),
+        );
+        let (call, send) = next_call(&mut handle).await;
+        assert!(call.query.contains("labelSelector=app%3Dmock-vllm"), "{}", call.query);
+        let mut running = pod("mock-vllm-a", "Running", false);
+        running["status"]["podIP"] = json!("10.244.0.7");
+        let mut gone = pod("mock-vllm-b", "Running", true);
+        gone["status"]["podIP"] = json!("10.244.0.8");
+        respond(send, 200, list(vec![running, gone]));
+    };
+    let (endpoints, ()) = tokio::join!(api.mock_endpoints(8000), server);
+    assert_eq!(endpoints.unwrap(), ["10.96.0.20:8000", "10.244.0.7:8000"]);
+}
+
+#[tokio::test]
+async fn the_gateways_image_is_read_from_its_running_pod() {
+    let (api, mut handle) = api();
+    let server = async {
+        let (_, send) = next_call(&mut handle).await;
+        let mut pending = gateway_pod("gw-pending", "2026-11-25T10:00:00Z", "agentgateway:old");
+        pending["status"]["phase"] = json!("Pending");
+        let running = gateway_pod("gw", "2026-11-25T10:00:00Z", "cr.agentgateway.dev/agentgateway:v1.2.3");
+        respond(send, 200, list(vec![pending, running]));
+    };
+    let (image, ()) = tokio::join!(
+        api.pod_image("gateway.networking.k8s.io/gateway-name=agentgateway"),
+        server
+    );
+    assert_eq!(
+        image.unwrap().as_deref(),
+        Some("cr.agentgateway.dev/agentgateway:v1.2.3")
+    );
+}

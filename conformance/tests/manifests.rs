@@ -1,14 +1,17 @@
-//! `kind/manifests/` against agentgateway's own CRD schemas, where `AGENTGATEWAY_CRDS_DIR`
-//! points at them (`.ci/run` sets it to the shared reference folder). Without it the test says
-//! why and passes, unless `CONFORMANCE_REQUIRE` lists `crds`.
+//! `kind/manifests/` and `kind/gateway.yaml` against the CRD schemas of the resources they
+//! create: agentgateway's (`AGENTGATEWAY_CRDS_DIR`) for the AgentgatewayBackend and
+//! AgentgatewayPolicy, Gateway API's v1.3.0 (`GATEWAY_API_CRDS_DIR`) for the HTTPRoute and the
+//! Gateway. `.ci/run` points both at the shared reference folders. Without them the tests say
+//! why and pass, unless `CONFORMANCE_REQUIRE` lists `crds`.
 
 use std::path::{Path, PathBuf};
 
-use conformance::resources::WorkshopResources;
+use conformance::resources::MANIFESTS;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// The `openAPIV3Schema` of `kind` (version v1alpha1) from the CRD files in `dir`.
-fn schema_of(dir: &Path, kind: &str) -> Value {
+/// The `openAPIV3Schema` of `kind` at `version` from the CRD files in `dir`.
+fn schema_of(dir: &Path, kind: &str, version: &str) -> Value {
     for entry in std::fs::read_dir(dir).expect("AGENTGATEWAY_CRDS_DIR is a folder") {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "yaml") {
@@ -19,22 +22,44 @@ fn schema_of(dir: &Path, kind: &str) -> Value {
             continue;
         }
         let versions = crd["spec"]["versions"].as_array().expect("CRD versions");
-        let version = versions.iter().find(|v| v["name"] == "v1alpha1").expect("v1alpha1");
-        return version["schema"]["openAPIV3Schema"].clone();
+        let found = versions
+            .iter()
+            .find(|v| v["name"] == version)
+            .unwrap_or_else(|| panic!("{kind} has no version {version}"));
+        return found["schema"]["openAPIV3Schema"].clone();
     }
     panic!("no CRD for {kind} in {}", dir.display());
 }
 
-fn crds_dir() -> Option<PathBuf> {
+/// The folder `variable` names, or `None` (and why) when it is unset and not required.
+fn crds_dir(variable: &str) -> Option<PathBuf> {
     let required = std::env::var("CONFORMANCE_REQUIRE").is_ok_and(|r| r.split(',').any(|c| c.trim() == "crds"));
-    match std::env::var_os("AGENTGATEWAY_CRDS_DIR") {
+    match std::env::var_os(variable) {
         Some(dir) => Some(dir.into()),
         None => {
-            assert!(!required, "crds is required but AGENTGATEWAY_CRDS_DIR is not set");
-            eprintln!("skipped: AGENTGATEWAY_CRDS_DIR is not set");
+            assert!(!required, "crds is required but {variable} is not set");
+            eprintln!("skipped: {variable} is not set");
             None
         }
     }
+}
+
+fn agentgateway_crds() -> Option<PathBuf> {
+    crds_dir("AGENTGATEWAY_CRDS_DIR")
+}
+
+fn gateway_api_crds() -> Option<PathBuf> {
+    crds_dir("GATEWAY_API_CRDS_DIR")
+}
+
+/// The document of `kind` in `kind/manifests/`, exactly as written there.
+fn manifest(kind: &str) -> Value {
+    MANIFESTS
+        .iter()
+        .flat_map(|(_, text)| serde_yaml::Deserializer::from_str(text))
+        .map(|document| Value::deserialize(document).expect("the manifests are YAML"))
+        .find(|document| document["kind"] == kind)
+        .unwrap_or_else(|| panic!("kind/manifests has no {kind}"))
 }
 
 fn errors(schema: &Value, instance: &Value) -> Vec<String> {
@@ -47,27 +72,51 @@ fn errors(schema: &Value, instance: &Value) -> Vec<String> {
 
 #[test]
 fn the_workshops_custom_resources_validate_against_the_crds() {
-    let Some(dir) = crds_dir() else { return };
-    let resources = WorkshopResources::from_manifests().unwrap();
-    let backend = serde_json::to_value(&resources.backend).unwrap();
-    let policy = serde_json::to_value(&resources.policy).unwrap();
-    let backend_errors = errors(&schema_of(&dir, "AgentgatewayBackend"), &backend);
+    let Some(dir) = agentgateway_crds() else { return };
+    let backend = manifest("AgentgatewayBackend");
+    let policy = manifest("AgentgatewayPolicy");
+    let backend_errors = errors(&schema_of(&dir, "AgentgatewayBackend", "v1alpha1"), &backend);
     assert!(backend_errors.is_empty(), "{backend_errors:#?}");
-    let policy_errors = errors(&schema_of(&dir, "AgentgatewayPolicy"), &policy);
+    let policy_errors = errors(&schema_of(&dir, "AgentgatewayPolicy", "v1alpha1"), &policy);
     assert!(policy_errors.is_empty(), "{policy_errors:#?}");
 }
 
 #[test]
 fn the_crd_schemas_catch_a_wrong_route_type_and_port() {
-    let Some(dir) = crds_dir() else { return };
-    let resources = WorkshopResources::from_manifests().unwrap();
-    let mut policy = serde_json::to_value(&resources.policy).unwrap();
+    let Some(dir) = agentgateway_crds() else { return };
+    let mut policy = manifest("AgentgatewayPolicy");
     policy["spec"]["backend"]["ai"]["routes"]["/v1/embeddings"] = json!("Passthru");
-    let found = errors(&schema_of(&dir, "AgentgatewayPolicy"), &policy);
+    let found = errors(&schema_of(&dir, "AgentgatewayPolicy", "v1alpha1"), &policy);
     assert!(found.iter().any(|e| e.contains("Passthru")), "{found:#?}");
 
-    let mut backend = serde_json::to_value(&resources.backend).unwrap();
+    let mut backend = manifest("AgentgatewayBackend");
     backend["spec"]["ai"]["provider"]["port"] = json!(70000);
-    let found = errors(&schema_of(&dir, "AgentgatewayBackend"), &backend);
+    let found = errors(&schema_of(&dir, "AgentgatewayBackend", "v1alpha1"), &backend);
     assert!(!found.is_empty(), "a port over 65535 is refused");
+}
+
+#[test]
+fn the_httproute_and_the_gateway_validate_against_gateway_api() {
+    let Some(dir) = gateway_api_crds() else { return };
+    let route = manifest("HTTPRoute");
+    let route_errors = errors(&schema_of(&dir, "HTTPRoute", "v1"), &route);
+    assert!(route_errors.is_empty(), "{route_errors:#?}");
+
+    let gateway: Value = serde_yaml::from_str(include_str!("../../kind/gateway.yaml")).unwrap();
+    let gateway_errors = errors(&schema_of(&dir, "Gateway", "v1"), &gateway);
+    assert!(gateway_errors.is_empty(), "{gateway_errors:#?}");
+}
+
+#[test]
+fn the_gateway_api_schemas_catch_a_wrong_match_type_and_listener_port() {
+    let Some(dir) = gateway_api_crds() else { return };
+    let mut route = manifest("HTTPRoute");
+    route["spec"]["rules"][0]["matches"][0]["path"]["type"] = json!("Prefix");
+    let found = errors(&schema_of(&dir, "HTTPRoute", "v1"), &route);
+    assert!(found.iter().any(|e| e.contains("Prefix")), "{found:#?}");
+
+    let mut gateway: Value = serde_yaml::from_str(include_str!("../../kind/gateway.yaml")).unwrap();
+    gateway["spec"]["listeners"][0]["port"] = json!(0);
+    let found = errors(&schema_of(&dir, "Gateway", "v1"), &gateway);
+    assert!(!found.is_empty(), "port 0 is refused");
 }

@@ -15,19 +15,19 @@ use crate::world::WorkshopWorld;
 
 #[given(expr = "the mock vLLM server is running")]
 async fn running(world: &mut WorkshopWorld) {
-    world.target.deploy_mock().await.expect("the mock is deployed");
+    world.target().deploy_mock().await.expect("the mock is deployed");
     world.reset_upstream().await;
 }
 
 /// A request to the mock's own URL, with the workshop's key as the gateway would send it.
 fn to_mock(world: &WorkshopWorld, method: &str, path: &str, body: Option<Bytes>) -> ClientRequest {
-    let url = format!("{}{path}", world.target.upstream().base());
+    let url = format!("{}{path}", world.target().upstream().base());
     let request = match (method, body) {
         ("POST", Some(body)) => ClientRequest::post_json(url, body),
         ("GET", None) => ClientRequest::get(url),
         other => panic!("unsupported request {other:?}"),
     };
-    request.with_bearer(Some(&world.workshop.api_key))
+    request.with_bearer(Some(&world.workshop().api_key))
 }
 
 fn workshop_body_with(world: &WorkshopWorld, field: &str, value: Value) -> Bytes {
@@ -44,7 +44,7 @@ async fn send_workshop_request(world: &mut WorkshopWorld) {
 
 #[when(expr = "the client sends the workshop's embeddings request to the mock without a key")]
 async fn send_without_key(world: &mut WorkshopWorld) {
-    let url = format!("{}/v1/embeddings", world.target.upstream().base());
+    let url = format!("{}/v1/embeddings", world.target().upstream().base());
     world.send(ClientRequest::post_json(url, world.workshop_body())).await;
 }
 
@@ -85,7 +85,7 @@ async fn gets(world: &mut WorkshopWorld, path: String) {
 #[given(expr = "the mock requires the API key {string}")]
 async fn requires_key(world: &mut WorkshopWorld, key: String) {
     world
-        .target
+        .target()
         .upstream()
         .set_api_keys(&[key.as_str()])
         .await
@@ -106,7 +106,7 @@ async fn journaled_count(world: &mut WorkshopWorld, count: usize, path: String) 
         ..Filter::default()
     };
     let list = world
-        .target
+        .target()
         .upstream()
         .requests(&filter)
         .await
@@ -123,7 +123,7 @@ async fn journaled_count(world: &mut WorkshopWorld, count: usize, path: String) 
 #[then(expr = "the mock journaled these requests:")]
 async fn journaled_these(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
     let list = world
-        .target
+        .target()
         .upstream()
         .requests(&Filter::default())
         .await
@@ -152,7 +152,7 @@ async fn journaled_these(world: &mut WorkshopWorld, step: &Step) -> Result<(), M
 
 #[given(expr = "a test waits for {int} requests to {string}")]
 async fn waits(world: &mut WorkshopWorld, count: usize, path: String) {
-    let upstream = world.target.upstream().clone();
+    let upstream = world.target().upstream().clone();
     world.waiter = Some(tokio::spawn(async move {
         let filter = Filter {
             path: Some(path),

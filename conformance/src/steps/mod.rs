@@ -1,6 +1,7 @@
 //! Step definitions, grouped as the features are: the mock's contract, the workshop's steps,
 //! the LiteLLM migration. Helpers shared by all of them live here.
 
+pub mod client;
 pub mod migration;
 pub mod mock;
 pub mod response;
@@ -15,23 +16,28 @@ use serde::de::DeserializeOwned;
 use crate::hop::{self, Mismatch};
 use crate::world::WorkshopWorld;
 
-/// The cell of a `| target | ... |` table in the row of the run's target.
-pub fn cell_for_target(world: &WorkshopWorld, step: &Step, column: &str) -> String {
-    let table = step.table.as_ref().expect("the step has a table");
-    let header = &table.rows[0];
-    let index = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("the table has no `{name}` column"))
+/// The row of a `| target | ... |` table that holds for the run's target: its own, else the
+/// `default` row.
+pub fn row_for_target(world: &WorkshopWorld, step: &Step) -> Vec<(String, String)> {
+    let target = world.target().name();
+    let rows = table_rows(step);
+    let row_of = |name: &str| {
+        rows.iter()
+            .find(|row| row.iter().any(|(column, value)| column == "target" && value == name))
+            .cloned()
     };
-    let (target_col, value_col) = (index("target"), index(column));
-    let target = world.target.name().as_str();
-    table.rows[1..]
-        .iter()
-        .find(|row| row[target_col] == target)
-        .map(|row| world.expand(&row[value_col]))
-        .unwrap_or_else(|| panic!("the table has no row for the {target} target"))
+    row_of(target)
+        .or_else(|| row_of("default"))
+        .unwrap_or_else(|| panic!("the table has no row for the {target} target and no `default` row"))
+}
+
+/// The cell of `column` in the row for the run's target, placeholders expanded.
+pub fn cell_for_target(world: &WorkshopWorld, step: &Step, column: &str) -> String {
+    row_for_target(world, step)
+        .into_iter()
+        .find(|(name, _)| name == column)
+        .map(|(_, value)| world.expand(&value))
+        .unwrap_or_else(|| panic!("the table has no `{column}` column"))
 }
 
 /// A table's rows as maps from its header, header row excluded.

@@ -10,27 +10,9 @@ use mock_vllm::openai::embeddings::EmbeddingValue;
 use mock_vllm::openai::error::ErrorResponse;
 
 use super::{EmbeddingList, answer, cell_for_target, embedding};
-use crate::hop::{Mismatch, returned, sent};
+use crate::hop::{Mismatch, returned};
 use crate::workshop::{self, expected_vector};
 use crate::world::WorkshopWorld;
-
-/// The client → gateway hop: where the client sent the request and with which credentials.
-#[then(expr = "the client sent:")]
-fn client_sent(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
-    let request = &world.last().request;
-    let path = request.path();
-    let authorization = request.header("authorization").unwrap_or("none");
-    let exchange = world.last();
-    let expected_path = cell_for_target(world, step, "path");
-    sent(exchange, "path", expected_path.as_str(), path.as_str())?;
-    let expected_authorization = cell_for_target(world, step, "authorization");
-    sent(
-        exchange,
-        "authorization header",
-        expected_authorization.as_str(),
-        authorization,
-    )
-}
 
 #[then(expr = "the client gets status {int}")]
 fn status(world: &mut WorkshopWorld, expected: u16) -> Result<(), Mismatch> {
@@ -123,13 +105,22 @@ fn usage(world: &mut WorkshopWorld, tokens: u64) -> Result<(), Mismatch> {
 fn last_two_equal(world: &mut WorkshopWorld) -> Result<(), Mismatch> {
     let n = world.exchanges.len();
     assert!(n >= 2, "the scenario sent two requests");
+    // Each answer must be a 200 with an embedding: two failures are not two equal embeddings.
     let first_of = |exchange: &crate::client::Exchange| {
-        serde_json::from_slice::<EmbeddingList>(&exchange.body)
-            .ok()
-            .and_then(|list| list.data.into_iter().next())
-            .map(|item| item.embedding)
+        let list: Option<EmbeddingList> = serde_json::from_slice(&exchange.body).ok();
+        match list.and_then(|l| l.data.into_iter().next()) {
+            Some(item) if exchange.status == 200 => Ok(item.embedding),
+            _ => Err(Mismatch {
+                hop: crate::hop::Hop::UpstreamToClient,
+                what: "an embedding to compare".to_owned(),
+                expected: "status 200 with data[0].embedding".to_owned(),
+                seen: format!("status {}", exchange.status),
+                evidence: crate::hop::exchange_evidence(exchange),
+            }),
+        }
     };
-    let (before, last) = (first_of(&world.exchanges[n - 2]), first_of(&world.exchanges[n - 1]));
+    let before = first_of(&world.exchanges[n - 2])?;
+    let last = first_of(&world.exchanges[n - 1])?;
     returned(
         world.last(),
         "the embedding, compared with the one before",

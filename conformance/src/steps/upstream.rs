@@ -46,13 +46,35 @@ async fn saw(world: &mut WorkshopWorld, aspect: String, expected: String) -> Res
             upstream(&entry, "the routed request's status", 200, entry.status)
         }
         "its address reached" => {
-            // The request is in the journal of the mock listening at this address.
-            upstream(
-                &entry,
-                "the address the gateway was given for vLLM",
-                expected,
-                world.target.mock_address(),
-            )
+            // The gateway was given `expected` for vLLM. Where its own log names the endpoint
+            // it connected to, that must be where the mock listens; otherwise the Host it sent
+            // upstream must be the address it was given.
+            let record = world.access_record().await;
+            match &record.endpoint {
+                Some(endpoint) => {
+                    let listening = world
+                        .target()
+                        .mock_endpoints()
+                        .await
+                        .expect("the mock's endpoints are known");
+                    if listening.contains(endpoint) {
+                        return Ok(());
+                    }
+                    Err(Mismatch {
+                        hop: Hop::GatewayToUpstream,
+                        what: "the endpoint the gateway connected to, as its log names it".to_owned(),
+                        expected: format!("one of {listening:?}, where the mock listens ({expected} as given)"),
+                        seen: format!("{endpoint:?}"),
+                        evidence: format!("  gateway logged: {}\n{}", record.line, entry_evidence(&entry)),
+                    })
+                }
+                None => upstream(
+                    &entry,
+                    "host header: the address the gateway was given",
+                    Some(expected.as_str()),
+                    entry.header("host"),
+                ),
+            }
         }
         _ => unreachable!("the regex lists the aspects"),
     }
@@ -91,12 +113,7 @@ async fn saw_method_and_overridden_path(
 async fn saw_host(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
     let entry = world.upstream_entry().await;
     let expected = cell_for_target(world, step, "host");
-    let mut seen = entry.header("host").unwrap_or_default();
-    // A name without a port also matches the same name with the Service's port, 8000.
-    if seen.strip_suffix(":8000") == Some(expected.as_str()) {
-        seen = expected.as_str();
-    }
-    upstream(&entry, "host header", expected.as_str(), seen)
+    upstream(&entry, "host header", Some(expected.as_str()), entry.header("host"))
 }
 
 #[then(expr = "the upstream body is byte for byte the client's body")]
@@ -137,7 +154,7 @@ async fn upstream_status(world: &mut WorkshopWorld, status: u16) -> Result<(), M
 #[then(expr = "the mock's log ends with a block with {string} and {string}")]
 async fn log_block(world: &mut WorkshopWorld, first: String, second: String) -> Result<(), Mismatch> {
     let entry = world.upstream_entry().await;
-    let log = world.target.mock_log().await.expect("the mock's log is readable");
+    let log = world.target().mock_log().await.expect("the mock's log is readable");
     let block = last_block(&log).unwrap_or_default();
     let has = |line: &str| block.lines().any(|l| l == line);
     let found = has(&first) && has(&second) && block.lines().any(|l| l == "Headers:");

@@ -7,27 +7,31 @@ use cucumber::{given, then, when};
 use serde_json::json;
 
 use crate::hop::{self, Hop, Mismatch};
-use crate::targets::kind::{Kind, STEP_TIMEOUT, StatusPath, WorkshopKind};
+use crate::targets::kind::{STEP_TIMEOUT, StatusPath, WorkshopApi, WorkshopKind};
 use crate::targets::{Call, wait_until};
 use crate::workshop;
 use crate::world::WorkshopWorld;
 
-fn kubernetes(world: &WorkshopWorld) -> &Kind {
+fn kubernetes(world: &WorkshopWorld) -> &WorkshopApi {
     world
-        .target
-        .kubernetes()
+        .target()
+        .cluster()
         .expect("a @kubernetes scenario runs on a target with a cluster")
 }
 
 #[given(expr = "the mock vLLM server is deployed")]
 #[when(expr = "the mock vLLM server is deployed")]
 async fn deploy_mock(world: &mut WorkshopWorld) {
-    world.target.deploy_mock().await.expect("Step 1: the mock is deployed");
+    world
+        .target()
+        .deploy_mock()
+        .await
+        .expect("Step 1: the mock is deployed");
 }
 
 #[then(expr = "the mock vLLM server is ready within {int} seconds")]
 async fn mock_ready(world: &mut WorkshopWorld, seconds: u64) {
-    let upstream = world.target.upstream().clone();
+    let upstream = world.target().upstream().clone();
     wait_until(Duration::from_secs(seconds), "the mock's /health", || {
         upstream.healthy()
     })
@@ -37,13 +41,16 @@ async fn mock_ready(world: &mut WorkshopWorld, seconds: u64) {
 
 #[given(expr = "the workshop is set up on the target")]
 async fn set_up(world: &mut WorkshopWorld) {
-    world.target.set_up().await.expect("Steps 1 to 5 are in place");
+    world.target().set_up().await.expect("Steps 1 to 5 are in place");
     world.reset_upstream().await;
 }
 
 #[when(expr = "the client sends the workshop's embeddings request through the gateway")]
 async fn send_step_6(world: &mut WorkshopWorld) {
-    let request = world.target.request(Call::Embeddings, Some(world.workshop_body()));
+    let request = world
+        .target()
+        .route()
+        .request(Call::Embeddings, Some(world.workshop_body()));
     world.send(request).await;
 }
 
@@ -54,7 +61,8 @@ async fn send_chat(world: &mut WorkshopWorld) {
         "messages": [{"role": "user", "content": workshop::TEXT}],
     });
     let request = world
-        .target
+        .target()
+        .route()
         .request(Call::ChatCompletions, Some(Bytes::from(body.to_string())));
     world.send(request).await;
 }
@@ -65,14 +73,14 @@ async fn send_get(world: &mut WorkshopWorld, path: String) {
         "/v1/models" => Call::Models,
         other => panic!("no call for GET {other}"),
     };
-    let request = world.target.request(call, None);
+    let request = world.target().route().request(call, None);
     world.send(request).await;
 }
 
 #[given(expr = "the vLLM server's API key is rotated to {string}")]
 async fn rotate_key(world: &mut WorkshopWorld, key: String) {
     world
-        .target
+        .target()
         .upstream()
         .set_api_keys(&[key.as_str()])
         .await
@@ -86,7 +94,6 @@ async fn apply_secret(world: &mut WorkshopWorld, name: String, key: String) {
         (workshop::SECRET_NAME, workshop::SECRET_KEY)
     );
     kubernetes(world)
-        .api()
         .apply(WorkshopKind::Secret)
         .await
         .expect("Step 2: the Secret is applied");
@@ -95,11 +102,10 @@ async fn apply_secret(world: &mut WorkshopWorld, name: String, key: String) {
 #[then(expr = "the Secret {string} holds the API key under {string}")]
 async fn secret_holds(world: &mut WorkshopWorld, _name: String, key: String) -> Result<(), Mismatch> {
     let value = kubernetes(world)
-        .api()
         .secret_value(&key)
         .await
         .expect("the Secret is readable");
-    check_cluster("Secret data", Some(world.workshop.api_key.clone()), value)
+    check_cluster("Secret data", Some(world.workshop().api_key.clone()), value)
 }
 
 #[when(regex = r#"^the (AgentgatewayBackend|HTTPRoute|AgentgatewayPolicy) "([^"]+)" is applied$"#)]
@@ -107,11 +113,7 @@ async fn apply_resource(world: &mut WorkshopWorld, kind: String, name: String) {
     let kind = WorkshopKind::parse(&kind).expect("a workshop kind");
     let expected = expected_name(kind);
     assert_eq!(name, expected, "the workshop names it {expected}");
-    kubernetes(world)
-        .api()
-        .apply(kind)
-        .await
-        .expect("the resource is applied");
+    kubernetes(world).apply(kind).await.expect("the resource is applied");
 }
 
 #[then(
@@ -130,7 +132,7 @@ async fn accepted(world: &mut WorkshopWorld, kind: String, _name: String, path: 
         _ => StatusPath::Ancestors,
     };
     assert_eq!(written, expected_path, "the workshop reads {kind:?} at another path");
-    let api = kubernetes(world).api();
+    let api = kubernetes(world);
     match api.wait_accepted(kind, STEP_TIMEOUT).await {
         Ok(_) => Ok(()),
         Err(err) => {
@@ -143,7 +145,6 @@ async fn accepted(world: &mut WorkshopWorld, kind: String, _name: String, path: 
 #[when(expr = "the workshop's resources are deleted")]
 async fn delete_all(world: &mut WorkshopWorld) {
     kubernetes(world)
-        .api()
         .delete_all(STEP_TIMEOUT)
         .await
         .expect("Cleanup: the resources are deleted");
@@ -151,11 +152,7 @@ async fn delete_all(world: &mut WorkshopWorld) {
 
 #[then(expr = "none of the six resources exists")]
 async fn none_exists(world: &mut WorkshopWorld) -> Result<(), Mismatch> {
-    let existing = kubernetes(world)
-        .api()
-        .existing()
-        .await
-        .expect("the cluster is readable");
+    let existing = kubernetes(world).existing().await.expect("the cluster is readable");
     check_cluster("resources left after Cleanup", Vec::new(), existing)
 }
 

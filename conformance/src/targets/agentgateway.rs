@@ -1,32 +1,41 @@
-//! `agentgateway`: a user's agentgateway (`AGENTGATEWAY_BIN`, or `AGENTGATEWAY_IMAGE` through
-//! testcontainers), run standalone with a config generated from the workshop's resources, in
-//! front of an in-process mock.
+//! `agentgateway`: a user's agentgateway, run standalone with a config generated from the
+//! workshop's resources, in front of mock-vllm.
+//!
+//! Reads `AGENTGATEWAY_BIN` (a binary, run here, in front of an in-process mock) or
+//! `AGENTGATEWAY_IMAGE` (an image, run through testcontainers with the mock-vllm image beside
+//! it on one Docker network, as a gateway and vLLM share a cluster network). Setting either
+//! points the suite at it: a gateway that does not come up fails the run.
 //!
 //! The standalone config spells the CRDs' fields its own way (see
 //! `../shared/reference/agentgateway-standalone/`): `hostOverride` for host and port,
 //! `pathOverride` for the path, `backendAuth.key` for the Secret's value, and route types in
-//! lower camel case under the route's `policies.ai.routes`.
+//! lower camel case under the route's `policies.ai.routes`. Its access log is one line per
+//! request on stdout (`route=... endpoint=... http.method=... http.path=... http.status=...`).
 
-use std::any::Any;
-use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use testcontainers::core::{ContainerPort, Host};
-use testcontainers::runners::AsyncRunner;
-use testcontainers::{ContainerAsync, GenericImage, ImageExt};
-use tokio::process::{Child, Command};
-use tokio::sync::Mutex;
 
-use super::{Call, LocalMock, Target, TargetError, Unavailable, free_port, wait_until};
-use crate::client::ClientRequest;
+use super::access_log::{agentgateway_line, records};
+use super::launcher::{ContainerLaunch, Launch, Launched, Readiness};
+use super::{
+    AccessRecord, Capability, LocalMock, MockContainer, StartError, Starting, Target, TargetError, TargetSpec,
+    free_port,
+};
+use crate::client::ClientRoute;
 use crate::resources::{ManifestError, WorkshopResources};
-use crate::settings::{Settings, TargetName};
+use crate::settings::Settings;
 use crate::upstream::Upstream;
-use crate::workshop::{self, Workshop};
+use crate::workshop::{self, MOCK_PORT, Workshop};
+
+pub const SPEC: TargetSpec = TargetSpec {
+    name: "agentgateway",
+    capabilities: &[Capability::Gateway, Capability::AgentGateway],
+    start,
+};
 
 /// agentgateway's standalone config (`agentgateway -f config.yaml`), the part the workshop uses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -182,102 +191,173 @@ impl StandaloneConfig {
     }
 }
 
-enum Gateway {
-    Process(Child),
-    Container(Box<ContainerAsync<GenericImage>>),
-}
-
-pub struct Agentgateway {
-    mock: LocalMock,
-    gateway: Mutex<Option<Gateway>>,
-    address: String,
-    _dir: tempfile::TempDir,
-}
-
-/// Where the gateway listens inside its process or container.
+/// Where the gateway listens inside its container.
 const LISTEN_PORT: u16 = 8080;
+/// The path the readiness probe asks for: no route matches it, so the mock never sees it.
+const PROBE_PATH: &str = "/conformance-readiness-probe";
 
-impl Agentgateway {
-    pub async fn start(settings: &Settings) -> Result<Self, Unavailable> {
-        if settings.agentgateway_bin.is_none() && settings.agentgateway_image.is_none() {
-            return Err(Unavailable(
-                "no agentgateway (set AGENTGATEWAY_BIN or AGENTGATEWAY_IMAGE)".to_owned(),
-            ));
+fn start(settings: &Settings) -> Starting<'_> {
+    Box::pin(async move {
+        let target = match (
+            settings.env.get("AGENTGATEWAY_BIN"),
+            settings.env.get("AGENTGATEWAY_IMAGE"),
+        ) {
+            (Some(bin), _) => Agentgateway::run_binary(settings, bin).await?,
+            (None, Some(image)) => Agentgateway::run_image(settings, image).await?,
+            (None, None) => {
+                return Err(StartError::Absent(
+                    "no agentgateway (set AGENTGATEWAY_BIN or AGENTGATEWAY_IMAGE)".to_owned(),
+                ));
+            }
+        };
+        Ok(Arc::new(target) as Arc<dyn Target>)
+    })
+}
+
+/// The vLLM side: in this process beside a local binary, a container beside an image.
+enum Mock {
+    InProcess(LocalMock),
+    Container {
+        mock: Box<MockContainer>,
+        /// `name:8000` on the shared network, as the gateway is told.
+        address: String,
+    },
+}
+
+impl Mock {
+    fn upstream(&self) -> &Upstream {
+        match self {
+            Mock::InProcess(mock) => mock.upstream(),
+            Mock::Container { mock, .. } => mock.upstream(),
         }
-        let mock = LocalMock::start(&settings.workshop).await?;
-        let dir = tempfile::tempdir().map_err(|e| Unavailable(format!("no temporary folder: {e}")))?;
-        let (gateway, address) = match (&settings.agentgateway_bin, &settings.agentgateway_image) {
-            (Some(bin), _) => {
-                let port = free_port()?;
-                let config = StandaloneConfig::for_workshop(&settings.workshop, port, &mock.address())
-                    .map_err(|e| Unavailable(e.to_string()))?;
-                let path = dir.path().join("agentgateway.yaml");
-                write_config(&path, &config)?;
-                let child = Command::new(bin)
-                    .arg("-f")
-                    .arg(&path)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .kill_on_drop(true)
-                    .spawn()
-                    .map_err(|e| Unavailable(format!("cannot start {bin}: {e}")))?;
-                (Gateway::Process(child), format!("127.0.0.1:{port}"))
-            }
-            (None, Some(image)) => {
-                // The container reaches the in-process mock through the Docker host.
-                let mock_port = mock.port();
-                let config = StandaloneConfig::for_workshop(
-                    &settings.workshop,
-                    LISTEN_PORT,
-                    &format!("host.docker.internal:{mock_port}"),
-                )
-                .map_err(|e| Unavailable(e.to_string()))?;
-                let yaml = serde_yaml::to_string(&config).map_err(|e| Unavailable(e.to_string()))?;
-                let (name, tag) = image.rsplit_once(':').unwrap_or((image, "latest"));
-                let container = GenericImage::new(name, tag)
-                    .with_exposed_port(ContainerPort::Tcp(LISTEN_PORT))
-                    .with_host("host.docker.internal", Host::HostGateway)
-                    .with_copy_to("/etc/agentgateway/config.yaml", yaml.into_bytes())
-                    .with_cmd(["-f", "/etc/agentgateway/config.yaml"])
-                    .start()
-                    .await
-                    .map_err(|e| Unavailable(format!("cannot run {image}: {e}")))?;
-                let port = container
-                    .get_host_port_ipv4(LISTEN_PORT)
-                    .await
-                    .map_err(|e| Unavailable(format!("no port mapped for {image}: {e}")))?;
-                (Gateway::Container(Box::new(container)), format!("127.0.0.1:{port}"))
-            }
-            (None, None) => unreachable!("checked above"),
-        };
-        let target = Agentgateway {
-            mock,
-            gateway: Mutex::new(Some(gateway)),
-            address,
-            _dir: dir,
-        };
-        // Any HTTP answer means the listener is up; the mock must not be reached by this probe.
-        let http = reqwest::Client::new();
-        let probe = format!("http://{}/conformance-readiness-probe", target.address);
-        wait_until(Duration::from_secs(30), "agentgateway to listen", || async {
-            http.get(&probe).send().await.is_ok()
-        })
-        .await
-        .map_err(|e| Unavailable(format!("agentgateway did not start: {e}")))?;
-        Ok(target)
+    }
+
+    /// As the backend names it: by host name, as the workshop's backend does
+    /// (`mock-vllm.<namespace>.svc.cluster.local`); agentgateway treats a name and an IP
+    /// address differently (see the README).
+    fn address(&self) -> String {
+        match self {
+            Mock::InProcess(mock) => format!("localhost:{}", mock.port()),
+            Mock::Container { address, .. } => address.clone(),
+        }
+    }
+
+    fn log(&self) -> String {
+        match self {
+            Mock::InProcess(mock) => mock.log(),
+            Mock::Container { mock, .. } => mock.log(),
+        }
     }
 }
 
-fn write_config(path: &std::path::Path, config: &StandaloneConfig) -> Result<(), Unavailable> {
-    let yaml = serde_yaml::to_string(config).map_err(|e| Unavailable(e.to_string()))?;
-    std::fs::write(path, yaml).map_err(|e| Unavailable(format!("cannot write the config: {e}")))
+pub struct Agentgateway {
+    mock: Mock,
+    gateway: Launched,
+    version: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+fn readiness() -> Readiness {
+    Readiness {
+        path: PROBE_PATH,
+        // Any HTTP answer means the listener is up.
+        ready: |_| true,
+        timeout: Duration::from_secs(30),
+    }
+}
+
+fn failed(what: &str, err: impl std::fmt::Display) -> StartError {
+    StartError::Failed(format!("agentgateway: {what}: {err}"))
+}
+
+impl Agentgateway {
+    async fn run_binary(settings: &Settings, bin: String) -> Result<Self, StartError> {
+        let mock = LocalMock::start(&settings.workshop).await?;
+        let dir = tempfile::tempdir().map_err(|e| failed("no temporary folder", e))?;
+        let port = free_port()?;
+        let mock = Mock::InProcess(mock);
+        let config = StandaloneConfig::for_workshop(&settings.workshop, port, &mock.address())
+            .map_err(|e| failed("config", e))?;
+        let path = dir.path().join("agentgateway.yaml");
+        let yaml = serde_yaml::to_string(&config).map_err(|e| failed("config", e))?;
+        std::fs::write(&path, yaml).map_err(|e| failed("cannot write the config", e))?;
+        let launch = Launch::Process {
+            program: bin.clone().into(),
+            args: vec!["-f".into(), path.into()],
+            // Its admin, stats and readiness listeners default to fixed ports; this run needs none.
+            env: ["ADMIN_ADDR", "STATS_ADDR", "READINESS_ADDR"]
+                .map(|var| (var.to_owned(), "off".to_owned()))
+                .into(),
+            port,
+        };
+        let gateway = Launched::start("agentgateway", launch, readiness()).await?;
+        let version = command_output(tokio::process::Command::new(&bin).arg("-V")).await;
+        Ok(Agentgateway {
+            mock,
+            gateway,
+            version,
+            _dir: dir,
+        })
+    }
+
+    async fn run_image(settings: &Settings, image: String) -> Result<Self, StartError> {
+        let dir = tempfile::tempdir().map_err(|e| failed("no temporary folder", e))?;
+        let run = format!("conformance-{}", std::process::id());
+        let mock_name = format!("{run}-mock-vllm");
+        let mock = MockContainer::start(
+            &settings.mock_image,
+            &settings.workshop.api_key,
+            Some((run.clone(), Some(mock_name.clone()))),
+            true,
+        )
+        .await?;
+        let address = format!("{mock_name}:{MOCK_PORT}");
+        let config = StandaloneConfig::for_workshop(&settings.workshop, LISTEN_PORT, &address)
+            .map_err(|e| failed("config", e))?;
+        let yaml = serde_yaml::to_string(&config).map_err(|e| failed("config", e))?;
+        let launch = Launch::Container(ContainerLaunch {
+            image: image.clone(),
+            cmd: vec!["-f".to_owned(), "/etc/agentgateway/config.yaml".to_owned()],
+            files: vec![("/etc/agentgateway/config.yaml".to_owned(), yaml.into_bytes())],
+            port: LISTEN_PORT,
+            network: Some(run),
+            ..ContainerLaunch::default()
+        });
+        let gateway = match Launched::start("agentgateway", launch, readiness()).await {
+            Ok(gateway) => gateway,
+            Err(err) => {
+                mock.stop().await;
+                return Err(err);
+            }
+        };
+        let version = command_output(tokio::process::Command::new("docker").args(["run", "--rm", &image, "-V"])).await;
+        Ok(Agentgateway {
+            mock: Mock::Container {
+                mock: Box::new(mock),
+                address,
+            },
+            gateway,
+            version,
+            _dir: dir,
+        })
+    }
+}
+
+/// The first line a command prints, when it succeeds.
+async fn command_output(command: &mut tokio::process::Command) -> Option<String> {
+    let output = command.stdin(std::process::Stdio::null()).output().await.ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    output
+        .status
+        .success()
+        .then(|| text.lines().next().unwrap_or_default().trim().to_owned())
+        .filter(|line| !line.is_empty())
 }
 
 #[async_trait]
 impl Target for Agentgateway {
-    fn name(&self) -> TargetName {
-        TargetName::Agentgateway
+    fn name(&self) -> &'static str {
+        SPEC.name
     }
 
     fn upstream(&self) -> &Upstream {
@@ -285,49 +365,46 @@ impl Target for Agentgateway {
     }
 
     /// As the workshop's client: no key, the route's prefix, the path of the call after it.
-    fn request(&self, call: Call, body: Option<Bytes>) -> ClientRequest {
-        route_request(&self.address, call, body)
+    fn route(&self) -> ClientRoute {
+        agent_gateway_route(self.gateway.address())
     }
 
     fn mock_address(&self) -> String {
         self.mock.address()
     }
 
-    fn gateway_address(&self) -> String {
-        self.address.clone()
-    }
-
     async fn mock_log(&self) -> Result<String, TargetError> {
         Ok(self.mock.log())
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
+    async fn access_log(&self) -> Result<Vec<AccessRecord>, TargetError> {
+        Ok(records(&self.gateway.log().text(), agentgateway_line))
+    }
+
+    fn implementation(&self) -> Option<String> {
+        Some(format!(
+            "agentgateway {}",
+            self.version.as_deref().unwrap_or("(version not reported)")
+        ))
     }
 
     async fn shut_down(&self) {
-        match self.gateway.lock().await.take() {
-            Some(Gateway::Process(mut child)) => {
-                let _ = child.kill().await;
-            }
-            Some(Gateway::Container(container)) => {
-                let _ = container.rm().await;
-            }
-            None => {}
+        self.gateway.stop().await;
+        if let Mock::Container { mock, .. } = &self.mock {
+            mock.stop().await;
         }
     }
 }
 
-/// The workshop's client request to an Agent Gateway route: Step 6 posts to the prefix itself.
-pub fn route_request(gateway: &str, call: Call, body: Option<Bytes>) -> ClientRequest {
-    let path = match call {
-        Call::Embeddings => workshop::ROUTE_PREFIX.to_owned(),
-        other => format!("{}{}", workshop::ROUTE_PREFIX, other.api_path()),
-    };
-    let url = format!("http://{gateway}{path}");
-    match body {
-        Some(body) => ClientRequest::post_json(url, body),
-        None => ClientRequest::get(url),
+/// How a client reaches the workshop's HTTPRoute on an Agent Gateway at `address`: Step 6
+/// posts to the route's prefix itself; an OpenAI client puts `/v1/...` after it.
+pub fn agent_gateway_route(address: &str) -> ClientRoute {
+    ClientRoute {
+        origin: format!("http://{address}"),
+        prefix: workshop::ROUTE_PREFIX.to_owned(),
+        embeddings_path: workshop::ROUTE_PREFIX.to_owned(),
+        key: None,
+        model_name: None,
     }
 }
 
@@ -372,14 +449,5 @@ mod tests {
         assert_eq!(ai.path_override, "/v1/embeddings");
         assert_eq!(ai.provider.open_ai.model, workshop::MODEL);
         assert_eq!(ai.policies.backend_auth.key, "sk-workshop-vllm-key");
-    }
-
-    #[test]
-    fn step_6_posts_to_the_route_prefix() {
-        let request = route_request("127.0.0.1:8080", Call::Embeddings, Some(Bytes::from_static(b"{}")));
-        assert_eq!(request.url, "http://127.0.0.1:8080/qwen3");
-        assert!(request.headers.iter().all(|(name, _)| name != "authorization"));
-        let models = route_request("127.0.0.1:8080", Call::Models, None);
-        assert_eq!(models.url, "http://127.0.0.1:8080/qwen3/v1/models");
     }
 }

@@ -1,48 +1,52 @@
-//! `direct`: mock-vllm in this process, no gateway; the client plays the gateway's part.
+//! `direct`: mock-vllm in this process, no gateway; the client plays the gateway's part and
+//! sends the vLLM key itself.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 
-use super::{Call, LocalMock, Target, TargetError, Unavailable};
-use crate::client::ClientRequest;
-use crate::settings::TargetName;
+use super::local_mock::journal_access_log;
+use super::{AccessRecord, Capability, LocalMock, Starting, Target, TargetError, TargetSpec};
+use crate::client::ClientRoute;
+use crate::settings::Settings;
 use crate::upstream::Upstream;
-use crate::workshop::Workshop;
+
+pub const SPEC: TargetSpec = TargetSpec {
+    name: "direct",
+    capabilities: &[Capability::Mock],
+    start,
+};
+
+fn start(settings: &Settings) -> Starting<'_> {
+    Box::pin(async move {
+        let target = Direct {
+            mock: LocalMock::start(&settings.workshop).await?,
+            api_key: settings.workshop.api_key.clone(),
+        };
+        Ok(Arc::new(target) as Arc<dyn Target>)
+    })
+}
 
 pub struct Direct {
     mock: LocalMock,
     api_key: String,
 }
 
-impl Direct {
-    pub async fn start(workshop: &Workshop) -> Result<Self, Unavailable> {
-        Ok(Direct {
-            mock: LocalMock::start(workshop).await?,
-            api_key: workshop.api_key.clone(),
-        })
-    }
-}
-
 #[async_trait]
 impl Target for Direct {
-    fn name(&self) -> TargetName {
-        TargetName::Direct
+    fn name(&self) -> &'static str {
+        SPEC.name
     }
 
     fn upstream(&self) -> &Upstream {
         self.mock.upstream()
     }
 
-    /// Without a gateway, the client sends the key the gateway would inject.
-    fn request(&self, call: Call, body: Option<Bytes>) -> ClientRequest {
-        mock_request(self.mock.upstream(), call, body).with_bearer(Some(&self.api_key))
+    fn route(&self) -> ClientRoute {
+        ClientRoute::openai(self.mock.upstream().base(), Some(self.api_key.clone()))
     }
 
     fn mock_address(&self) -> String {
-        self.mock.address()
-    }
-
-    fn gateway_address(&self) -> String {
         self.mock.address()
     }
 
@@ -50,16 +54,7 @@ impl Target for Direct {
         Ok(self.mock.log())
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-}
-
-/// A request straight to the mock's OpenAI path.
-pub fn mock_request(upstream: &Upstream, call: Call, body: Option<Bytes>) -> ClientRequest {
-    let url = format!("{}{}", upstream.base(), call.api_path());
-    match body {
-        Some(body) => ClientRequest::post_json(url, body),
-        None => ClientRequest::get(url),
+    async fn access_log(&self) -> Result<Vec<AccessRecord>, TargetError> {
+        journal_access_log(self.mock.upstream()).await
     }
 }

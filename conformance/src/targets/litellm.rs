@@ -1,26 +1,37 @@
 //! `litellm`: the real LiteLLM proxy, started with the workshop's LiteLLM config, in front of
 //! an in-process mock.
 //!
-//! LiteLLM starts offline with `LITELLM_LOCAL_MODEL_COST_MAP=True` and needs a master key,
-//! which the client then sends. Its `hosted_vllm` provider appends `/embeddings` to `api_base`,
-//! so `api_base` carries `/v1` (the `qwen3-no-v1` entry shows what happens without it).
+//! Reads `LITELLM_BIN`; without it, `.venv/bin/litellm` (what `.ci/run` installs), then
+//! `litellm` on `PATH`. LiteLLM starts offline with `LITELLM_LOCAL_MODEL_COST_MAP=True` and
+//! needs a master key, which the client then sends. Its `hosted_vllm` provider appends
+//! `/embeddings` to `api_base`, so `api_base` carries `/v1` (the `qwen3-no-v1` entry shows what
+//! happens without it). Its access log is uvicorn's, kept at INFO by a log config of ours while
+//! LiteLLM's own chatter stays at ERROR.
 
-use std::any::Any;
 use std::path::PathBuf;
-use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use tokio::process::{Child, Command};
-use tokio::sync::Mutex;
+use serde_json::json;
 
-use super::{Call, LocalMock, Target, TargetError, Unavailable, free_port, wait_until};
-use crate::client::ClientRequest;
-use crate::settings::{Settings, TargetName};
+use super::access_log::{records, uvicorn_line};
+use super::launcher::{Launch, Launched, Readiness};
+use super::{
+    AccessRecord, Capability, LocalMock, ModelEntries, StartError, Starting, Target, TargetError, TargetSpec, free_port,
+};
+use crate::client::{ClientRequest, ClientRoute, with_model};
+use crate::settings::Settings;
 use crate::upstream::Upstream;
 use crate::workshop::{MODEL, MODEL_NAME, Workshop};
+
+pub const SPEC: TargetSpec = TargetSpec {
+    name: "litellm",
+    capabilities: &[Capability::Gateway],
+    start,
+};
 
 /// The key the client presents to the proxy.
 pub const MASTER_KEY: &str = "sk-conformance-litellm-master";
@@ -69,75 +80,102 @@ impl LitellmConfig {
     }
 }
 
+/// uvicorn's logging config: its access log on stdout at INFO, everything else as LiteLLM sets it.
+fn access_log_config() -> serde_json::Value {
+    json!({
+        "version": 1,
+        "disable_existing_loggers": false,
+        "formatters": {"access": {
+            "()": "uvicorn.logging.AccessFormatter",
+            "fmt": "%(levelprefix)s %(client_addr)s - \"%(request_line)s\" %(status_code)s",
+            "use_colors": false
+        }},
+        "handlers": {"access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"}},
+        "loggers": {"uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": false}}
+    })
+}
+
+fn start(settings: &Settings) -> Starting<'_> {
+    Box::pin(async move {
+        let Some(bin) = find_binary(settings) else {
+            return Err(StartError::Absent(
+                "no LiteLLM proxy (run .ci/run to create .venv, or set LITELLM_BIN)".to_owned(),
+            ));
+        };
+        let target = Litellm::start(settings, bin).await?;
+        Ok(Arc::new(target) as Arc<dyn Target>)
+    })
+}
+
 pub struct Litellm {
     mock: LocalMock,
-    proxy: Mutex<Option<Child>>,
-    port: u16,
+    proxy: Launched,
+    version: Option<String>,
     _dir: tempfile::TempDir,
 }
 
 impl Litellm {
-    pub async fn start(settings: &Settings) -> Result<Self, Unavailable> {
-        let bin = find_binary(settings).ok_or_else(|| {
-            Unavailable("no LiteLLM proxy (run .ci/run to create .venv, or set LITELLM_BIN)".to_owned())
-        })?;
+    async fn start(settings: &Settings, bin: PathBuf) -> Result<Self, StartError> {
+        let failed = |what: &str, e: &dyn std::fmt::Display| StartError::Failed(format!("litellm: {what}: {e}"));
         let mock = LocalMock::start(&settings.workshop).await?;
-        let dir = tempfile::tempdir().map_err(|e| Unavailable(format!("no temporary folder: {e}")))?;
+        let dir = tempfile::tempdir().map_err(|e| failed("no temporary folder", &e))?;
         let config = LitellmConfig::workshop(&settings.workshop, mock.upstream().base());
         let config_path = dir.path().join("litellm.yaml");
-        let yaml = serde_yaml::to_string(&config).map_err(|e| Unavailable(e.to_string()))?;
-        std::fs::write(&config_path, yaml).map_err(|e| Unavailable(format!("cannot write the config: {e}")))?;
-        let log_path = dir.path().join("litellm.log");
-        let log_file = std::fs::File::create(&log_path).map_err(|e| Unavailable(e.to_string()))?;
+        let yaml = serde_yaml::to_string(&config).map_err(|e| failed("config", &e))?;
+        std::fs::write(&config_path, yaml).map_err(|e| failed("cannot write the config", &e))?;
+        let log_config_path = dir.path().join("log-config.json");
+        std::fs::write(&log_config_path, access_log_config().to_string())
+            .map_err(|e| failed("cannot write the log config", &e))?;
         let port = free_port()?;
 
-        let child = Command::new(&bin)
-            .arg("--config")
-            .arg(&config_path)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .env("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-            .env("LITELLM_MASTER_KEY", MASTER_KEY)
-            .env("LITELLM_LOG", "ERROR")
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone().map_err(|e| Unavailable(e.to_string()))?)
-            .stderr(log_file)
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| Unavailable(format!("cannot start {}: {e}", bin.display())))?;
-        let target = Litellm {
-            mock,
-            proxy: Mutex::new(Some(child)),
+        let launch = Launch::Process {
+            program: bin,
+            args: vec![
+                "--config".into(),
+                config_path.into(),
+                "--host".into(),
+                "127.0.0.1".into(),
+                "--port".into(),
+                port.to_string().into(),
+                "--log_config".into(),
+                log_config_path.into(),
+            ],
+            env: vec![
+                ("LITELLM_LOCAL_MODEL_COST_MAP".into(), "True".into()),
+                ("LITELLM_MASTER_KEY".into(), MASTER_KEY.into()),
+                ("LITELLM_LOG".into(), "ERROR".into()),
+            ],
             port,
-            _dir: dir,
         };
-        let http = reqwest::Client::new();
-        let liveliness = format!("http://127.0.0.1:{port}/health/liveliness");
-        let started = wait_until(Duration::from_secs(90), "LiteLLM to start", || async {
-            matches!(http.get(&liveliness).send().await, Ok(r) if r.status().is_success())
+        let readiness = Readiness {
+            path: "/health/liveliness",
+            ready: |status| (200..300).contains(&status),
+            timeout: Duration::from_secs(90),
+        };
+        let proxy = Launched::start("the LiteLLM proxy", launch, readiness).await?;
+        let version = reported_version(proxy.address()).await;
+        Ok(Litellm {
+            mock,
+            proxy,
+            version,
+            _dir: dir,
         })
-        .await;
-        if let Err(err) = started {
-            let output = std::fs::read_to_string(&log_path).unwrap_or_default();
-            let last = output
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("no output");
-            return Err(Unavailable(format!("LiteLLM did not start: {err}; last line: {last}")));
-        }
-        Ok(target)
-    }
-
-    /// The workshop's embeddings request addressed to another model entry of the config.
-    pub fn request_for_model(&self, model_name: &str, body: &Bytes) -> ClientRequest {
-        let body = with_model(body, model_name);
-        ClientRequest::post_json(format!("http://127.0.0.1:{}/v1/embeddings", self.port), body)
-            .with_bearer(Some(MASTER_KEY))
     }
 }
 
+/// The version `/health/readiness` reports (`litellm_version`).
+async fn reported_version(address: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Readiness {
+        litellm_version: Option<String>,
+    }
+    let url = format!("http://{address}/health/readiness");
+    let response = reqwest::get(&url).await.ok()?;
+    response.json::<Readiness>().await.ok()?.litellm_version
+}
+
 fn find_binary(settings: &Settings) -> Option<PathBuf> {
-    if let Some(bin) = &settings.litellm_bin {
+    if let Some(bin) = settings.env.get("LITELLM_BIN") {
         return Some(bin.into());
     }
     let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/litellm");
@@ -151,56 +189,59 @@ fn find_binary(settings: &Settings) -> Option<PathBuf> {
     })
 }
 
-/// The body with `model` replaced: the client names LiteLLM's `model_name`.
-fn with_model(body: &Bytes, model_name: &str) -> Bytes {
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut value) if value.is_object() => {
-            value["model"] = serde_json::Value::from(model_name);
-            Bytes::from(value.to_string())
-        }
-        _ => body.clone(),
-    }
-}
-
 #[async_trait]
 impl Target for Litellm {
-    fn name(&self) -> TargetName {
-        TargetName::Litellm
+    fn name(&self) -> &'static str {
+        SPEC.name
     }
 
     fn upstream(&self) -> &Upstream {
         self.mock.upstream()
     }
 
-    fn request(&self, call: Call, body: Option<Bytes>) -> ClientRequest {
-        let url = format!("http://127.0.0.1:{}{}", self.port, call.api_path());
-        let request = match body {
-            Some(body) => ClientRequest::post_json(url, with_model(&body, MODEL_NAME)),
-            None => ClientRequest::get(url),
-        };
-        request.with_bearer(Some(MASTER_KEY))
+    fn route(&self) -> ClientRoute {
+        ClientRoute {
+            model_name: Some(MODEL_NAME.to_owned()),
+            ..ClientRoute::openai(format!("http://{}", self.proxy.address()), Some(MASTER_KEY.to_owned()))
+        }
     }
 
     fn mock_address(&self) -> String {
         self.mock.address()
     }
 
-    fn gateway_address(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+    fn placeholders(&self) -> Vec<(&'static str, String)> {
+        vec![("<client key>", MASTER_KEY.to_owned())]
     }
 
     async fn mock_log(&self) -> Result<String, TargetError> {
         Ok(self.mock.log())
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
+    async fn access_log(&self) -> Result<Vec<AccessRecord>, TargetError> {
+        Ok(records(&self.proxy.log().text(), uvicorn_line))
+    }
+
+    fn implementation(&self) -> Option<String> {
+        Some(format!(
+            "LiteLLM {}",
+            self.version.as_deref().unwrap_or("(version not reported)")
+        ))
+    }
+
+    fn model_entries(&self) -> Option<&dyn ModelEntries> {
+        Some(self)
     }
 
     async fn shut_down(&self) {
-        if let Some(mut child) = self.proxy.lock().await.take() {
-            let _ = child.kill().await;
-        }
+        self.proxy.stop().await;
+    }
+}
+
+impl ModelEntries for Litellm {
+    fn request_for_model(&self, model_name: &str, body: Bytes) -> ClientRequest {
+        let url = format!("http://{}/v1/embeddings", self.proxy.address());
+        ClientRequest::post_json(url, with_model(&body, model_name)).with_bearer(Some(MASTER_KEY))
     }
 }
 
@@ -231,10 +272,9 @@ mod tests {
     }
 
     #[test]
-    fn the_client_names_the_model_entry() {
-        let body = Bytes::from(Workshop::default().embeddings_body());
-        let rewritten: serde_json::Value = serde_json::from_slice(&with_model(&body, "qwen3")).unwrap();
-        assert_eq!(rewritten["model"], "qwen3");
-        assert_eq!(rewritten["input"], crate::workshop::TEXT);
+    fn the_access_log_config_keeps_uvicorn_access_at_info() {
+        let config = access_log_config();
+        assert_eq!(config["loggers"]["uvicorn.access"]["level"], "INFO");
+        assert_eq!(config["handlers"]["access"]["stream"], "ext://sys.stdout");
     }
 }

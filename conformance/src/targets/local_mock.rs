@@ -1,7 +1,7 @@
 //! mock-vllm in this process, its log captured: the upstream of every target that runs its
 //! gateway (or none) on this machine.
 
-use super::{LogCapture, Unavailable};
+use super::{AccessRecord, LogCapture, StartError, TargetError};
 use crate::upstream::Upstream;
 use crate::workshop::Workshop;
 
@@ -13,18 +13,16 @@ pub struct LocalMock {
 
 impl LocalMock {
     /// Starts on a free loopback port, requiring the workshop's key as a vLLM server would.
-    pub async fn start(workshop: &Workshop) -> Result<Self, Unavailable> {
+    pub async fn start(workshop: &Workshop) -> Result<Self, StartError> {
         let log = LogCapture::default();
         let config = mock_vllm::Config {
             log_format: mock_vllm::log::LogFormat::Text,
             api_keys: vec![workshop.api_key.clone()],
             ..mock_vllm::Config::ephemeral()
         };
-        let state = mock_vllm::AppState::with_log_output(config, Box::new(log.clone()))
-            .map_err(|e| Unavailable(format!("cannot start the mock: {e}")))?;
-        let server = mock_vllm::MockServer::start_with_state(state)
-            .await
-            .map_err(|e| Unavailable(format!("cannot start the mock: {e}")))?;
+        let failed = |e: std::io::Error| StartError::Failed(format!("cannot start the mock: {e}"));
+        let state = mock_vllm::AppState::with_log_output(config, Box::new(log.clone())).map_err(failed)?;
+        let server = mock_vllm::MockServer::start_with_state(state).await.map_err(failed)?;
         Ok(LocalMock {
             upstream: Upstream::new(server.uri()),
             server,
@@ -49,4 +47,10 @@ impl LocalMock {
     pub fn log(&self) -> String {
         self.log.text()
     }
+}
+
+/// The client's hop where the client talks to the mock itself: the mock's journal.
+pub async fn journal_access_log(upstream: &Upstream) -> Result<Vec<AccessRecord>, TargetError> {
+    let list = upstream.requests(&mock_vllm::Filter::default()).await?;
+    Ok(list.requests.iter().map(|e| AccessRecord::from_journal(e)).collect())
 }

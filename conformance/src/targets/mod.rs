@@ -1,31 +1,71 @@
-//! Where the workshop runs: one trait, one module per target.
+//! Where the workshop runs: one trait, a registry, one file per target.
 //!
 //! A target brings up the mock and, where it has one, the gateway in front of it; tells the
-//! client how to address the workshop's route; and hands out the upstream's evidence (the
-//! mock's journal and log). Scenarios only talk to this trait.
+//! client how to reach the workshop's route ([`ClientRoute`]); and hands out the evidence of
+//! each hop: the gateway's own access log for the client's hop, the mock's journal and log for
+//! the upstream. Scenarios only talk to this trait.
+//!
+//! A new gateway is one file: a type implementing [`Target`], a [`TargetSpec`] naming it and
+//! its capabilities, one line in [`REGISTRY`], and rows in the features' tables where it
+//! differs from their `default` row. [`launcher`] runs a gateway as a local process or a
+//! container and keeps its log; [`access_log`] has the parsers for the gateways' access lines.
 
+pub mod access_log;
 pub mod agentgateway;
 pub mod container;
 pub mod direct;
 pub mod kind;
+pub mod launcher;
 pub mod litellm;
 mod local_mock;
 mod log_capture;
+mod mock_container;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 
+pub use access_log::AccessRecord;
 pub use local_mock::LocalMock;
 pub use log_capture::LogCapture;
+pub use mock_container::MockContainer;
 
-use crate::client::ClientRequest;
-use crate::settings::{Settings, TargetName};
+use crate::client::ClientRoute;
+use crate::settings::Settings;
 use crate::upstream::{Upstream, UpstreamError};
+use kind::WorkshopApi;
 
-/// What a target can do, matched against scenario tags.
+/// Every target the suite knows, in the order a run takes them.
+pub static REGISTRY: [TargetSpec; 5] = [
+    direct::SPEC,
+    container::SPEC,
+    litellm::SPEC,
+    agentgateway::SPEC,
+    kind::SPEC,
+];
+
+/// The future a target's `start` returns.
+pub type Starting<'a> = Pin<Box<dyn Future<Output = Result<Arc<dyn Target>, StartError>> + Send + 'a>>;
+
+/// A target as the registry knows it before it is brought up.
+pub struct TargetSpec {
+    pub name: &'static str,
+    /// What it offers, matched against scenario tags before it starts.
+    pub capabilities: &'static [Capability],
+    pub start: for<'a> fn(&'a Settings) -> Starting<'a>,
+}
+
+impl std::fmt::Debug for TargetSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// What a scenario may need, by tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Capability {
     /// The mock is the client's peer (`@mock`).
@@ -36,6 +76,8 @@ pub enum Capability {
     AgentGateway,
     /// The Kubernetes API (`@kubernetes`).
     Kubernetes,
+    /// The OpenAI Python SDK as a client (`@openai-sdk`), from the peers venv.
+    OpenAiSdk,
 }
 
 impl Capability {
@@ -45,6 +87,7 @@ impl Capability {
             "gateway" => Some(Capability::Gateway),
             "agentgateway" => Some(Capability::AgentGateway),
             "kubernetes" => Some(Capability::Kubernetes),
+            "openai-sdk" => Some(Capability::OpenAiSdk),
             _ => None,
         }
     }
@@ -55,13 +98,15 @@ impl Capability {
             Capability::Gateway => "a gateway in front of the mock",
             Capability::AgentGateway => "Agent Gateway's route types",
             Capability::Kubernetes => "a Kubernetes cluster",
+            Capability::OpenAiSdk => "the OpenAI Python SDK (the peers venv: run .ci/run, or set PEERS_PYTHON)",
         }
     }
 }
 
-/// The calls the workshop's client makes, addressed per target.
+/// The calls the workshop's client makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Call {
+    /// Step 6, as the workshop's curl sends it.
     Embeddings,
     ChatCompletions,
     Models,
@@ -78,46 +123,33 @@ impl Call {
     }
 }
 
+/// Why a target did not come up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    /// Nothing points at it on this machine: skipped with this one-line reason, unless the run
+    /// insists on it.
+    #[error("{0}")]
+    Absent(String),
+    /// It was pointed at and did not come up: the run fails.
+    #[error("{0}")]
+    Failed(String),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
-    #[error("{what}: {source}")]
-    Io {
-        what: String,
-        #[source]
-        source: std::io::Error,
-    },
     #[error("{0}")]
     Container(String),
-    #[error("{0}")]
-    Gateway(String),
     #[error(transparent)]
     Kube(#[from] kind::KubeError),
     #[error("timed out after {0:?} waiting for {1}")]
     Timeout(Duration, String),
-    #[error("this target has no {0}")]
-    NotSupported(&'static str),
 }
-
-impl TargetError {
-    pub fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> TargetError {
-        let what = what.into();
-        move |source| TargetError::Io { what, source }
-    }
-}
-
-/// Why a target cannot run on this machine, in one line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unavailable(pub String);
 
 #[async_trait]
 pub trait Target: Send + Sync {
-    fn name(&self) -> TargetName;
-
-    fn capabilities(&self) -> &'static [Capability] {
-        capabilities(self.name())
-    }
+    fn name(&self) -> &'static str;
 
     /// Step 1: the mock is deployed (idempotent). Local targets start it when they start.
     async fn deploy_mock(&self) -> Result<(), TargetError> {
@@ -133,24 +165,45 @@ pub trait Target: Send + Sync {
     /// The mock's inspection API.
     fn upstream(&self) -> &Upstream;
 
-    /// The request the client sends for `call`, with `body` as the workshop writes it.
-    fn request(&self, call: Call, body: Option<Bytes>) -> ClientRequest;
+    /// How the workshop's client reaches the route on this target.
+    fn route(&self) -> ClientRoute;
 
-    /// `host:port` as the gateway addresses the mock (LiteLLM's `api_base`, the backend's
-    /// host and port); the client's own address of the mock on gateway-less targets.
+    /// `host:port` as the gateway was told to reach the mock (LiteLLM's `api_base`, the
+    /// backend's host and port); the client's own address of the mock without a gateway.
     fn mock_address(&self) -> String;
 
-    /// `host:port` the client sends to.
-    fn gateway_address(&self) -> String;
+    /// Where the gateway connects when it reaches [`Target::mock_address`], as its log may
+    /// name it: the address as given (agentgateway logs the name it was given), or what the
+    /// name resolves to (a pod's IP, a Service's cluster IP).
+    async fn mock_endpoints(&self) -> Result<Vec<String>, TargetError> {
+        Ok(vec![self.mock_address()])
+    }
+
+    /// Placeholders of this target's table cells beyond the common ones, e.g. LiteLLM's
+    /// `<client key>`.
+    fn placeholders(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 
     /// The mock's stdout so far.
     async fn mock_log(&self) -> Result<String, TargetError>;
 
-    /// For the steps that only one target's own API can take (e.g. LiteLLM's second model).
-    fn as_any(&self) -> &dyn std::any::Any;
+    /// The client's hop as the first thing it reached recorded it: the gateway's own access
+    /// log, oldest first; the mock's journal where there is no gateway.
+    async fn access_log(&self) -> Result<Vec<AccessRecord>, TargetError>;
 
-    /// The Kubernetes side, on targets that have one.
-    fn kubernetes(&self) -> Option<&kind::Kind> {
+    /// The gateway's name and version as it reports them (for reports); `None` without one.
+    fn implementation(&self) -> Option<String> {
+        None
+    }
+
+    /// The Kubernetes API, on targets that run the workshop on a cluster.
+    fn cluster(&self) -> Option<&WorkshopApi> {
+        None
+    }
+
+    /// Requests to other entries of the gateway's model list, on gateways that have one.
+    fn model_entries(&self) -> Option<&dyn ModelEntries> {
         None
     }
 
@@ -158,50 +211,25 @@ pub trait Target: Send + Sync {
     async fn shut_down(&self) {}
 }
 
-/// What each target can do, known before it is brought up.
-pub fn capabilities(name: TargetName) -> &'static [Capability] {
-    match name {
-        TargetName::Direct | TargetName::Container => &[Capability::Mock],
-        TargetName::Litellm => &[Capability::Gateway],
-        TargetName::Agentgateway => &[Capability::Gateway, Capability::AgentGateway],
-        TargetName::Kind => &[Capability::Gateway, Capability::AgentGateway, Capability::Kubernetes],
-    }
-}
-
-/// Brings a target up, or says in one line why it cannot run here.
-pub async fn prepare(name: TargetName, settings: &Settings) -> Result<Arc<dyn Target>, Unavailable> {
-    match name {
-        TargetName::Direct => direct::Direct::start(&settings.workshop)
-            .await
-            .map(|t| Arc::new(t) as Arc<dyn Target>),
-        TargetName::Container => container::Container::start(settings)
-            .await
-            .map(|t| Arc::new(t) as Arc<dyn Target>),
-        TargetName::Litellm => litellm::Litellm::start(settings)
-            .await
-            .map(|t| Arc::new(t) as Arc<dyn Target>),
-        TargetName::Agentgateway => agentgateway::Agentgateway::start(settings)
-            .await
-            .map(|t| Arc::new(t) as Arc<dyn Target>),
-        TargetName::Kind => kind::Kind::connect(settings)
-            .await
-            .map(|t| Arc::new(t) as Arc<dyn Target>),
-    }
+/// A gateway configured with several model entries (LiteLLM's `model_list`).
+pub trait ModelEntries: Send + Sync {
+    /// The workshop's embeddings request addressed to another entry.
+    fn request_for_model(&self, model_name: &str, body: Bytes) -> crate::client::ClientRequest;
 }
 
 /// A port on loopback that nothing listens on now, for a process we start.
-pub fn free_port() -> Result<u16, Unavailable> {
+pub fn free_port() -> Result<u16, StartError> {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .map_err(|e| Unavailable(format!("no free port: {e}")))
+        .map_err(|e| StartError::Failed(format!("no free port: {e}")))
 }
 
 /// Polls `ready` every 100 ms until it holds or `timeout` passes.
 pub async fn wait_until<F, Fut>(timeout: Duration, what: &str, mut ready: F) -> Result<(), TargetError>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
+    Fut: Future<Output = bool>,
 {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
@@ -215,16 +243,16 @@ where
     }
 }
 
-/// Whether a scenario with `tags` runs on a target with `capabilities`; if not, why not.
-pub fn applies(target: TargetName, capabilities: &[Capability], tags: &[String]) -> Result<(), String> {
+/// Whether a scenario with `tags` runs on `target` given what is `available`; if not, why not.
+pub fn applies(target: &str, available: &[Capability], tags: &[String]) -> Result<(), String> {
     for tag in tags {
         let refusal = if let Some(only) = tag.strip_prefix("target.") {
-            (only != target.as_str()).then(|| format!("only for the {only} target"))
+            (only != target).then(|| format!("only for the {only} target"))
         } else if let Some(not) = tag.strip_prefix("not-target.") {
-            (not == target.as_str()).then(|| format!("not for the {not} target"))
+            (not == target).then(|| format!("not for the {not} target"))
         } else {
             Capability::from_tag(tag)
-                .filter(|needed| !capabilities.contains(needed))
+                .filter(|needed| !available.contains(needed))
                 .map(|needed| format!("needs {}", needed.describe()))
         };
         if let Some(reason) = refusal {
@@ -245,20 +273,29 @@ mod tests {
     #[test]
     fn scenarios_apply_by_capability_and_target_tags() {
         let direct = [Capability::Mock];
-        assert!(applies(TargetName::Direct, &direct, &tags(&[])).is_ok());
-        assert!(applies(TargetName::Direct, &direct, &tags(&["mock"])).is_ok());
+        assert!(applies("direct", &direct, &tags(&[])).is_ok());
+        assert!(applies("direct", &direct, &tags(&["mock"])).is_ok());
         assert_eq!(
-            applies(TargetName::Direct, &direct, &tags(&["kubernetes"])),
+            applies("direct", &direct, &tags(&["kubernetes"])),
             Err("needs a Kubernetes cluster".into())
         );
-        assert!(applies(TargetName::Litellm, &[], &tags(&["target.litellm"])).is_ok());
+        assert!(applies("litellm", &[], &tags(&["target.litellm"])).is_ok());
         assert_eq!(
-            applies(TargetName::Direct, &direct, &tags(&["target.litellm"])),
+            applies("direct", &direct, &tags(&["target.litellm"])),
             Err("only for the litellm target".into())
         );
-        assert!(applies(TargetName::Direct, &direct, &tags(&["not-target.litellm"])).is_ok());
-        assert!(applies(TargetName::Litellm, &[], &tags(&["not-target.litellm"])).is_err());
+        assert!(applies("direct", &direct, &tags(&["not-target.litellm"])).is_ok());
+        assert!(applies("litellm", &[], &tags(&["not-target.litellm"])).is_err());
+        assert!(applies("direct", &direct, &tags(&["openai-sdk"])).is_err());
         // Tags that are not about targets do not matter.
-        assert!(applies(TargetName::Direct, &direct, &tags(&["slow"])).is_ok());
+        assert!(applies("direct", &direct, &tags(&["slow"])).is_ok());
+    }
+
+    #[test]
+    fn registry_names_are_unique() {
+        let mut names: Vec<&str> = REGISTRY.iter().map(|t| t.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), REGISTRY.len());
     }
 }

@@ -260,9 +260,61 @@ impl WorkshopApi {
         Ok(self.api::<Pod>().logs(&pod, &params).await?)
     }
 
+    /// The logs of every running pod `selector` picks, oldest pod first, as
+    /// `kubectl logs -l <selector>` prints them (the Gateway's proxy may run several replicas).
+    pub async fn pod_logs(&self, selector: &str) -> Result<String, KubeError> {
+        let pods = self.api::<Pod>();
+        let mut running: Vec<Pod> = pods
+            .list(&ListParams::default().labels(selector))
+            .await?
+            .items
+            .into_iter()
+            .filter(is_running)
+            .collect();
+        running.sort_by(|a, b| a.metadata.creation_timestamp.cmp(&b.metadata.creation_timestamp));
+        let mut text = String::new();
+        for pod in running {
+            text.push_str(&pods.logs(&pod.name_any(), &LogParams::default()).await?);
+        }
+        Ok(text)
+    }
+
+    /// `ip:port` the mock is reached at inside the cluster: its Service's cluster IP and its
+    /// running pods' IPs (a gateway may dial either, depending on how it resolves the host).
+    pub async fn mock_endpoints(&self, port: u16) -> Result<Vec<String>, KubeError> {
+        let service = self.api::<Service>().get(&self.resources.service.name_any()).await?;
+        let cluster_ip = service.spec.and_then(|s| s.cluster_ip).into_iter();
+        let pods = self
+            .api::<Pod>()
+            .list(&ListParams::default().labels(super::MOCK_SELECTOR))
+            .await?;
+        let pod_ips = pods
+            .items
+            .into_iter()
+            .filter(is_running)
+            .filter_map(|p| p.status.and_then(|s| s.pod_ip));
+        Ok(cluster_ip.chain(pod_ips).map(|ip| format!("{ip}:{port}")).collect())
+    }
+
+    /// The image of the first container of a running pod `selector` picks.
+    pub async fn pod_image(&self, selector: &str) -> Result<Option<String>, KubeError> {
+        let pods = self.api::<Pod>().list(&ListParams::default().labels(selector)).await?;
+        Ok(pods
+            .items
+            .into_iter()
+            .find(is_running)
+            .and_then(|p| p.spec)
+            .and_then(|s| s.containers.into_iter().next())
+            .and_then(|c| c.image))
+    }
+
     pub fn pods(&self) -> Api<Pod> {
         self.api()
     }
+}
+
+fn is_running(pod: &Pod) -> bool {
+    pod.metadata.deletion_timestamp.is_none() && pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
 }
 
 /// A running pod among `pods` selected by `selector`.
@@ -270,8 +322,7 @@ pub async fn running_pod(pods: &Api<Pod>, selector: &str) -> Result<String, Kube
     let list = pods.list(&ListParams::default().labels(selector)).await?;
     list.items
         .iter()
-        .filter(|p| p.metadata.deletion_timestamp.is_none())
-        .find(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+        .find(|p| is_running(p))
         .map(|p| p.name_any())
         .ok_or_else(|| KubeError::NoPod(selector.to_owned()))
 }

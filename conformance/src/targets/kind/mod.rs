@@ -1,32 +1,43 @@
 //! `kind`: the workshop on a Kubernetes cluster with Agent Gateway (kind by default, any
-//! cluster that the current kubeconfig context reaches).
+//! cluster a kubeconfig context reaches).
 //!
 //! Steps 1 to 5 are server-side applies of `kind/manifests/` through kube-rs; the mock's
-//! journal is read through a port-forward to its pod, its log through the log API; the gateway
-//! is reached at `CONFORMANCE_GATEWAY_URL` (default `http://localhost:8080`) or, when nothing
-//! answers there, through a port-forward to the Gateway's pod.
+//! journal is read through a port-forward to its pod, its log and the Gateway's access log
+//! through the log API; the gateway is reached at `CONFORMANCE_GATEWAY_URL` (default
+//! `http://localhost:8080`) or, when nothing answers there, through a port-forward to the
+//! Gateway's pod on `CONFORMANCE_GATEWAY_PORT` (default 8080).
+//!
+//! It runs on the current context when that is a kind cluster (`kind-*`), or on the context
+//! `CONFORMANCE_KUBE_CONTEXT` names; any other current context is left alone, so a run never
+//! applies the workshop to a cluster nobody pointed it at.
 
 pub mod api;
 mod forward;
 
-use std::any::Any;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use tokio::sync::OnceCell;
 
 pub use api::{KubeError, StatusPath, WorkshopApi, WorkshopKind};
 use forward::Forward;
 
-use super::agentgateway::route_request;
-use super::{Call, Target, TargetError, Unavailable};
-use crate::client::ClientRequest;
+use super::access_log::{agentgateway_line, records};
+use super::agentgateway::agent_gateway_route;
+use super::{AccessRecord, Capability, StartError, Starting, Target, TargetError, TargetSpec};
+use crate::client::ClientRoute;
 use crate::resources::WorkshopResources;
-use crate::settings::{Settings, TargetName};
+use crate::settings::{Settings, SettingsError};
 use crate::upstream::Upstream;
 use crate::workshop::{MOCK_PORT, Workshop};
+
+pub const SPEC: TargetSpec = TargetSpec {
+    name: "kind",
+    capabilities: &[Capability::Gateway, Capability::AgentGateway, Capability::Kubernetes],
+    start,
+};
 
 /// The label of the mock's pods (the workshop's `-l app=mock-vllm`).
 pub const MOCK_SELECTOR: &str = "app=mock-vllm";
@@ -42,33 +53,79 @@ pub struct Kind {
     mock_forward: OnceCell<(Forward, Upstream)>,
     /// The gateway's `host:port`, with the port-forward that serves it when there is one.
     gateway_forward: OnceCell<(Option<Forward>, String)>,
+    /// The Gateway proxy's image, as its implementation and version.
+    gateway_image: OnceCell<Option<String>>,
     /// Until the mock's pod is forwarded, scenarios that read the journal have nothing to read.
     unforwarded: Upstream,
 }
 
+fn start(settings: &Settings) -> Starting<'_> {
+    Box::pin(async move {
+        let target = Kind::connect(settings).await?;
+        Ok(Arc::new(target) as Arc<dyn Target>)
+    })
+}
+
+fn invalid(err: SettingsError) -> StartError {
+    StartError::Failed(err.to_string())
+}
+
 impl Kind {
-    /// Connects to the cluster of the current (or `CONFORMANCE_KUBE_CONTEXT`) context.
-    pub async fn connect(settings: &Settings) -> Result<Self, Unavailable> {
-        let client = client(settings.kube_context.as_deref()).await.map_err(|e| match e {
-            KubeError::Config(_) if !kubeconfig_exists() => {
-                Unavailable("no Kubernetes cluster: no kubeconfig (KUBECONFIG unset, no ~/.kube/config)".to_owned())
+    /// Connects to the cluster of `CONFORMANCE_KUBE_CONTEXT`, or of the current context when it
+    /// is a kind cluster.
+    async fn connect(settings: &Settings) -> Result<Self, StartError> {
+        let env = &settings.env;
+        let named_context = env.get("CONFORMANCE_KUBE_CONTEXT");
+        let gateway_port = env.parse("CONFORMANCE_GATEWAY_PORT").map_err(invalid)?.unwrap_or(8080);
+        let gateway_url = env
+            .get("CONFORMANCE_GATEWAY_URL")
+            .unwrap_or_else(|| "http://localhost:8080".to_owned());
+        // A named context is something the user pointed at; the current one only when it is kind's.
+        let insist = named_context.is_some();
+        let absent = |reason: String| {
+            if insist {
+                StartError::Failed(reason)
+            } else {
+                StartError::Absent(reason)
             }
-            other => Unavailable(other.to_string()),
-        })?;
+        };
+        let context = match named_context {
+            Some(context) => context,
+            None => match current_context() {
+                Some(context) if context.starts_with("kind-") || settings.insists_on(SPEC.name) => context,
+                Some(context) => {
+                    return Err(StartError::Absent(format!(
+                        "the current kubeconfig context `{context}` is not a kind cluster \
+                         (set CONFORMANCE_KUBE_CONTEXT to run the workshop on it)"
+                    )));
+                }
+                None => {
+                    return Err(absent(
+                        "no Kubernetes cluster: no kubeconfig context (KUBECONFIG unset, no ~/.kube/config)".to_owned(),
+                    ));
+                }
+            },
+        };
+        let client = client(&context).await.map_err(|e| absent(e.to_string()))?;
         match tokio::time::timeout(Duration::from_secs(5), client.apiserver_version()).await {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => return Err(Unavailable(format!("no Kubernetes API reachable: {e}"))),
-            Err(_) => return Err(Unavailable("no Kubernetes API answered within 5 s".to_owned())),
+            Ok(Err(e)) => return Err(absent(format!("context `{context}`: no Kubernetes API reachable: {e}"))),
+            Err(_) => {
+                return Err(absent(format!(
+                    "context `{context}`: no Kubernetes API answered within 5 s"
+                )));
+            }
         }
         let resources = WorkshopResources::for_run(&settings.workshop, &settings.mock_image)
-            .map_err(|e| Unavailable(e.to_string()))?;
+            .map_err(|e| StartError::Failed(e.to_string()))?;
         Ok(Kind {
             api: WorkshopApi::new(client, &settings.workshop.namespace, resources),
             workshop: settings.workshop.clone(),
-            gateway_url: settings.gateway_url.trim_end_matches('/').to_owned(),
-            gateway_pod_port: settings.gateway_port,
+            gateway_url: gateway_url.trim_end_matches('/').to_owned(),
+            gateway_pod_port: gateway_port,
             mock_forward: OnceCell::new(),
             gateway_forward: OnceCell::new(),
+            gateway_image: OnceCell::new(),
             unforwarded: Upstream::new("http://127.0.0.1:9"),
         })
     }
@@ -103,7 +160,7 @@ impl Kind {
                 if tokio::net::TcpStream::connect(&configured).await.is_ok() {
                     return Ok((None, configured));
                 }
-                let selector = format!("gateway.networking.k8s.io/gateway-name={}", self.workshop.gateway_name);
+                let selector = self.gateway_selector();
                 // Fail here, not on the first request, when the Gateway has no pod.
                 self.api.running_pod(&selector).await?;
                 let forward = Forward::start(self.api.pods(), selector, self.gateway_pod_port).await?;
@@ -113,39 +170,34 @@ impl Kind {
             .await?;
         Ok(address)
     }
+
+    fn gateway_selector(&self) -> String {
+        format!("gateway.networking.k8s.io/gateway-name={}", self.workshop.gateway_name)
+    }
 }
 
-/// Whether a kubeconfig is there to read, the way kubectl looks for one.
-fn kubeconfig_exists() -> bool {
-    std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty())
-        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
-        || std::env::var_os("HOME").is_some_and(|home| std::path::Path::new(&home).join(".kube/config").exists())
+/// The kubeconfig's current context, read the way kubectl reads it (`KUBECONFIG` honoured).
+fn current_context() -> Option<String> {
+    Kubeconfig::read().ok()?.current_context
 }
 
-/// A client for `context` (or the current one) of the kubeconfig.
-async fn client(context: Option<&str>) -> Result<kube::Client, KubeError> {
-    let config = match context {
-        Some(context) => {
-            let kubeconfig = Kubeconfig::read().map_err(|e| KubeError::Config(e.to_string()))?;
-            let options = KubeConfigOptions {
-                context: Some(context.to_owned()),
-                ..KubeConfigOptions::default()
-            };
-            kube::Config::from_custom_kubeconfig(kubeconfig, &options)
-                .await
-                .map_err(|e| KubeError::Config(e.to_string()))?
-        }
-        None => kube::Config::infer()
-            .await
-            .map_err(|e| KubeError::Config(e.to_string()))?,
+/// A client for `context` of the kubeconfig.
+async fn client(context: &str) -> Result<kube::Client, KubeError> {
+    let kubeconfig = Kubeconfig::read().map_err(|e| KubeError::Config(e.to_string()))?;
+    let options = KubeConfigOptions {
+        context: Some(context.to_owned()),
+        ..KubeConfigOptions::default()
     };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| KubeError::Config(format!("context `{context}`: {e}")))?;
     kube::Client::try_from(config).map_err(KubeError::Api)
 }
 
 #[async_trait]
 impl Target for Kind {
-    fn name(&self) -> TargetName {
-        TargetName::Kind
+    fn name(&self) -> &'static str {
+        SPEC.name
     }
 
     async fn deploy_mock(&self) -> Result<(), TargetError> {
@@ -170,6 +222,10 @@ impl Target for Kind {
             self.api.wait_accepted(kind, STEP_TIMEOUT).await?;
         }
         self.gateway().await?;
+        let selector = self.gateway_selector();
+        self.gateway_image
+            .get_or_try_init(|| self.api.pod_image(&selector))
+            .await?;
         Ok(())
     }
 
@@ -179,34 +235,46 @@ impl Target for Kind {
             .map_or(&self.unforwarded, |(_, upstream)| upstream)
     }
 
-    fn request(&self, call: Call, body: Option<Bytes>) -> ClientRequest {
+    fn route(&self) -> ClientRoute {
         let gateway = match self.gateway_forward.get() {
             Some((_, address)) => address.clone(),
-            None => self.gateway_url.trim_start_matches("http://").to_owned(),
+            None => self
+                .gateway_url
+                .trim_start_matches("http://")
+                .trim_start_matches("https://")
+                .to_owned(),
         };
-        route_request(&gateway, call, body)
+        agent_gateway_route(&gateway)
     }
 
     fn mock_address(&self) -> String {
         format!("{}:{MOCK_PORT}", self.workshop.mock_host())
     }
 
-    fn gateway_address(&self) -> String {
-        self.gateway_forward
-            .get()
-            .map(|(_, address)| address.clone())
-            .unwrap_or_default()
+    async fn mock_endpoints(&self) -> Result<Vec<String>, TargetError> {
+        let mut endpoints = vec![self.mock_address()];
+        endpoints.extend(self.api.mock_endpoints(MOCK_PORT).await?);
+        Ok(endpoints)
     }
 
     async fn mock_log(&self) -> Result<String, TargetError> {
         Ok(self.api.mock_log(200).await?)
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
+    async fn access_log(&self) -> Result<Vec<AccessRecord>, TargetError> {
+        let log = self.api.pod_logs(&self.gateway_selector()).await?;
+        Ok(records(&log, agentgateway_line))
     }
 
-    fn kubernetes(&self) -> Option<&Kind> {
-        Some(self)
+    fn implementation(&self) -> Option<String> {
+        let image = self.gateway_image.get().cloned().flatten();
+        Some(format!(
+            "agentgateway on Kubernetes ({})",
+            image.as_deref().unwrap_or("image not read yet")
+        ))
+    }
+
+    fn cluster(&self) -> Option<&WorkshopApi> {
+        Some(&self.api)
     }
 }
