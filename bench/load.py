@@ -2,7 +2,9 @@
 """mock-vllm under load, beside the workshop's Python mock and a ceiling, in one run.
 
     python3 bench/load.py                 # the side-by-side table (about 2 minutes)
-    python3 bench/load.py --memory        # resident memory at 10k, 100k and 1M requests
+    python3 bench/load.py --memory        # resident memory at 10k, 100k and 1M requests, and
+                                          # with 60 KB embeddings batches
+    python3 bench/load.py --pacing        # 1,000 streams at once at 10 ms inter-token latency
 
 Servers, each sent the workshop's Step 6 request by wrk on loopback:
   mock-vllm  the release binary, default settings: journal on, the workshop's log block on
@@ -17,6 +19,7 @@ Needs wrk (Debian: apt-get install wrk), cargo and python3.
 """
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -42,12 +45,17 @@ PORTS = {"mock-vllm": 18001, "python": 18002, "ceiling": 18003}
 
 def build():
     subprocess.run(
-        ["cargo", "build", "--release", "--quiet", "-p", "mock-vllm", "--bin", "mock-vllm", "--example", "ceiling"],
+        ["cargo", "build", "--release", "--quiet", "-p", "mock-vllm", "--bin", "mock-vllm",
+         "--example", "ceiling", "--example", "pacing"],
         cwd=ROOT,
         check=True,
     )
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release"
     return target / "mock-vllm", target / "examples" / "ceiling"
+
+
+def example(name):
+    return Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release" / "examples" / name
 
 
 def extract_python_mock(workdir: Path, port: int) -> Path:
@@ -62,12 +70,12 @@ def extract_python_mock(workdir: Path, port: int) -> Path:
     return path
 
 
-def start(name, command):
+def start(name, command, probe=BODY):
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     url = f"http://127.0.0.1:{PORTS[name]}/v1/embeddings"
     for _ in range(100):
         try:
-            request = urllib.request.Request(url, BODY.encode(), {"Content-Type": "application/json"})
+            request = urllib.request.Request(url, probe.encode(), {"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=1) as response:
                 if response.status == 200:
                     return proc
@@ -77,12 +85,12 @@ def start(name, command):
     sys.exit(f"{name} did not answer on {url}")
 
 
-def wrk_script(workdir: Path, close: bool) -> Path:
+def wrk_script(workdir: Path, close: bool, body=BODY, name=None) -> Path:
     headers = 'wrk.headers["Content-Type"] = "application/json"\n'
     if close:
         headers += 'wrk.headers["Connection"] = "close"\n'
-    path = workdir / ("close.lua" if close else "keepalive.lua")
-    path.write_text(f'wrk.method = "POST"\nwrk.body = [[{BODY}]]\n{headers}')
+    path = workdir / (name or ("close.lua" if close else "keepalive.lua"))
+    path.write_text(f'wrk.method = "POST"\nwrk.body = [[{body}]]\n{headers}')
     return path
 
 
@@ -183,13 +191,30 @@ def requests_answered(port):
     return sum(int(float(m)) for m in re.findall(r'route="/v1/embeddings"[^}]*\} (\d+)', text))
 
 
+def journal_bytes(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+        text = response.read().decode()
+    return float(re.search(r"^mock_vllm_journal_bytes (\S+)", text, re.M).group(1))
+
+
 def memory(args, ours, workdir):
-    """RSS of mock-vllm with the default journal at 10k, 100k and 1M requests."""
+    """RSS of mock-vllm with the default journal at 10k, 100k and 1M requests of the workshop's
+    sentence, then at 3k, 6k and 12k requests of a 60 KB batch."""
+    print("The workshop's request (about 130 bytes):\n")
+    track_memory(args, ours, workdir, BODY, [10_000, 100_000, 1_000_000])
+    # 60 KB of inputs, a realistic embeddings batch: 200 texts of 300 characters.
+    batch = '{"model": "/apps/ecs_mounts/data/q3.6b", "input": [' + ", ".join(
+        '"' + ("w%03d " % i) * 60 + '"' for i in range(200)
+    ) + '], "encoding_format": "float"}'
+    print(f"\nA batch of 200 inputs ({len(batch) // 1000} KB a request):\n")
+    track_memory(args, ours, workdir, batch, [3_000, 6_000, 12_000])
+
+
+def track_memory(args, ours, workdir, body, checkpoints):
     port = PORTS["mock-vllm"]
-    proc = start("mock-vllm", [str(ours), "--host", "127.0.0.1", "--port", str(port)])
-    checkpoints = [10_000, 100_000, 1_000_000]
-    seen = {0: rss_kib(proc.pid)}
-    script = wrk_script(workdir, close=False)
+    proc = start("mock-vllm", [str(ours), "--host", "127.0.0.1", "--port", str(port)], probe=body)
+    seen = {0: (rss_kib(proc.pid), journal_bytes(port))}
+    script = wrk_script(workdir, close=False, body=body, name="memory.lua")
     load = subprocess.Popen(
         ["wrk", "-t2", "-c16", f"-d{args.memory_seconds}s", "-s", str(script), f"http://127.0.0.1:{port}/v1/embeddings"],
         stdout=subprocess.DEVNULL,
@@ -198,18 +223,52 @@ def memory(args, ours, workdir):
         while checkpoints and load.poll() is None:
             count = requests_answered(port)
             while checkpoints and count >= checkpoints[0]:
-                seen[checkpoints.pop(0)] = rss_kib(proc.pid)
+                seen[checkpoints.pop(0)] = (rss_kib(proc.pid), journal_bytes(port))
             time.sleep(0.05)
     finally:
         load.terminate()
         load.wait()
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=15)
-    print("| requests | RSS (MiB) |\n|---:|---:|")
-    for count, kib in seen.items():
-        print(f"| {count:,} | {kib / 1024:.1f} |")
+    print("| requests | RSS (MiB) | journal (MiB) |\n|---:|---:|---:|")
+    for count, (kib, held) in seen.items():
+        print(f"| {count:,} | {kib / 1024:.1f} | {held / 1024 / 1024:.1f} |")
     if checkpoints:
         print(f"\n(stopped after {args.memory_seconds} s before reaching {checkpoints[0]:,} requests)")
+
+
+def pacing(args, ours):
+    """1,000 streamed chat completions at once against a mock at --inter-token-latency 10:
+    how far apart the tokens came, and the mock's memory meanwhile."""
+    port = PORTS["mock-vllm"]
+    proc = start(
+        "mock-vllm",
+        [str(ours), "--host", "127.0.0.1", "--port", str(port), "--log-format", "off",
+         "--inter-token-latency", str(args.itl), "--time-to-first-token", str(args.ttft)],
+    )
+    before = rss_kib(proc.pid)
+    client = subprocess.Popen(
+        [str(example("pacing")), f"http://127.0.0.1:{port}", str(args.streams)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    peak = before
+    while client.poll() is None:
+        peak = max(peak, rss_kib(proc.pid))
+        time.sleep(0.02)
+    result = json.loads(client.stdout.read())
+    after = rss_kib(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=15)
+    error = 100 * (result["mean_gap_ms"] - args.itl) / args.itl
+    print("| streams | setting | gaps | mean gap | p50 | p99 | error of the mean | wall | RSS before / peak / after |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| {result['streams']:,} | {args.itl} ms | {result['gaps']:,} | {result['mean_gap_ms']:.2f} ms | "
+        f"{result['p50_gap_ms']:.2f} ms | {result['p99_gap_ms']:.2f} ms | {error:+.1f}% | {result['wall_s']:.2f} s | "
+        f"{before / 1024:.1f} / {peak / 1024:.1f} / {after / 1024:.1f} MiB |"
+    )
+    if result["failed"]:
+        print(f"\n{result['failed']} streams failed")
 
 
 def main():
@@ -218,7 +277,11 @@ def main():
     parser.add_argument("--connections", default="1,16,64")
     parser.add_argument("--modes", default="keep-alive,new-connection")
     parser.add_argument("--memory", action="store_true", help="report RSS at 10k, 100k and 1M requests instead")
-    parser.add_argument("--memory-seconds", type=int, default=120, help="upper bound of the memory run")
+    parser.add_argument("--memory-seconds", type=int, default=120, help="upper bound of each memory run")
+    parser.add_argument("--pacing", action="store_true", help="measure streams' pacing instead")
+    parser.add_argument("--streams", type=int, default=1000, help="concurrent streams of the pacing run")
+    parser.add_argument("--itl", type=int, default=10, help="inter-token latency of the pacing run, ms")
+    parser.add_argument("--ttft", type=int, default=0, help="time to first token of the pacing run, ms")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed (Debian: apt-get install wrk)")
@@ -230,6 +293,8 @@ def main():
         workdir = Path(tmp)
         if args.memory:
             memory(args, ours, workdir)
+        elif args.pacing:
+            pacing(args, ours)
         else:
             rows = side_by_side(args, ours, ceiling, workdir)
             print(markdown(rows))

@@ -88,3 +88,35 @@ Feature: mock-vllm, the workshop's mock vLLM server
     When the client sends the workshop's embeddings request to the mock
     And the client sends the workshop's embeddings request to the mock
     Then the wait ends with 2 requests
+
+  Scenario: The first two embeddings requests get 429 with Retry-After, the third is answered
+    Given the rule "rate-limit-twice" answers the first 2 requests to "/v1/embeddings" with status 429 and Retry-After 1
+    When the client sends the workshop's embeddings request to the mock
+    And the client sends the workshop's embeddings request to the mock
+    And the client sends the workshop's embeddings request to the mock
+    Then the client's answers had the statuses 429, 429, 200
+    And the answers with status 429 said Retry-After "1"
+    And the journal shows what the mock did to each request:
+      | path           | status | rule             |
+      | /v1/embeddings | 429    | rate-limit-twice |
+      | /v1/embeddings | 429    | rate-limit-twice |
+      | /v1/embeddings | 200    | -                |
+    And the rule "rate-limit-twice" acted 2 times of the 3 requests it matched
+
+  Scenario: Streamed tokens come on the mock's time to first token and inter-token latency
+    Given the mock's time to first token is 100 ms and its inter-token latency 20 ms
+    When the client streams a chat completion of 6 tokens from the mock
+    Then the first chunk arrived no sooner than 100 ms and the last no sooner than 200 ms
+    And the mock journaled the stream as complete, with first token 100 ms and inter-token 20 ms
+
+  Scenario: A client that hangs up mid-stream is journaled as aborted, as vLLM aborts its request
+    Given the mock's time to first token is 0 ms and its inter-token latency 100 ms
+    When the client hangs up after the first chunk of a streamed chat completion of 8 tokens
+    Then the mock journaled the stream as aborted after fewer than 9 chunks
+
+  Scenario: With one running slot and a queue of one, a third request at once is refused
+    Given the mock's time to first token is 300 ms and its inter-token latency 0 ms
+    And the mock runs 1 request at a time and queues at most 1
+    When the client sends 3 embeddings requests to the mock at once
+    Then the client's answers had the statuses 200, 200, 429 in some order
+    And the answer with status 429 is a vLLM error of type "RateLimitError" mentioning "queue is full"

@@ -168,6 +168,8 @@ mod tests {
             model: None,
             inputs: None,
             summary: "error 404 Not Found".into(),
+            instance: Default::default(),
+            treatment: Default::default(),
         }
     }
 

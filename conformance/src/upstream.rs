@@ -3,6 +3,7 @@
 //! Every target reaches its mock this way, in process or not, so a scenario reads the same
 //! evidence whether the mock runs in this process, in a container or in a cluster.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mock_vllm::{Filter, RecordedRequest, RequestList};
@@ -27,18 +28,32 @@ pub enum UpstreamError {
 }
 
 /// A client for one mock's `/_mock` API.
+///
+/// A mock with API keys takes changes (a key rotation, clearing the journal, rules) only from
+/// a holder of one; the client keeps the key the mock accepts now, as set through it.
 #[derive(Debug, Clone)]
 pub struct Upstream {
     base: String,
     http: reqwest::Client,
+    key: Arc<Mutex<Option<String>>>,
 }
 
 impl Upstream {
-    /// `base` is the mock's URL, e.g. `http://127.0.0.1:8000`.
-    pub fn new(base: impl Into<String>) -> Self {
+    /// `base` is the mock's URL, e.g. `http://127.0.0.1:8000`; `key` one it accepts, if any.
+    pub fn new(base: impl Into<String>, key: Option<String>) -> Self {
         Upstream {
             base: base.into(),
             http: reqwest::Client::new(),
+            key: Arc::new(Mutex::new(key)),
+        }
+    }
+
+    /// A change to the mock, with the key it accepts now.
+    fn change(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, self.url(path));
+        match self.key.lock().unwrap_or_else(|e| e.into_inner()).as_deref() {
+            Some(key) => request.bearer_auth(key),
+            None => request,
         }
     }
 
@@ -80,7 +95,7 @@ impl Upstream {
     }
 
     pub async fn clear(&self) -> Result<(), UpstreamError> {
-        self.call(self.http.delete(self.url("/_mock/requests")))
+        self.call(self.change(reqwest::Method::DELETE, "/_mock/requests"))
             .await?
             .success()
     }
@@ -88,10 +103,55 @@ impl Upstream {
     /// Sets the API keys the mock accepts (empty: any), as a key rotation on the vLLM side.
     pub async fn set_api_keys(&self, keys: &[&str]) -> Result<(), UpstreamError> {
         let request = self
-            .http
-            .put(self.url("/_mock/api-keys"))
+            .change(reqwest::Method::PUT, "/_mock/api-keys")
             .json(&json!({ "keys": keys }));
+        self.call(request).await?.success()?;
+        *self.key.lock().unwrap_or_else(|e| e.into_inner()) = keys.first().map(|k| k.to_string());
+        Ok(())
+    }
+
+    /// Adds a fault rule (`/_mock/rules`); returns its id.
+    pub async fn add_rule(&self, rule: &serde_json::Value) -> Result<String, UpstreamError> {
+        #[derive(serde::Deserialize)]
+        struct Ids {
+            ids: Vec<String>,
+        }
+        let request = self.change(reqwest::Method::POST, "/_mock/rules").json(rule);
+        let answer = self.call(request).await?;
+        if answer.status != 201 {
+            return Err(answer.unexpected());
+        }
+        let ids: Ids = serde_json::from_slice(&answer.body).map_err(|source| UpstreamError::Json {
+            url: answer.url.clone(),
+            source,
+        })?;
+        Ok(ids.ids.into_iter().next().unwrap_or_default())
+    }
+
+    /// The rules in force with their counters.
+    pub async fn rules(&self) -> Result<Vec<mock_vllm::conditions::rules::RuleStatus>, UpstreamError> {
+        #[derive(serde::Deserialize)]
+        struct List {
+            rules: Vec<mock_vllm::conditions::rules::RuleStatus>,
+        }
+        let list: List = self.call(self.http.get(self.url("/_mock/rules"))).await?.json()?;
+        Ok(list.rules)
+    }
+
+    /// Changes the mock's run-time config (`PATCH /_mock/config`).
+    pub async fn patch_config(&self, patch: &serde_json::Value) -> Result<(), UpstreamError> {
+        let request = self.change(reqwest::Method::PATCH, "/_mock/config").json(patch);
         self.call(request).await?.success()
+    }
+
+    /// Back to the mock's defaults: no rules, no timing, no limits, no metric scripts.
+    pub async fn reset_conditions(&self) -> Result<(), UpstreamError> {
+        self.call(self.change(reqwest::Method::DELETE, "/_mock/rules"))
+            .await?
+            .success()?;
+        let defaults =
+            serde_json::to_value(mock_vllm::conditions::RuntimeConfig::default()).expect("the defaults serialise");
+        self.patch_config(&defaults).await
     }
 
     /// Whether `/health` answers 200.
@@ -161,7 +221,7 @@ mod tests {
         let mock = mock_vllm::MockServer::start(mock_vllm::Config::ephemeral())
             .await
             .unwrap();
-        let upstream = Upstream::new(mock.uri());
+        let upstream = Upstream::new(mock.uri(), None);
         assert!(upstream.healthy().await);
         upstream.set_api_keys(&["k"]).await.unwrap();
         let http = reqwest::Client::new();

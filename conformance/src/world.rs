@@ -55,6 +55,8 @@ pub struct WorkshopWorld {
     marks: Marks,
     /// A long-poll a scenario started and has not read yet.
     pub waiter: Option<JoinHandle<Option<RequestList>>>,
+    /// When each chunk of the last streamed answer arrived, from when it was sent.
+    pub chunk_arrivals: Vec<Duration>,
 }
 
 impl fmt::Debug for WorkshopWorld {
@@ -75,6 +77,7 @@ impl WorkshopWorld {
             exchanges: Vec::new(),
             marks: Marks::default(),
             waiter: None,
+            chunk_arrivals: Vec::new(),
         })
     }
 
@@ -121,6 +124,54 @@ impl WorkshopWorld {
             .unwrap_or_else(|e| panic!("hop client → gateway: the request could not be sent: {e}"));
         self.exchanges.push(exchange);
         self.last()
+    }
+
+    /// Sends `requests` at once, as concurrent clients; their exchanges in the order given.
+    pub async fn send_together(&mut self, requests: Vec<ClientRequest>) {
+        self.mark().await;
+        let http = self.http.clone();
+        let sends = requests.into_iter().map(|request| request.send(&http));
+        for exchange in futures::future::join_all(sends).await {
+            let exchange =
+                exchange.unwrap_or_else(|e| panic!("hop client → gateway: a request could not be sent: {e}"));
+            self.exchanges.push(exchange);
+        }
+    }
+
+    /// Sends `request` and reads its streamed answer chunk by chunk, noting when each came;
+    /// with `hang_up_after`, the client leaves after that many chunks.
+    pub async fn stream(&mut self, request: ClientRequest, hang_up_after: Option<usize>) {
+        self.mark().await;
+        let started = tokio::time::Instant::now();
+        let mut builder = self.http.request(request.method.clone(), &request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        let mut response = builder
+            .body(request.body.clone().unwrap_or_default())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("hop client → gateway: the request could not be sent: {e}"));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let mut body = Vec::new();
+        self.chunk_arrivals.clear();
+        while hang_up_after.is_none_or(|n| self.chunk_arrivals.len() < n) {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    self.chunk_arrivals.push(started.elapsed());
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        drop(response);
+        self.exchanges.push(Exchange {
+            request,
+            status,
+            headers,
+            body: body.into(),
+        });
     }
 
     /// Step 6 through the OpenAI Python SDK, with `base_url` the target's route.
@@ -237,13 +288,15 @@ impl WorkshopWorld {
         Bytes::from(self.workshop().embeddings_body())
     }
 
-    /// Resets the mock to the workshop's state: the workshop's key, an empty journal.
+    /// Resets the mock to the workshop's state: the workshop's key, no rules or timing, an
+    /// empty journal.
     pub async fn reset_upstream(&mut self) {
         let upstream = self.target().upstream();
         upstream
             .set_api_keys(&[self.workshop().api_key.as_str()])
             .await
             .expect("the mock takes the workshop's key");
+        upstream.reset_conditions().await.expect("the mock's conditions reset");
         upstream.clear().await.expect("the mock's journal clears");
     }
 }

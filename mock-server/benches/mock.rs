@@ -10,11 +10,16 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mock_vllm::embedding::{embed, to_le_f32_bytes};
 use mock_vllm::journal::sink::LineSink;
-use mock_vllm::journal::{BodyEncoding, Header, Journal, RecordedRequest};
+use mock_vllm::journal::{BodyEncoding, Bounds, Header, Journal, RecordedRequest};
 use mock_vllm::openai::embeddings::{EmbeddingData, EmbeddingResponse, EmbeddingValue};
 use mock_vllm::openai::usage::Usage;
 
 const TEXT: &str = "The food was delicious and the waiter was friendly.";
+/// The mock's default bounds.
+const BOUNDS: Bounds = Bounds {
+    entries: 10_000,
+    bytes: 64 * 1024 * 1024,
+};
 
 fn texts(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{TEXT} {i}")).collect()
@@ -65,6 +70,8 @@ fn entry() -> RecordedRequest {
         model: Some("/apps/ecs_mounts/data/q3.6b".to_owned()),
         inputs: Some(1),
         summary: "embedding with 10 dims".to_owned(),
+        instance: Default::default(),
+        treatment: Default::default(),
     }
 }
 
@@ -96,7 +103,7 @@ fn journal(c: &mut Criterion) {
     for threads in [1, 2, 8] {
         group.throughput(Throughput::Elements(1));
         group.bench_function(BenchmarkId::new("ring", threads), |b| {
-            let journal = Arc::new(Journal::new(10_000, vec![]));
+            let journal = Arc::new(Journal::new(BOUNDS, vec![]));
             b.iter_custom(|iters| append_under_contention(&journal, threads, iters.div_ceil(threads as u64)))
         });
         group.bench_function(BenchmarkId::new("ring+log", threads), |b| {
@@ -111,7 +118,7 @@ fn journal(c: &mut Criterion) {
             .unwrap()
             .into_iter()
             .collect::<Vec<LineSink<_>>>();
-            let journal = Arc::new(Journal::new(10_000, log));
+            let journal = Arc::new(Journal::new(BOUNDS, log));
             b.iter_custom(|iters| append_under_contention(&journal, threads, iters.div_ceil(threads as u64)));
             journal.close();
         });

@@ -61,11 +61,23 @@ pub async fn require_api_key(State(state): State<Arc<AppState>>, request: Reques
     next.run(request).await
 }
 
-/// The `/_mock` API's own token, when `--admin-token` is set.
+/// Who may use the `/_mock` API: with `--admin-token`, whoever has that token; otherwise, when
+/// the mock has API keys, whoever has one of them for a call that changes something (a key
+/// rotation, clearing the journal, a fault rule), so the key cannot be gone around; reads stay
+/// open. Without either, everyone.
 pub async fn require_admin_token(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    match &state.admin_token {
-        Some(token) if !token.accepts(request.headers()) => ApiError::Unauthorized.into_response(),
-        _ => next.run(request).await,
+    let allowed = match &state.admin_token {
+        Some(token) => token.accepts(request.headers()),
+        None => {
+            let reads = matches!(*request.method(), Method::GET | Method::HEAD);
+            let keys = state.api_keys.load();
+            reads || !keys.is_enabled() || keys.accepts(request.headers())
+        }
+    };
+    if allowed {
+        next.run(request).await
+    } else {
+        ApiError::Unauthorized.into_response()
     }
 }
 

@@ -7,8 +7,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Args, Parser};
 
+use crate::conditions::RuntimeConfig;
+use crate::conditions::capacity::Limits;
+use crate::conditions::failures::FailureType;
+use crate::conditions::rules::{self, Rule};
+use crate::conditions::timing::{Millis, Timing};
 use crate::log::{LogFormat, LogOptions};
 
 /// The model the workshop serves, and the name `/v1/models` lists by default.
@@ -67,6 +72,11 @@ pub struct Config {
     #[arg(long, env = "MOCK_VLLM_JOURNAL_CAPACITY", default_value_t = 10_000)]
     pub journal_capacity: usize,
 
+    /// About how many bytes of requests the in-memory journal keeps; older ones are dropped and
+    /// counted. The default leaves room within kind/manifests' 256 MiB pod limit.
+    #[arg(long, env = "MOCK_VLLM_JOURNAL_MAX_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub journal_max_bytes: usize,
+
     /// Also append every journal entry to this file as JSON Lines.
     #[arg(long, env = "MOCK_VLLM_JOURNAL_FILE")]
     pub journal_file: Option<PathBuf>,
@@ -102,6 +112,166 @@ pub struct Config {
     /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
     #[arg(long, env = "MOCK_VLLM_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+
+    /// Seconds an idle keep-alive connection stays open, as vLLM's HTTP server (5); 0 keeps it
+    /// until --read-timeout.
+    #[arg(
+        long = "keep-alive-timeout",
+        env = "VLLM_HTTP_TIMEOUT_KEEP_ALIVE",
+        default_value_t = 5
+    )]
+    pub keep_alive_timeout_secs: u64,
+
+    /// A name for this mock, sent as the x-mock-vllm-instance response header and kept in every
+    /// journal entry, to tell replicas apart. Default: the host name.
+    #[arg(long, env = "MOCK_VLLM_INSTANCE_ID")]
+    pub instance_id: Option<String>,
+
+    #[command(flatten)]
+    pub conditions: ConditionArgs,
+}
+
+/// Real conditions: timing, capacity and failures, off by default. Names and units follow
+/// llm-d's inference simulator; times are milliseconds or durations such as `250ms`.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Real conditions")]
+pub struct ConditionArgs {
+    /// Time to the first token.
+    #[arg(long, env = "MOCK_VLLM_TIME_TO_FIRST_TOKEN", default_value = "0")]
+    pub time_to_first_token: Millis,
+
+    /// Standard deviation of the time to the first token (at most 30% of it).
+    #[arg(long, env = "MOCK_VLLM_TIME_TO_FIRST_TOKEN_STD_DEV", default_value = "0")]
+    pub time_to_first_token_std_dev: Millis,
+
+    /// Time between streamed tokens.
+    #[arg(long, env = "MOCK_VLLM_INTER_TOKEN_LATENCY", default_value = "0")]
+    pub inter_token_latency: Millis,
+
+    /// Standard deviation of the time between tokens (at most 30% of it).
+    #[arg(long, env = "MOCK_VLLM_INTER_TOKEN_LATENCY_STD_DEV", default_value = "0")]
+    pub inter_token_latency_std_dev: Millis,
+
+    /// Added to the time to the first token per prompt token (a large batch takes longer).
+    #[arg(long, env = "MOCK_VLLM_PREFILL_TIME_PER_TOKEN", default_value = "0")]
+    pub prefill_time_per_token: Millis,
+
+    /// How much slower requests get with every running slot taken (at least 1).
+    #[arg(long, env = "MOCK_VLLM_TIME_FACTOR_UNDER_LOAD", default_value_t = 1.0)]
+    pub time_factor_under_load: f64,
+
+    /// Requests running at once; the rest wait. Default: no limit.
+    #[arg(long, env = "MOCK_VLLM_MAX_NUM_SEQS")]
+    pub max_num_seqs: Option<usize>,
+
+    /// Requests waiting for a running slot; more are refused with 429. Default: no limit, as vLLM.
+    #[arg(long, env = "MOCK_VLLM_MAX_WAITING_QUEUE_LENGTH")]
+    pub max_waiting_queue_length: Option<usize>,
+
+    /// Percent (0-100) of the requests to /v1 that fail at random.
+    #[arg(long, env = "MOCK_VLLM_FAILURE_INJECTION_RATE", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub failure_injection_rate: u8,
+
+    /// Which failures --failure-injection-rate injects; default all.
+    #[arg(long, env = "MOCK_VLLM_FAILURE_TYPES", value_enum, value_delimiter = ',')]
+    pub failure_types: Vec<FailureType>,
+
+    /// Seed for every random draw (latencies, failures, rate rules), so a run is reproducible.
+    /// Default: from the clock.
+    #[arg(long, env = "MOCK_VLLM_SEED")]
+    pub seed: Option<u64>,
+
+    /// A JSON file holding an array of fault rules (see the README).
+    #[arg(long = "rules", env = "MOCK_VLLM_RULES")]
+    pub rules_file: Option<PathBuf>,
+
+    /// One fault rule as JSON; may be repeated.
+    #[arg(long = "rule")]
+    pub rules: Vec<String>,
+}
+
+/// A fault rule file or flag that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    #[error("cannot read the rules file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{origin}: {reason}")]
+    Invalid { origin: String, reason: String },
+}
+
+impl ConditionArgs {
+    /// The settings `/_mock/config` starts from.
+    pub fn runtime(&self) -> RuntimeConfig {
+        RuntimeConfig {
+            timing: Timing {
+                time_to_first_token: self.time_to_first_token,
+                time_to_first_token_std_dev: self.time_to_first_token_std_dev,
+                inter_token_latency: self.inter_token_latency,
+                inter_token_latency_std_dev: self.inter_token_latency_std_dev,
+                prefill_time_per_token: self.prefill_time_per_token,
+                time_factor_under_load: self.time_factor_under_load,
+            },
+            limits: Limits {
+                max_num_seqs: self.max_num_seqs,
+                max_waiting_queue_length: self.max_waiting_queue_length,
+            },
+            metrics: Default::default(),
+        }
+    }
+
+    /// The seed, drawn from the clock when none is given.
+    pub fn seed(&self) -> u64 {
+        self.seed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or_default()
+        })
+    }
+
+    /// The rules of the file, then of the flags, then the random failure injection.
+    pub fn rules(&self, seed: u64) -> Result<Vec<Rule>, RulesError> {
+        let mut rules = Vec::new();
+        if let Some(path) = &self.rules_file {
+            let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let from_file: Vec<Rule> = serde_json::from_str(&text).map_err(|e| RulesError::Invalid {
+                origin: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            rules.extend(from_file);
+        }
+        for (i, json) in self.rules.iter().enumerate() {
+            let rule: Rule = serde_json::from_str(json).map_err(|e| RulesError::Invalid {
+                origin: format!("--rule #{}", i + 1),
+                reason: e.to_string(),
+            })?;
+            rules.push(rule);
+        }
+        rules.extend(rules::failure_injection(
+            self.failure_injection_rate,
+            &self.failure_types,
+            seed,
+        ));
+        Ok(rules)
+    }
+}
+
+/// The host's name, as the instance's default name: the pod's name on Kubernetes, the
+/// container's id under Docker.
+pub fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "mock-vllm".to_owned())
 }
 
 impl Config {
@@ -126,6 +296,15 @@ impl Config {
 
     pub fn read_timeout(&self) -> Duration {
         Duration::from_secs(self.read_timeout_secs)
+    }
+
+    /// How long a connection may wait for a request's headers: the keep-alive timeout, which
+    /// hyper starts when a connection waits for its next request, within --read-timeout.
+    pub fn header_read_timeout(&self) -> Duration {
+        match self.keep_alive_timeout_secs {
+            0 => self.read_timeout(),
+            secs => Duration::from_secs(secs).min(self.read_timeout()),
+        }
     }
 
     pub fn shutdown_grace(&self) -> Duration {
@@ -189,5 +368,54 @@ mod tests {
         assert_eq!(config.embedding_dimensions, 10);
         assert_eq!(config.journal_capacity, 10_000);
         assert_eq!(config.log_skip_paths, ["/health", "/metrics"]);
+        assert_eq!(
+            config.header_read_timeout(),
+            Duration::from_secs(5),
+            "vLLM's keep-alive"
+        );
+        assert_eq!(
+            config.conditions.runtime(),
+            RuntimeConfig::default(),
+            "real conditions are off"
+        );
+    }
+
+    #[test]
+    fn the_simulators_flags_parse() {
+        let config = Config::parse_from([
+            "mock-vllm",
+            "--time-to-first-token",
+            "200",
+            "--inter-token-latency",
+            "10ms",
+            "--max-num-seqs",
+            "5",
+            "--failure-injection-rate",
+            "20",
+            "--failure-types",
+            "rate_limit,server_error",
+            "--seed",
+            "7",
+            "--rule",
+            r#"{"action": {"type": "hang"}, "count": {"first": 1}}"#,
+        ]);
+        let runtime = config.conditions.runtime();
+        assert_eq!(runtime.timing.time_to_first_token, Millis(200.0));
+        assert_eq!(runtime.timing.inter_token_latency, Millis(10.0));
+        assert_eq!(runtime.limits.max_num_seqs, Some(5));
+        let rules = config.conditions.rules(7).unwrap();
+        assert_eq!(rules.len(), 2, "the flag's rule and the failure injection");
+        assert!(Config::try_parse_from(["mock-vllm", "--failure-injection-rate", "101"]).is_err());
+        assert!(Config::try_parse_from(["mock-vllm", "--time-to-first-token", "soon"]).is_err());
+    }
+
+    #[test]
+    fn a_bad_rule_names_where_it_came_from() {
+        let config = Config::parse_from(["mock-vllm", "--rule", "{\"action\": {}}"]);
+        let err = config.conditions.rules(1).unwrap_err().to_string();
+        assert!(err.starts_with("--rule #1:"), "{err}");
+        let config = Config::parse_from(["mock-vllm", "--rules", "/nonexistent/rules.json"]);
+        let err = config.conditions.rules(1).unwrap_err().to_string();
+        assert!(err.contains("/nonexistent/rules.json"), "{err}");
     }
 }

@@ -6,7 +6,10 @@
 //! `/_mock/requests` or, in process, through [`MockServer::journal`].
 
 pub mod auth;
+pub mod conditions;
 pub mod config;
+pub mod connection;
+pub mod delivery;
 pub mod embedding;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -25,4 +28,4 @@ pub use config::{Config, WORKSHOP_MODEL};
 pub use journal::{Filter, RecordedRequest, RequestList};
 pub use routes::router;
 pub use server::{MockServer, serve};
-pub use state::AppState;
+pub use state::{AppState, StartError};

@@ -158,6 +158,8 @@ mod tests {
             model: Some("/apps/ecs_mounts/data/q3.6b".into()),
             inputs: Some(1),
             summary: "embedding with 10 dims".into(),
+            instance: Default::default(),
+            treatment: Default::default(),
         }
     }
 

@@ -1,79 +1,321 @@
-//! The recorder: the outermost middleware, which turns every request into a journal entry.
+//! The recorder: the outermost middleware, which turns every request into a journal entry and
+//! plays the conditions (fault rules, running slots, timing) around the handler.
 //!
 //! It reads the whole body first (bounded in size and time), so that a request refused for its
-//! body (413, 408, a broken stream) is journaled like any other; then it runs the rest of the
-//! stack, and records what was answered. Only the `/_mock` inspection API passes unrecorded.
+//! body (413, 408, a broken stream) is journaled like any other. The entry is pending from then
+//! on: [`PendingEntry`] writes it when the answer is complete, and also when it is dropped
+//! unfinished, because the client went away while the mock was still working (a delay, a
+//! hang, a queue, a paced stream): no request that arrived is ever missing from the journal.
+//! Only the `/_mock` inspection API passes unrecorded.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http::HeaderMap;
 use http::header::CONTENT_LENGTH;
+use http::{HeaderMap, HeaderValue, request::Parts};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use time::OffsetDateTime;
 
-use crate::journal::{Header, RecordedRequest, StoredBody};
+use crate::conditions::capacity::{QueueFull, Slot};
+use crate::conditions::rules::{self, Effect};
+use crate::conditions::timing::Plan;
+use crate::delivery::{ChunkFault, Delivery, Schedule};
+use crate::journal::{Header, RecordedRequest, StoredBody, Treatment};
 use crate::openai::ApiError;
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Work};
 use crate::state::AppState;
 
 /// Where the inspection API lives; its calls are not journaled.
 pub const ADMIN_PREFIX: &str = "/_mock";
 
+/// The response header naming the instance that answered (`--instance-id`).
+pub const INSTANCE_HEADER: &str = "x-mock-vllm-instance";
+
+/// The status journaled for a request whose client went away before it was answered
+/// (nginx's "client closed request").
+pub const CLIENT_CLOSED: u16 = 499;
+
+/// The status journaled for a connection a rule reset: no status was sent.
+pub const NO_STATUS: u16 = 0;
+
 pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     if is_admin(request.uri().path()) {
         return next.run(request).await;
     }
-    let started = Instant::now();
-    let time = OffsetDateTime::now_utc();
     let (parts, body) = request.into_parts();
-    let method = parts.method.clone();
-    let path = parts.uri.path().to_owned();
-    let query = parts.uri.query().map(str::to_owned);
-    let headers = received_headers(&parts.headers);
     let declared = declared_length(&parts.headers);
-
-    let (mut response, body, body_size) = match read_body(&state, declared, body).await {
+    let mut pending = PendingEntry::new(state.clone(), &parts, declared);
+    let mut response = match read_body(&state, declared, body).await {
         Ok(bytes) => {
-            let size = bytes.len();
-            let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
-            (response, bytes, size)
+            pending.keep_body(&bytes, state.config.journal_body_limit);
+            serve(&state, pending, parts, bytes, next).await
         }
-        // A body refused unread is journaled empty, with the size its sender declared.
-        Err(error) => (error.into_response(), Bytes::new(), declared.unwrap_or(0) as usize),
+        Err(error) => pending.answer(error.into_response()),
+    };
+    response
+        .headers_mut()
+        .insert(INSTANCE_HEADER, state.instance_header.clone());
+    response
+}
+
+/// Plays the rules, runs the handler, and delivers its answer under the running slots and
+/// timing; `pending` is written when the answer is complete.
+async fn serve(state: &AppState, mut pending: PendingEntry, parts: Parts, bytes: Bytes, next: Next) -> Response {
+    let conditions = &state.conditions;
+    let mut fault = None;
+    if !conditions.rules.is_empty() {
+        let model = conditions.rules.need_model().then(|| model_of(&bytes)).flatten();
+        let request = rules::Request {
+            method: &parts.method,
+            path: parts.uri.path(),
+            headers: &parts.headers,
+            model: model.as_deref(),
+        };
+        if let Some(decision) = conditions.rules.decide(&request) {
+            pending.treatment.rule = Some(decision.rule);
+            match decision.effect {
+                Effect::Answer(error) => return pending.answer(error.into_response()),
+                Effect::Delay(delay) => {
+                    pending.treatment.delay_ms = delay.as_secs_f64() * 1000.0;
+                    tokio::time::sleep(delay).await;
+                }
+                // Until the client gives up: dropping this future writes the entry.
+                Effect::Hang => std::future::pending::<()>().await,
+                Effect::Reset => {
+                    crate::connection::reset_current();
+                    pending.status = NO_STATUS;
+                    pending.summary = "connection reset by a rule".to_owned();
+                    pending.finish();
+                    return Response::new(Body::empty());
+                }
+                Effect::Cut { after_chunks } => fault = Some(ChunkFault::Cut { after_chunks }),
+                Effect::Malformed { after_chunks } => fault = Some(ChunkFault::Malformed { after_chunks }),
+            }
+        }
+    }
+
+    let mut response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let outcome = response.extensions_mut().remove::<Outcome>().unwrap_or_default();
+    let work = outcome.work.filter(|_| response.status().is_success());
+    pending.outcome(response.status().as_u16(), outcome);
+    let Some(work) = work else {
+        return match fault {
+            Some(fault) => deliver(response, None, Some(fault), pending),
+            None => pending.answer(response),
+        };
     };
 
-    let outcome = response.extensions_mut().remove::<Outcome>().unwrap_or_default();
-    let status = response.status().as_u16();
-    let stored = StoredBody::new(&body, state.config.journal_body_limit);
-    state.metrics.count_request(&path, &method, status);
-    state.journal.record(RecordedRequest {
-        seq: 0,
-        time,
-        method: method.to_string(),
-        path,
-        query,
-        headers,
-        body: stored.body,
-        body_encoding: stored.encoding,
-        body_size,
-        body_truncated: stored.truncated,
-        status,
-        latency_ms: started.elapsed().as_secs_f64() * 1000.0,
-        model: outcome.model,
-        inputs: outcome.inputs,
-        summary: outcome.summary,
-    });
-    response
+    // The engine's work: a running slot, then the answer on time.
+    let admitted = match conditions.scheduler.admit().await {
+        Ok((slot, queued)) => {
+            pending.treatment.queued_ms = queued.as_secs_f64() * 1000.0;
+            pending.slot = Some(slot);
+            Instant::now()
+        }
+        Err(QueueFull) => {
+            let error = ApiError::injected(429, Some(QueueFull.to_string()), None);
+            return pending.answer(error.into_response());
+        }
+    };
+    let config = conditions.config();
+    if config.timing.is_on() {
+        let tokens = work.stream.map_or(work.completion_tokens, |s| s.token_frames);
+        pending.set_plan(conditions.plan(&config.timing, work.prompt_tokens, tokens));
+    }
+    match work.stream {
+        Some(shape) => {
+            let schedule = pending.plan.clone().map(|plan| Schedule::new(admitted, plan, shape));
+            deliver(response, schedule, fault, pending)
+        }
+        None => {
+            if let Some(plan) = &pending.plan {
+                tokio::time::sleep_until((admitted + plan.total()).into()).await;
+            }
+            match fault {
+                Some(fault) => deliver(response, None, Some(fault), pending),
+                None => pending.answer(response),
+            }
+        }
+    }
+}
+
+/// The response with its body wrapped, to be paced or spoiled and journaled when it ends.
+fn deliver(
+    response: Response,
+    schedule: Option<Schedule>,
+    fault: Option<ChunkFault>,
+    pending: PendingEntry,
+) -> Response {
+    let (mut parts, body) = response.into_parts();
+    if fault.is_some() {
+        parts.headers.remove(CONTENT_LENGTH);
+    }
+    Response::from_parts(parts, Body::new(Delivery::new(body, schedule, fault, pending)))
+}
+
+/// A request's journal entry until its answer is complete. Written when finished, or, when
+/// dropped unfinished, as aborted: the client went away.
+pub struct PendingEntry {
+    state: Arc<AppState>,
+    started: Instant,
+    time: OffsetDateTime,
+    method: http::Method,
+    path: String,
+    query: Option<String>,
+    headers: Vec<Header>,
+    body: StoredBody,
+    body_size: usize,
+    status: u16,
+    summary: String,
+    model: Option<String>,
+    inputs: Option<usize>,
+    work: Option<Work>,
+    treatment: Treatment,
+    plan: Option<Plan>,
+    /// The running slot, given back when the entry is written.
+    slot: Option<Slot>,
+    written: bool,
+}
+
+impl PendingEntry {
+    fn new(state: Arc<AppState>, parts: &Parts, declared: Option<u64>) -> Self {
+        PendingEntry {
+            state,
+            started: Instant::now(),
+            time: OffsetDateTime::now_utc(),
+            method: parts.method.clone(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: received_headers(&parts.headers),
+            body: StoredBody::new(&[], 0),
+            // A body refused unread is journaled empty, with the size its sender declared.
+            body_size: declared.unwrap_or(0) as usize,
+            status: CLIENT_CLOSED,
+            summary: String::new(),
+            model: None,
+            inputs: None,
+            work: None,
+            treatment: Treatment::default(),
+            plan: None,
+            slot: None,
+            written: false,
+        }
+    }
+
+    fn keep_body(&mut self, bytes: &[u8], limit: usize) {
+        self.body = StoredBody::new(bytes, limit);
+        self.body_size = bytes.len();
+    }
+
+    /// What the handler answered.
+    fn outcome(&mut self, status: u16, outcome: Outcome) {
+        self.status = status;
+        self.summary = outcome.summary;
+        self.model = outcome.model;
+        self.inputs = outcome.inputs;
+        self.work = outcome.work;
+    }
+
+    fn set_plan(&mut self, plan: Plan) {
+        self.treatment.first_token_ms = Some(plan.first_token.as_secs_f64() * 1000.0);
+        self.treatment.inter_token_ms = plan.mean_gap_ms();
+        self.plan = Some(plan);
+    }
+
+    /// Answers with `response`, complete: writes the entry.
+    fn answer(mut self, mut response: Response) -> Response {
+        if let Some(outcome) = response.extensions_mut().remove::<Outcome>() {
+            self.outcome(response.status().as_u16(), outcome);
+        } else {
+            self.status = response.status().as_u16();
+        }
+        self.finish();
+        response
+    }
+
+    /// A delivered body ended: `cut` when a rule stopped it.
+    pub fn delivered(mut self, chunks: usize, cut: bool) {
+        if self.work.is_some_and(|w| w.stream.is_some()) || cut {
+            self.treatment.chunks_sent = Some(chunks);
+        }
+        self.finish();
+    }
+
+    /// A delivered body was dropped unfinished: the client went away.
+    pub fn abandoned(mut self, chunks: usize) {
+        self.treatment.chunks_sent = Some(chunks);
+        self.treatment.aborted = true;
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        if std::mem::replace(&mut self.written, true) {
+            return;
+        }
+        let latency = self.started.elapsed();
+        let state = self.state.clone();
+        state.metrics.count_request(&self.path, &self.method, self.status);
+        if let Some(work) = self.work {
+            let completed = !self.treatment.aborted && (200..300).contains(&self.status);
+            state.metrics.engine.finished(
+                &work,
+                self.plan.as_ref(),
+                Duration::from_secs_f64(self.treatment.queued_ms / 1000.0),
+                latency,
+                completed,
+            );
+        }
+        self.slot = None;
+        state.journal.record(RecordedRequest {
+            seq: 0,
+            time: self.time,
+            method: self.method.to_string(),
+            path: std::mem::take(&mut self.path),
+            query: self.query.take(),
+            headers: std::mem::take(&mut self.headers),
+            body: std::mem::take(&mut self.body.body),
+            body_encoding: self.body.encoding,
+            body_size: self.body_size,
+            body_truncated: self.body.truncated,
+            status: self.status,
+            latency_ms: latency.as_secs_f64() * 1000.0,
+            model: self.model.take(),
+            inputs: self.inputs,
+            summary: std::mem::take(&mut self.summary),
+            instance: state.instance.clone(),
+            treatment: std::mem::take(&mut self.treatment),
+        });
+    }
+}
+
+impl Drop for PendingEntry {
+    fn drop(&mut self) {
+        if !self.written {
+            self.treatment.aborted = true;
+            if self.status == CLIENT_CLOSED {
+                self.summary = "aborted: the client went away before the answer".to_owned();
+            }
+            self.finish();
+        }
+    }
 }
 
 fn is_admin(path: &str) -> bool {
     path == ADMIN_PREFIX || path.starts_with("/_mock/")
+}
+
+/// The body's `model`, for a rule that matches on it.
+fn model_of(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Model {
+        model: Option<String>,
+    }
+    serde_json::from_slice::<Model>(body).ok()?.model
 }
 
 /// Header names as hyper hands them over (lower-cased), in order, repeats kept.
@@ -112,4 +354,9 @@ async fn read_body(state: &AppState, declared: Option<u64>, body: Body) -> Resul
             timeout.as_secs()
         ))),
     }
+}
+
+/// The instance header's value, made once.
+pub fn instance_header(instance: &str) -> HeaderValue {
+    HeaderValue::from_str(instance).unwrap_or_else(|_| HeaderValue::from_static("mock-vllm"))
 }

@@ -1,8 +1,11 @@
-//! Serving: the accept loop, the read timeouts, and a graceful shutdown that loses nothing.
+//! Serving: the accept loop, the read and keep-alive timeouts, resettable connections, and a
+//! graceful shutdown that loses nothing.
 //!
-//! We drive hyper ourselves rather than `axum::serve` for one reason: a header read timeout,
+//! We drive hyper ourselves rather than `axum::serve` for three reasons: a header read timeout,
 //! so a client that trickles its headers (or opens a connection and says nothing) is cut off
-//! instead of holding a task forever. On shutdown the listener closes, in-flight requests get
+//! instead of holding a task forever; the same timer closing idle keep-alive connections after
+//! 5 s as vLLM's server does (hyper starts it when a connection waits for its next request);
+//! and sockets a fault rule can reset. On shutdown the listener closes, in-flight requests get
 //! the grace period to finish, and then the journal's writers flush.
 
 use std::future::Future;
@@ -19,9 +22,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::connection::{CONNECTION, Resettable};
 use crate::journal::Journal;
 use crate::routes::router;
-use crate::state::AppState;
+use crate::state::{AppState, StartError};
 
 /// Serves `state` on `listener` until `shutdown` resolves, then drains and flushes.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl Future<Output = ()>) -> io::Result<()> {
@@ -30,7 +34,7 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl F
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(state.config.read_timeout());
+        .header_read_timeout(state.config.header_read_timeout());
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
 
@@ -48,14 +52,15 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl F
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let (stream, control) = Resettable::new(stream);
         let service = TowerToHyperService::new(app.clone());
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         let connection = graceful.watch(connection.into_owned());
-        tokio::spawn(async move {
+        tokio::spawn(CONNECTION.scope(control, async move {
             if let Err(err) = connection.await {
                 tracing::debug!(%err, "connection ended with an error");
             }
-        });
+        }));
     }
 
     drop(listener);
@@ -70,7 +75,7 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl F
 /// A mock running in the background of a test or an embedding program, on its own port.
 ///
 /// ```no_run
-/// # async fn demo() -> std::io::Result<()> {
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let mock = mock_vllm::MockServer::start(mock_vllm::Config::ephemeral()).await?;
 /// let url = format!("{}/v1/embeddings", mock.uri());
 /// // ... send requests, then read mock.journal() ...
@@ -86,15 +91,20 @@ pub struct MockServer {
 
 impl MockServer {
     /// Binds `config.host:config.port` and starts serving.
-    pub async fn start(config: Config) -> io::Result<Self> {
+    pub async fn start(config: Config) -> Result<Self, StartError> {
         let state = AppState::new(config)?;
         Self::start_with_state(state).await
     }
 
     /// As [`MockServer::start`], with state built by the caller (e.g. to capture the log).
-    pub async fn start_with_state(state: Arc<AppState>) -> io::Result<Self> {
-        let listener = TcpListener::bind((state.config.host.as_str(), state.config.port)).await?;
-        let addr = listener.local_addr()?;
+    pub async fn start_with_state(state: Arc<AppState>) -> Result<Self, StartError> {
+        let address = format!("{}:{}", state.config.host, state.config.port);
+        let bound = async {
+            let listener = TcpListener::bind((state.config.host.as_str(), state.config.port)).await?;
+            let addr = listener.local_addr()?;
+            Ok((listener, addr))
+        };
+        let (listener, addr) = bound.await.map_err(|source| StartError::Bind { address, source })?;
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(serve(listener, state.clone(), async {
             let _ = stopped.await;

@@ -1,19 +1,49 @@
-//! The state every handler shares: settings, the journal, the metrics, the served models.
+//! The state every handler shares: settings, the journal, the metrics, the served models, the
+//! real conditions.
 
 use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use http::HeaderValue;
 
-use crate::config::Config;
-use crate::journal::{Journal, RecordedRequest, Subscriber, sink::LineSink};
+use crate::conditions::Conditions;
+use crate::config::{Config, RulesError, host_name};
+use crate::journal::{Bounds, Journal, RecordedRequest, Subscriber, sink::LineSink};
 use crate::metrics::Metrics;
 use crate::openai::ApiError;
 use crate::{auth::ApiKeys, log};
 
+/// Why the mock could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the journal file {path}: {source}")]
+    JournalFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start a log writer: {0}")]
+    Writer(#[source] std::io::Error),
+    #[error(transparent)]
+    Rules(#[from] RulesError),
+    #[error("{0}")]
+    Conditions(String),
+}
+
 pub struct AppState {
     pub config: Config,
+    /// `--instance-id`, or the host name.
+    pub instance: Arc<str>,
+    pub instance_header: HeaderValue,
+    pub conditions: Conditions,
     pub models: ServedModels,
     /// Starts as `--api-key`; `PUT /_mock/api-keys` swaps it, e.g. to play a key rotation.
     pub api_keys: ArcSwap<ApiKeys>,
@@ -24,37 +54,61 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state, opening the journal file and starting the log and file writers.
-    pub fn new(config: Config) -> std::io::Result<Arc<Self>> {
+    pub fn new(config: Config) -> Result<Arc<Self>, StartError> {
         Self::with_log_output(config, Box::new(std::io::stdout()))
     }
 
     /// As [`AppState::new`], with the per-request log going to `out` instead of stdout.
-    pub fn with_log_output(config: Config, out: Box<dyn Write + Send>) -> std::io::Result<Arc<Self>> {
+    pub fn with_log_output(config: Config, out: Box<dyn Write + Send>) -> Result<Arc<Self>, StartError> {
+        let seed = config.conditions.seed();
+        let conditions = Conditions::new(config.conditions.runtime(), seed).map_err(StartError::Conditions)?;
+        conditions
+            .rules
+            .add(config.conditions.rules(seed)?)
+            .map_err(StartError::Conditions)?;
         let mut subscribers: Vec<Subscriber> = Vec::new();
-        if let Some(log) = log::subscriber(config.log_options(), out)? {
+        if let Some(log) = log::subscriber(config.log_options(), out).map_err(StartError::Writer)? {
             subscribers.push(log);
         }
         if let Some(path) = &config.journal_file {
-            let file = OpenOptions::new().create(true).append(true).open(path)?;
-            subscribers.push(LineSink::spawn(
-                "mock-vllm-journal-file",
-                Box::new(BufWriter::new(file)),
-                Box::new(|entry: &Arc<RecordedRequest>, buf: &mut Vec<u8>| {
-                    if serde_json::to_writer(&mut *buf, entry.as_ref()).is_ok() {
-                        buf.push(b'\n');
-                    }
-                }),
-            )?);
+            let file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|source| StartError::JournalFile {
+                    path: path.clone(),
+                    source,
+                })?;
+            subscribers.push(
+                LineSink::spawn(
+                    "mock-vllm-journal-file",
+                    Box::new(BufWriter::new(file)),
+                    Box::new(|entry: &Arc<RecordedRequest>, buf: &mut Vec<u8>| {
+                        if serde_json::to_writer(&mut *buf, entry.as_ref()).is_ok() {
+                            buf.push(b'\n');
+                        }
+                    }),
+                )
+                .map_err(StartError::Writer)?,
+            );
         }
+        let instance: Arc<str> = config.instance_id.clone().unwrap_or_else(host_name).into();
+        let bounds = Bounds {
+            entries: config.journal_capacity,
+            bytes: config.journal_max_bytes,
+        };
         Ok(Arc::new(AppState {
+            instance_header: crate::record::instance_header(&instance),
+            instance,
+            conditions,
             models: ServedModels::new(&config),
             api_keys: ArcSwap::from_pointee(ApiKeys::new(&config.api_keys)),
             admin_token: config
                 .admin_token
                 .as_ref()
                 .map(|t| ApiKeys::new(std::slice::from_ref(t))),
-            journal: Journal::new(config.journal_capacity, subscribers),
-            metrics: Metrics::default(),
+            journal: Journal::new(bounds, subscribers),
+            metrics: Metrics::new(&ServedModels::new(&config).names()[0]),
             config,
         }))
     }

@@ -101,15 +101,22 @@ async fn admin_token_guards_the_inspection_api_only() {
 }
 
 #[tokio::test]
-async fn keys_can_be_rotated_at_run_time() {
+async fn keys_can_be_rotated_at_run_time_by_whoever_holds_one() {
     let mock = keyed().await;
-    let rotate = |keys: serde_json::Value| {
+    let rotate = |keys: serde_json::Value, key: &'static str| {
         mock.http
             .put(mock.url("/_mock/api-keys"))
+            .bearer_auth(key)
             .json(&serde_json::json!({ "keys": keys }))
             .send()
     };
-    assert_eq!(rotate(serde_json::json!(["rotated"])).await.unwrap().status(), 204);
+    // Without a key there is no way around it, not even through the inspection API.
+    let refused = rotate(serde_json::json!([]), "not-a-key").await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let cleared = mock.http.delete(mock.url("/_mock/requests")).send().await.unwrap();
+    assert_eq!(cleared.status(), 401);
+    assert_eq!(mock.get("/_mock/requests").await.status(), 200, "reads stay open");
+    assert_eq!(rotate(serde_json::json!(["rotated"]), KEY).await.unwrap().status(), 204);
     let with = |key: &'static str| {
         mock.http
             .post(mock.url("/v1/embeddings"))
@@ -120,6 +127,6 @@ async fn keys_can_be_rotated_at_run_time() {
     assert_eq!(with(KEY).await.unwrap().status(), 401);
     assert_eq!(with("rotated").await.unwrap().status(), 200);
     // An empty list opens /v1 again, as a mock without --api-key.
-    rotate(serde_json::json!([])).await.unwrap();
+    rotate(serde_json::json!([]), "rotated").await.unwrap();
     assert_eq!(mock.embed(workshop_request()).await.0, 200);
 }

@@ -187,10 +187,10 @@ async fn health_version_and_metrics() {
     mock.get("/nowhere").await;
     let metrics = mock.get("/metrics").await.text().await.unwrap();
     assert!(
-        metrics.contains(r#"mock_vllm_requests_total{route="/v1/embeddings",method="POST",status="200"} 1"#),
+        metrics.contains(r#"mock_vllm_requests_total{method="POST",route="/v1/embeddings",status="200"} 1"#),
         "{metrics}"
     );
-    assert!(metrics.contains(r#"mock_vllm_requests_total{route="other",method="GET",status="404"} 1"#));
+    assert!(metrics.contains(r#"mock_vllm_requests_total{method="GET",route="other",status="404"} 1"#));
     // /health, two /ping, /version, the embedding and the 404 are journaled; /metrics after.
     assert!(metrics.contains("mock_vllm_journal_entries 6"), "{metrics}");
     assert!(metrics.contains("mock_vllm_journal_dropped 0"));

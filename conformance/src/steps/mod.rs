@@ -2,6 +2,7 @@
 //! the LiteLLM migration. Helpers shared by all of them live here.
 
 pub mod client;
+pub mod conditions;
 pub mod migration;
 pub mod mock;
 pub mod response;

@@ -20,11 +20,11 @@ impl LocalMock {
             api_keys: vec![workshop.api_key.clone()],
             ..mock_vllm::Config::ephemeral()
         };
-        let failed = |e: std::io::Error| StartError::Failed(format!("cannot start the mock: {e}"));
+        let failed = |e: mock_vllm::StartError| StartError::Failed(format!("cannot start the mock: {e}"));
         let state = mock_vllm::AppState::with_log_output(config, Box::new(log.clone())).map_err(failed)?;
         let server = mock_vllm::MockServer::start_with_state(state).await.map_err(failed)?;
         Ok(LocalMock {
-            upstream: Upstream::new(server.uri()),
+            upstream: Upstream::new(server.uri(), Some(workshop.api_key.clone())),
             server,
             log,
         })

@@ -57,7 +57,7 @@ impl MockContainer {
         };
         let launched = Launched::start("the mock-vllm container", launch, readiness).await?;
         Ok(MockContainer {
-            upstream: Upstream::new(format!("http://{}", launched.address())),
+            upstream: Upstream::new(format!("http://{}", launched.address()), Some(api_key.to_owned())),
             launched,
         })
     }

@@ -1,6 +1,7 @@
 //! One recorded request, as the journal stores it and the `/_mock` API and JSON Lines file show it.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -33,6 +34,33 @@ pub struct RecordedRequest {
     pub inputs: Option<usize>,
     /// What the mock answered, in a few words (the log's `Response:` line).
     pub summary: String,
+    /// The mock that answered (`--instance-id`), to tell replicas apart.
+    #[serde(default)]
+    pub instance: Arc<str>,
+    /// What the mock did to the request besides answering it.
+    #[serde(default)]
+    pub treatment: Treatment,
+}
+
+/// What the mock did to a request besides answering it: a fault rule, a wait for a running
+/// slot, the latencies it sampled, and how a streamed answer ended.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Treatment {
+    /// The id of the fault rule applied, if one was.
+    pub rule: Option<String>,
+    /// Time spent waiting for a running slot (`--max-num-seqs`).
+    pub queued_ms: f64,
+    /// The delay a rule added.
+    pub delay_ms: f64,
+    /// The time to first token sampled for it (prefill included), where timing is on.
+    pub first_token_ms: Option<f64>,
+    /// The mean of the inter-token latencies sampled for it, where timing is on.
+    pub inter_token_ms: Option<f64>,
+    /// On a streamed answer: the chunks sent, `[DONE]` included.
+    pub chunks_sent: Option<usize>,
+    /// The client went away before the answer was complete; the mock stopped working on it,
+    /// as vLLM aborts a request whose client disconnected.
+    pub aborted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +133,21 @@ impl RecordedRequest {
         }
     }
 
+    /// About how many bytes the entry holds in memory, for the journal's byte bound.
+    pub fn approximate_size(&self) -> usize {
+        /// The struct itself, its allocations' headers, and the `Arc` around it.
+        const OVERHEAD: usize = 512;
+        let headers: usize = self.headers.iter().map(|h| h.name.len() + h.value.len() + 48).sum();
+        OVERHEAD
+            + headers
+            + self.body.len()
+            + self.path.len()
+            + self.query.as_ref().map_or(0, String::len)
+            + self.summary.len()
+            + self.model.as_ref().map_or(0, String::len)
+            + self.instance.len()
+    }
+
     /// The body parsed as JSON, when it is JSON and was stored whole.
     pub fn body_json(&self) -> Option<serde_json::Value> {
         if self.body_truncated {
@@ -168,6 +211,8 @@ mod tests {
             model: None,
             inputs: None,
             summary: String::new(),
+            instance: Default::default(),
+            treatment: Treatment::default(),
         };
         assert_eq!(entry.header("X-A"), Some("1"));
         assert_eq!(entry.headers_named("x-a").collect::<Vec<_>>(), ["1", "2"]);

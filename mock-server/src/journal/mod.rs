@@ -2,8 +2,10 @@
 //! JSON Lines copy on disk and a way to wait for entries to arrive.
 //!
 //! Like WireMock's request journal, it is the point of the mock: tests read it to assert what
-//! the upstream saw. The ring keeps the newest `capacity` entries and counts what it evicts, so
-//! memory stays bounded under any load and a reader can tell whether anything is missing.
+//! the upstream saw. The ring keeps the newest entries within a count and a byte bound and
+//! counts what it evicts, so memory stays bounded under any load (a pod's memory limit holds
+//! with 60 KB batches as with the workshop's one sentence) and a reader can tell whether
+//! anything is missing.
 
 mod entry;
 mod query;
@@ -15,38 +17,49 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-pub use entry::{BodyEncoding, Header, RecordedRequest, StoredBody};
+pub use entry::{BodyEncoding, Header, RecordedRequest, StoredBody, Treatment};
 pub use query::{Count, Filter, RequestList};
 use sink::LineSink;
 
 /// Something that wants every recorded entry, in record order (the log, the JSON Lines file).
 pub type Subscriber = LineSink<Arc<RecordedRequest>>;
 
+/// How many entries, and about how many bytes of them, the journal keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    pub entries: usize,
+    pub bytes: usize,
+}
+
 pub struct Journal {
     ring: Mutex<Ring>,
-    capacity: usize,
+    bounds: Bounds,
     /// The newest sequence number, for waiters.
     recorded: watch::Sender<u64>,
     subscribers: Vec<Subscriber>,
 }
 
 struct Ring {
-    entries: VecDeque<Arc<RecordedRequest>>,
+    /// Each entry with its approximate size.
+    entries: VecDeque<(Arc<RecordedRequest>, usize)>,
+    /// The sum of the sizes held.
+    bytes: usize,
     next_seq: u64,
     total: u64,
     dropped: u64,
 }
 
 impl Journal {
-    pub fn new(capacity: usize, subscribers: Vec<Subscriber>) -> Self {
+    pub fn new(bounds: Bounds, subscribers: Vec<Subscriber>) -> Self {
         Journal {
             ring: Mutex::new(Ring {
-                entries: VecDeque::with_capacity(capacity.min(1 << 16)),
+                entries: VecDeque::with_capacity(bounds.entries.min(1 << 16)),
+                bytes: 0,
                 next_seq: 1,
                 total: 0,
                 dropped: 0,
             }),
-            capacity,
+            bounds,
             recorded: watch::channel(0).0,
             subscribers,
         }
@@ -65,14 +78,16 @@ impl Journal {
             for subscriber in &self.subscribers {
                 subscriber.send(entry.clone());
             }
-            if self.capacity == 0 {
+            let size = entry.approximate_size();
+            ring.entries.push_back((entry, size));
+            ring.bytes += size;
+            // The oldest go first; an entry larger than the whole bound is not kept either.
+            while ring.entries.len() > self.bounds.entries || ring.bytes > self.bounds.bytes {
+                let Some((_, size)) = ring.entries.pop_front() else {
+                    break;
+                };
+                ring.bytes -= size;
                 ring.dropped += 1;
-            } else {
-                if ring.entries.len() == self.capacity {
-                    ring.entries.pop_front();
-                    ring.dropped += 1;
-                }
-                ring.entries.push_back(entry);
             }
             seq
         };
@@ -89,6 +104,7 @@ impl Journal {
             requests: ring
                 .entries
                 .iter()
+                .map(|(e, _)| e)
                 .filter(|e| filter.matches(e))
                 .take(filter.limit.unwrap_or(usize::MAX))
                 .cloned()
@@ -98,7 +114,7 @@ impl Journal {
 
     pub fn count(&self, filter: &Filter) -> usize {
         let ring = self.lock();
-        let matching = ring.entries.iter().filter(|e| filter.matches(e)).count();
+        let matching = ring.entries.iter().filter(|(e, _)| filter.matches(e)).count();
         filter.limit.map_or(matching, |limit| matching.min(limit))
     }
 
@@ -108,14 +124,15 @@ impl Journal {
         ring.entries
             .iter()
             .rev()
-            .find(|e| filter.matches(e))
-            .map(|e| RecordedRequest::clone(e))
+            .find(|(e, _)| filter.matches(e))
+            .map(|(e, _)| RecordedRequest::clone(e))
     }
 
     /// Forgets every entry; sequence numbers go on from where they were.
     pub fn clear(&self) {
         let mut ring = self.lock();
         ring.entries.clear();
+        ring.bytes = 0;
         ring.total = 0;
         ring.dropped = 0;
     }
@@ -144,6 +161,11 @@ impl Journal {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// About how many bytes the entries held now take.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     /// Entries evicted since start or the last clear.
@@ -191,12 +213,24 @@ mod tests {
             model: None,
             inputs: None,
             summary: String::new(),
+            instance: Default::default(),
+            treatment: Treatment::default(),
         }
+    }
+
+    fn bounded(entries: usize) -> Journal {
+        Journal::new(
+            Bounds {
+                entries,
+                bytes: usize::MAX,
+            },
+            vec![],
+        )
     }
 
     #[test]
     fn ring_keeps_the_newest_and_counts_the_dropped() {
-        let journal = Journal::new(3, vec![]);
+        let journal = bounded(3);
         for i in 0..5 {
             assert_eq!(journal.record(entry("GET", &format!("/{i}"))), i + 1);
         }
@@ -207,8 +241,47 @@ mod tests {
     }
 
     #[test]
+    fn the_byte_bound_evicts_the_oldest_and_counts_them() {
+        let mut big = entry("POST", "/v1/embeddings");
+        big.body = "x".repeat(60_000);
+        let size = big.approximate_size();
+        let journal = Journal::new(
+            Bounds {
+                entries: 1000,
+                bytes: size * 3,
+            },
+            vec![],
+        );
+        for _ in 0..5 {
+            journal.record(big.clone());
+        }
+        let list = journal.list(&Filter::default());
+        assert_eq!((list.total, list.dropped, list.requests.len()), (5, 2, 3));
+        assert_eq!(journal.bytes(), size * 3);
+        assert_eq!(list.requests[0].seq, 3, "the oldest went first");
+        journal.clear();
+        assert_eq!(journal.bytes(), 0);
+    }
+
+    #[test]
+    fn an_entry_larger_than_the_bound_is_counted_not_kept() {
+        let mut big = entry("POST", "/v1/embeddings");
+        big.body = "x".repeat(10_000);
+        let journal = Journal::new(
+            Bounds {
+                entries: 10,
+                bytes: 1000,
+            },
+            vec![],
+        );
+        journal.record(big);
+        assert!(journal.is_empty());
+        assert_eq!((journal.dropped(), journal.bytes()), (1, 0));
+    }
+
+    #[test]
     fn filters_combine() {
-        let journal = Journal::new(100, vec![]);
+        let journal = bounded(100);
         journal.record(entry("POST", "/v1/embeddings"));
         journal.record(entry("GET", "/v1/models"));
         journal.record(entry("POST", "/v1/chat/completions"));
@@ -236,7 +309,7 @@ mod tests {
 
     #[test]
     fn clear_forgets_entries_but_not_sequence_numbers() {
-        let journal = Journal::new(10, vec![]);
+        let journal = bounded(10);
         journal.record(entry("GET", "/a"));
         journal.clear();
         assert!(journal.is_empty());
@@ -246,7 +319,7 @@ mod tests {
 
     #[tokio::test]
     async fn wait_returns_when_enough_entries_arrive() {
-        let journal = Arc::new(Journal::new(10, vec![]));
+        let journal = Arc::new(bounded(10));
         let writer = journal.clone();
         tokio::spawn(async move {
             for _ in 0..3 {
@@ -261,7 +334,7 @@ mod tests {
 
     #[tokio::test]
     async fn wait_times_out_with_what_there_is() {
-        let journal = Journal::new(10, vec![]);
+        let journal = bounded(10);
         journal.record(entry("GET", "/x"));
         let (enough, list) = journal.wait(&Filter::default(), 2, Duration::from_millis(20)).await;
         assert!(!enough);

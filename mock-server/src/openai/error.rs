@@ -54,6 +54,15 @@ pub enum ApiError {
     Timeout(String),
     #[error("{0}")]
     NotFound(String),
+    /// A failure a fault rule injected (or the waiting queue refused), with its status.
+    #[error("{message}")]
+    Injected {
+        status: u16,
+        message: String,
+        param: Option<String>,
+        /// Seconds, sent as `Retry-After`.
+        retry_after: Option<u64>,
+    },
 }
 
 impl ApiError {
@@ -72,8 +81,37 @@ impl ApiError {
         }
     }
 
+    /// An injected failure with `status`, `message` (or the status's usual one) and
+    /// `Retry-After`; a 401 without a message is vLLM's own API-key rejection.
+    pub fn injected(status: u16, message: Option<String>, retry_after: Option<u64>) -> Self {
+        if status == 401 && message.is_none() {
+            return ApiError::Unauthorized;
+        }
+        let message = message.unwrap_or_else(|| {
+            match status {
+                429 => "Too many requests, please retry later.",
+                500 => "Internal server error.",
+                503 => "The server is overloaded or not ready yet.",
+                _ => StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Injected failure."),
+            }
+            .to_owned()
+        });
+        ApiError::Injected {
+            status,
+            message,
+            param: None,
+            retry_after,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
+            ApiError::Injected { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
             ApiError::Validation { .. } | ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::ModelNotFound(_) | ApiError::RouteNotFound { .. } | ApiError::NotFound(_) => {
                 StatusCode::NOT_FOUND
@@ -96,6 +134,15 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "Method Not Allowed",
             ApiError::PayloadTooLarge { .. } => "Request Entity Too Large",
             ApiError::Timeout(_) => "Request Timeout",
+            ApiError::Injected { status, .. } => match status {
+                400 => "BadRequestError",
+                401 => "AuthenticationError",
+                404 => "NotFoundError",
+                429 => "RateLimitError",
+                500 => "InternalServerError",
+                503 => "ServiceUnavailableError",
+                _ => "Error",
+            },
         }
     }
 
@@ -103,6 +150,7 @@ impl ApiError {
         match self {
             ApiError::Validation { param, .. } | ApiError::BadRequest { param, .. } => param.clone(),
             ApiError::ModelNotFound(_) => Some("model".to_owned()),
+            ApiError::Injected { param, .. } => param.clone(),
             _ => None,
         }
     }
@@ -129,6 +177,15 @@ impl IntoResponse for ApiError {
                 Json(UnauthorizedResponse {
                     error: "Unauthorized".to_owned(),
                 }),
+            )
+                .into_response(),
+            ApiError::Injected {
+                retry_after: Some(seconds),
+                ..
+            } => (
+                status,
+                [(http::header::RETRY_AFTER, seconds.to_string())],
+                Json(self.body()),
             )
                 .into_response(),
             _ => (status, Json(self.body())).into_response(),
@@ -166,6 +223,19 @@ mod tests {
         );
         let data = serde_json::from_str::<u8>("\"x\"").unwrap_err();
         assert!(ApiError::invalid_json(data).to_string().starts_with("Invalid request"));
+    }
+
+    #[test]
+    fn injected_failures_carry_their_status_and_retry_after() {
+        let response = ApiError::injected(429, None, Some(1)).into_response();
+        assert_eq!(response.status(), 429);
+        assert_eq!(response.headers()["retry-after"], "1");
+        let body = ApiError::injected(503, Some("down".into()), None).body();
+        assert_eq!(
+            (body.error.kind.as_str(), body.error.message.as_str()),
+            ("ServiceUnavailableError", "down")
+        );
+        assert_eq!(ApiError::injected(401, None, None), ApiError::Unauthorized);
     }
 
     #[test]

@@ -1,15 +1,18 @@
-//! The inspection API under `/_mock`: read, count, wait for and clear the request journal.
+//! The inspection and control API under `/_mock`: read, count, wait for and clear the request
+//! journal; rotate the API keys; set fault rules; read and change the real conditions.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use http::StatusCode;
 use serde::Deserialize;
 
 use super::extract::{VllmJson, VllmQuery};
 use crate::auth::ApiKeys;
+use crate::conditions::RuntimeConfig;
+use crate::conditions::rules::{Rule, RuleStatus};
 use crate::journal::{Count, Filter, RecordedRequest, RequestList};
 use crate::openai::ApiError;
 use crate::state::AppState;
@@ -95,4 +98,79 @@ pub async fn wait(
             list.requests.len()
         )))
     }
+}
+
+/// One rule, or several as `{"rules": [...]}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum NewRules {
+    One(Box<Rule>),
+    Many { rules: Vec<Rule> },
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct RuleIds {
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct RuleList {
+    pub rules: Vec<RuleStatus>,
+}
+
+/// `GET /_mock/rules`: the rules in force, in order, with how often each matched and acted.
+pub async fn list_rules(State(state): State<Arc<AppState>>) -> Json<RuleList> {
+    Json(RuleList {
+        rules: state.conditions.rules.list(),
+    })
+}
+
+/// `POST /_mock/rules`: adds a rule, or `{"rules": [...]}`, after those in force (all or none).
+pub async fn add_rules(
+    State(state): State<Arc<AppState>>,
+    VllmJson(rules): VllmJson<NewRules>,
+) -> Result<(StatusCode, Json<RuleIds>), ApiError> {
+    let rules = match rules {
+        NewRules::One(rule) => vec![*rule],
+        NewRules::Many { rules } => rules,
+    };
+    let ids = state
+        .conditions
+        .rules
+        .add(rules)
+        .map_err(|reason| ApiError::bad_request(reason, None))?;
+    Ok((StatusCode::CREATED, Json(RuleIds { ids })))
+}
+
+/// `DELETE /_mock/rules`
+pub async fn clear_rules(State(state): State<Arc<AppState>>) -> StatusCode {
+    state.conditions.rules.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// `DELETE /_mock/rules/{id}`
+pub async fn remove_rule(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    if state.conditions.rules.remove(&id) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("No rule `{id}`.")))
+    }
+}
+
+/// `GET /_mock/config`: timing, capacity and metric scripts now.
+pub async fn config(State(state): State<Arc<AppState>>) -> Json<RuntimeConfig> {
+    Json(RuntimeConfig::clone(&state.conditions.config()))
+}
+
+/// `PATCH /_mock/config`: changes the fields given; 400 and nothing changed when the result is
+/// not valid.
+pub async fn patch_config(
+    State(state): State<Arc<AppState>>,
+    VllmJson(patch): VllmJson<serde_json::Value>,
+) -> Result<Json<RuntimeConfig>, ApiError> {
+    state
+        .conditions
+        .patch(patch)
+        .map(|config| Json(RuntimeConfig::clone(&config)))
+        .map_err(|reason| ApiError::bad_request(reason, None))
 }

@@ -15,7 +15,7 @@ use crate::openai::chat::{
 };
 use crate::openai::usage::Usage;
 use crate::openai::{ApiError, response_id, unix_now};
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, StreamShape, Work};
 use crate::state::AppState;
 
 pub async fn create(
@@ -31,15 +31,26 @@ pub async fn create(
     let prompt = messages.iter().map(ChatMessage::text).collect::<Vec<_>>().join("\n");
     let reply = generation::reply(&prompt, max_tokens);
     let usage = Usage::new(word_count(&prompt), reply.tokens());
+    let streamed = request.stream.unwrap_or(false);
     let outcome = Outcome::ai(
         &model,
         messages.len(),
         format!("chat completion with {} tokens", reply.tokens()),
-    );
+    )
+    .with_work(Work {
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: reply.tokens(),
+        finish_reason: reply.finish_reason,
+        // The role chunk goes out with the first token.
+        stream: streamed.then_some(StreamShape {
+            leading_frames: 1,
+            token_frames: reply.tokens(),
+        }),
+    });
 
     let id = response_id("chatcmpl");
     let created = unix_now();
-    if request.stream.unwrap_or(false) {
+    if streamed {
         let include_usage = request.stream_options.and_then(|o| o.include_usage).unwrap_or(false);
         let chunks = stream_chunks(&id, created, &model, &reply, include_usage.then_some(usage));
         return Ok(outcome.attach(super::sse::stream(&chunks)));

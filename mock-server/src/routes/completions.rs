@@ -12,7 +12,7 @@ use crate::generation::{self, Reply};
 use crate::openai::completions::{CompletionChoice, CompletionRequest, CompletionResponse};
 use crate::openai::usage::Usage;
 use crate::openai::{ApiError, response_id, unix_now};
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, StreamShape, Work};
 use crate::state::AppState;
 
 pub async fn create(
@@ -32,11 +32,27 @@ pub async fn create(
         replies.iter().map(Reply::tokens).sum(),
     );
     let completion_tokens = usage.completion_tokens;
+    let streamed = request.stream.unwrap_or(false);
+    let finish_reason = if replies.iter().any(|r| r.finish_reason == "length") {
+        "length"
+    } else {
+        "stop"
+    };
     let outcome = Outcome::ai(
         &model,
         prompts.len(),
         format!("completion with {completion_tokens} tokens"),
-    );
+    )
+    .with_work(Work {
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens,
+        finish_reason,
+        // One chunk per token, the prompts' one after the other.
+        stream: streamed.then_some(StreamShape {
+            leading_frames: 0,
+            token_frames: completion_tokens,
+        }),
+    });
 
     let response = |choices: Vec<CompletionChoice>, usage: Option<Usage>| CompletionResponse {
         id: response_id("cmpl"),
@@ -54,7 +70,7 @@ pub async fn create(
         stop_reason: None,
     };
 
-    if request.stream.unwrap_or(false) {
+    if streamed {
         let include_usage = request.stream_options.and_then(|o| o.include_usage).unwrap_or(false);
         let template = response(vec![], None);
         let mut chunks = Vec::new();

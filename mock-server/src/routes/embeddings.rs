@@ -13,7 +13,7 @@ use crate::embedding::{MAX_VALUES_PER_REQUEST, embed, to_le_f32_bytes, word_coun
 use crate::openai::embeddings::{EmbeddingData, EmbeddingRequest, EmbeddingResponse, EmbeddingValue, EncodingFormat};
 use crate::openai::usage::Usage;
 use crate::openai::{ApiError, response_id, unix_now};
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Work};
 use crate::state::AppState;
 
 pub async fn create(
@@ -68,7 +68,15 @@ pub async fn create(
         data,
         usage: Usage::new(prompt_tokens, 0),
     };
-    Ok(Outcome::ai(&model, texts.len(), summary).attach(Json(response)))
+    let work = Work {
+        prompt_tokens,
+        completion_tokens: 0,
+        finish_reason: "stop",
+        stream: None,
+    };
+    Ok(Outcome::ai(&model, texts.len(), summary)
+        .with_work(work)
+        .attach(Json(response)))
 }
 
 fn dimensions(requested: Option<i64>, state: &AppState) -> Result<usize, ApiError> {

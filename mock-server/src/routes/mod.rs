@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use http::{Method, Uri};
 
 use crate::auth::{require_admin_token, require_api_key};
@@ -40,6 +40,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/requests/last", get(admin::last))
         .route("/requests/wait", get(admin::wait))
         .route("/api-keys", put(admin::set_api_keys))
+        .route(
+            "/rules",
+            get(admin::list_rules).post(admin::add_rules).delete(admin::clear_rules),
+        )
+        .route("/rules/{id}", delete(admin::remove_rule))
+        .route("/config", get(admin::config).patch(admin::patch_config))
         .route_layer(from_fn_with_state(state.clone(), require_admin_token));
 
     vllm.nest(ADMIN_PREFIX, admin)

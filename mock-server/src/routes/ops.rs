@@ -28,14 +28,8 @@ pub async fn version() -> Response {
     Outcome::summary(format!("version {version}")).attach(Json(Version { version }))
 }
 
-/// `GET /metrics`: OpenMetrics text.
+/// `GET /metrics`: Prometheus text, as vLLM serves it.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let text = state.metrics.render(&state.journal);
-    Outcome::summary("metrics").attach((
-        [(
-            CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        text,
-    ))
+    let text = state.metrics.render(&state.journal, &state.conditions);
+    Outcome::summary("metrics").attach(([(CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text))
 }

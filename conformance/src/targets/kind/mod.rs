@@ -126,7 +126,7 @@ impl Kind {
             mock_forward: OnceCell::new(),
             gateway_forward: OnceCell::new(),
             gateway_image: OnceCell::new(),
-            unforwarded: Upstream::new("http://127.0.0.1:9"),
+            unforwarded: Upstream::new("http://127.0.0.1:9", None),
         })
     }
 
@@ -140,7 +140,8 @@ impl Kind {
             .mock_forward
             .get_or_try_init(|| async {
                 let forward = Forward::start(self.api.pods(), MOCK_SELECTOR.to_owned(), MOCK_PORT).await?;
-                let upstream = Upstream::new(format!("http://{}", forward.addr));
+                // The mock starts without a key; the suite sets it through this client.
+                let upstream = Upstream::new(format!("http://{}", forward.addr), None);
                 Ok::<_, KubeError>((forward, upstream))
             })
             .await?;
