@@ -105,12 +105,17 @@ Feature: Self-hosted vLLM embeddings with Agent Gateway
     Then the mock's log ends with a block with "Path: /v1/embeddings" and "Response: embedding with 10 dims"
 
   @agentgateway
-  Scenario: The chat route is parsed as Completions
+  Scenario: The chat route is parsed as Completions, then answered by vLLM's embeddings endpoint
+    The path override sends the chat request to /v1/embeddings, where vLLM embeds a chat
+    conversation (its chat-style embeddings request): the chat client gets an embedding, and
+    no reply.
     Given the workshop is set up on the target
     When the client sends a chat completion through the gateway
     Then the upstream saw the body's model "/apps/ecs_mounts/data/q3.6b"
     And the upstream saw path "/v1/embeddings" because the backend's path override applies to every route
-    And the client gets status 400
+    And the upstream answered 200
+    And the client gets status 200
+    And the client gets an embeddings list and no chat choices
 
   @agentgateway
   Scenario: /v1/models is a Passthrough route

@@ -86,6 +86,9 @@ pub struct ClientRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Bytes>,
+    /// How long the client waits for the whole answer before it gives up; the client's
+    /// default when unset.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl ClientRequest {
@@ -95,6 +98,7 @@ impl ClientRequest {
             url,
             headers: vec![("content-type".to_owned(), "application/json".to_owned())],
             body: Some(body.into()),
+            timeout: None,
         }
     }
 
@@ -104,12 +108,19 @@ impl ClientRequest {
             url,
             headers: vec![],
             body: None,
+            timeout: None,
         }
     }
 
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.retain(|(header, _)| !header.eq_ignore_ascii_case(name));
         self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// The client gives up after `timeout`.
+    pub fn giving_up_after(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 
@@ -127,7 +138,9 @@ impl ClientRequest {
             .unwrap_or_default()
     }
 
-    pub async fn send(self, http: &reqwest::Client) -> Result<Exchange, reqwest::Error> {
+    /// Sends the request; an answer that never came (a refused or reset connection, the
+    /// client's time-out) is an exchange with status 0 and the error as its body.
+    pub async fn send(self, http: &reqwest::Client) -> Exchange {
         let mut builder = http.request(self.method.clone(), &self.url);
         for (name, value) in &self.headers {
             builder = builder.header(name, value);
@@ -135,17 +148,41 @@ impl ClientRequest {
         if let Some(body) = &self.body {
             builder = builder.body(body.clone());
         }
-        let response = builder.send().await?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?;
-        Ok(Exchange {
-            request: self,
-            status,
-            headers,
-            body,
-        })
+        if let Some(timeout) = self.timeout {
+            builder = builder.timeout(timeout);
+        }
+        let answered = async {
+            let response = builder.send().await?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, body))
+        };
+        match answered.await {
+            Ok((status, headers, body)) => Exchange {
+                request: self,
+                status,
+                headers,
+                body,
+            },
+            Err(err) => Exchange::no_answer(self, &err),
+        }
     }
+}
+
+/// The status of an exchange whose answer never came.
+pub const NO_ANSWER: u16 = 0;
+
+/// An error with its causes, e.g. `error sending request: ... : connection reset by peer`.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// One request and its answer, as the client saw them.
@@ -158,6 +195,16 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// A request whose answer never came: status 0, the error as the body.
+    pub fn no_answer(request: ClientRequest, err: &dyn std::error::Error) -> Self {
+        Exchange {
+            request,
+            status: NO_ANSWER,
+            headers: HeaderMap::new(),
+            body: Bytes::from(error_chain(err)),
+        }
+    }
+
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()
     }

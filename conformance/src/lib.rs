@@ -5,8 +5,9 @@
 //! sent, what the upstream vLLM server saw (from mock-vllm's journal), and what came back.
 //! `tests/conformance.rs` runs them once per available target.
 
+pub mod catalog;
 pub mod client;
-pub mod counter;
+pub mod conformance_report;
 pub mod hop;
 pub mod report;
 pub mod resources;
@@ -16,6 +17,7 @@ pub mod settings;
 pub mod steps;
 pub mod targets;
 pub mod upstream;
+pub mod verdicts;
 pub mod workshop;
 pub mod world;
 

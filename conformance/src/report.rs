@@ -1,42 +1,165 @@
-//! The run's summary across targets: what passed, failed, was skipped for an absent
-//! component (with the one-line reason), what failed to start, and what did not apply to a
-//! target by design.
+//! What each target did with each scenario, and the run's summary across targets: what passed,
+//! failed, was skipped for an absent component (with the one-line reason), what failed to start,
+//! and what did not apply to a target by design.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::catalog::CatalogEntry;
+use crate::targets::Implementation;
+use crate::verdicts::{Recorded, Verdict};
+
+/// What became of one scenario on one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Ran {
-        passed: usize,
-        failed: usize,
-        /// Scenarios cucumber skipped (a step without a definition).
-        skipped: usize,
-        /// Parse and hook errors.
-        errors: usize,
-        /// Scenario name -> why it does not apply to this target.
-        not_applicable: BTreeMap<String, String>,
-    },
-    /// The target did not run: nothing points at it here (`failed: false`, a skip), or it
-    /// was pointed at or insisted on and did not come up (`failed: true`).
-    NotRun {
-        reason: String,
-        scenarios: usize,
-        failed: bool,
-    },
+pub enum ScenarioOutcome {
+    Passed,
+    Failed,
+    /// Not run: the target (or a component it needs) is absent here; the reason.
+    Skipped(String),
+    /// Not for this target by design (a tag it does not meet); the reason.
+    NotApplicable(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioResult {
+    pub feature: String,
+    pub file: String,
+    pub scenario: String,
+    pub outcome: ScenarioOutcome,
+}
+
+/// Why a target did not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRun {
+    pub reason: String,
+    /// It was pointed at or insisted on: a failure, not a skip.
+    pub failed: bool,
+}
+
+/// One target's run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetRun {
+    pub target: &'static str,
+    pub implementation: Implementation,
+    pub scenarios: Vec<ScenarioResult>,
+    /// Parse and hook errors.
+    pub errors: usize,
+    pub not_run: Option<NotRun>,
+}
+
+impl TargetRun {
+    /// A target that ran: the recorded verdicts, and the scenarios that were not for it.
+    pub fn ran(
+        target: &'static str,
+        implementation: Implementation,
+        recorded: Recorded,
+        hook_errors: usize,
+        not_applicable: Vec<(CatalogEntry, String)>,
+    ) -> Self {
+        let mut scenarios: Vec<ScenarioResult> = recorded
+            .verdicts
+            .into_iter()
+            .map(|v| ScenarioResult {
+                feature: v.feature,
+                file: v.file,
+                scenario: v.scenario,
+                outcome: match v.verdict {
+                    Verdict::Passed => ScenarioOutcome::Passed,
+                    Verdict::Failed => ScenarioOutcome::Failed,
+                    Verdict::Skipped => ScenarioOutcome::Skipped("a step was skipped".to_owned()),
+                },
+            })
+            .collect();
+        scenarios.extend(not_applicable.into_iter().map(|(entry, reason)| ScenarioResult {
+            feature: entry.feature,
+            file: entry.file,
+            scenario: entry.scenario,
+            outcome: ScenarioOutcome::NotApplicable(reason),
+        }));
+        TargetRun {
+            target,
+            implementation,
+            scenarios,
+            errors: recorded.parse_errors + hook_errors,
+            not_run: None,
+        }
+    }
+
+    /// A target that did not come up: its applicable scenarios skipped (or failed) with the
+    /// reason.
+    pub fn not_run(
+        target: &'static str,
+        not_run: NotRun,
+        applicable: Vec<CatalogEntry>,
+        not_applicable: Vec<(CatalogEntry, String)>,
+    ) -> Self {
+        let skipped = applicable
+            .into_iter()
+            .map(|entry| (entry, ScenarioOutcome::Skipped(not_run.reason.clone())));
+        let other = not_applicable
+            .into_iter()
+            .map(|(entry, reason)| (entry, ScenarioOutcome::NotApplicable(reason)));
+        TargetRun {
+            target,
+            implementation: Implementation::not_started(target),
+            scenarios: skipped
+                .chain(other)
+                .map(|(entry, outcome)| ScenarioResult {
+                    feature: entry.feature,
+                    file: entry.file,
+                    scenario: entry.scenario,
+                    outcome,
+                })
+                .collect(),
+            errors: 0,
+            not_run: Some(not_run),
+        }
+    }
+
+    fn count(&self, wanted: fn(&ScenarioOutcome) -> bool) -> usize {
+        self.scenarios.iter().filter(|s| wanted(&s.outcome)).count()
+    }
+
+    pub fn passed(&self) -> usize {
+        self.count(|o| matches!(o, ScenarioOutcome::Passed))
+    }
+
+    /// Failed scenarios, errors, and, when a target that had to run did not, its scenarios.
+    pub fn failed(&self) -> usize {
+        let failed = self.count(|o| matches!(o, ScenarioOutcome::Failed)) + self.errors;
+        match &self.not_run {
+            Some(NotRun { failed: true, .. }) => failed + self.skipped().max(1),
+            _ => failed,
+        }
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.count(|o| matches!(o, ScenarioOutcome::Skipped(_)))
+    }
+
+    /// Why scenarios were not for this target, with how many.
+    pub fn not_applicable(&self) -> BTreeMap<&str, usize> {
+        let mut reasons = BTreeMap::new();
+        for scenario in &self.scenarios {
+            if let ScenarioOutcome::NotApplicable(reason) = &scenario.outcome {
+                *reasons.entry(reason.as_str()).or_default() += 1;
+            }
+        }
+        reasons
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct Report {
-    targets: Vec<(&'static str, Outcome)>,
+    pub targets: Vec<TargetRun>,
     /// Required components that are not there (e.g. `openai-sdk`), with what they are.
     missing: Vec<(&'static str, &'static str)>,
 }
 
 impl Report {
-    pub fn add(&mut self, target: &'static str, outcome: Outcome) {
-        self.targets.push((target, outcome));
+    pub fn add(&mut self, run: TargetRun) {
+        self.targets.push(run);
     }
 
     /// A component the run requires is missing: the run fails.
@@ -44,23 +167,14 @@ impl Report {
         self.missing.push((component, what));
     }
 
+    /// Passed, failed and skipped across targets; a target that failed to start counts its
+    /// scenarios as failed.
     pub fn totals(&self) -> (usize, usize, usize) {
         self.targets
             .iter()
-            .fold((0, 0, 0), |(p, f, s), (_, outcome)| match outcome {
-                Outcome::Ran {
-                    passed,
-                    failed,
-                    skipped,
-                    errors,
-                    ..
-                } => (p + passed, f + failed + errors, s + skipped),
-                Outcome::NotRun {
-                    scenarios,
-                    failed: true,
-                    ..
-                } => (p, f + scenarios.max(&1), s),
-                Outcome::NotRun { scenarios, .. } => (p, f, s + scenarios),
+            .fold((0, 0, 0), |(p, f, s), run| match &run.not_run {
+                Some(NotRun { failed: true, .. }) => (p, f + run.failed(), s),
+                _ => (p + run.passed(), f + run.failed(), s + run.skipped()),
             })
     }
 
@@ -72,43 +186,34 @@ impl Report {
 
     pub fn render(&self) -> String {
         let mut text = String::from("\nconformance summary\n");
-        for (target, outcome) in &self.targets {
-            match outcome {
-                Outcome::Ran {
-                    passed,
-                    failed,
-                    skipped,
-                    errors,
-                    not_applicable,
-                } => {
+        for run in &self.targets {
+            let target = run.target;
+            match &run.not_run {
+                None => {
+                    let errors = match run.errors {
+                        0 => String::new(),
+                        n => format!(", {n} errors"),
+                    };
+                    let reasons = run.not_applicable();
                     let _ = writeln!(
                         text,
-                        "  {target:<13} {passed} passed, {failed} failed, {skipped} skipped{}; {} not for this target",
-                        if *errors > 0 {
-                            format!(", {errors} errors")
-                        } else {
-                            String::new()
-                        },
-                        not_applicable.len()
+                        "  {target:<13} {} passed, {} failed, {} skipped{errors}; {} not for this target",
+                        run.passed(),
+                        run.failed(),
+                        run.skipped(),
+                        reasons.values().sum::<usize>()
                     );
-                    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
-                    for reason in not_applicable.values() {
-                        *reasons.entry(reason.as_str()).or_default() += 1;
-                    }
                     for (reason, count) in reasons {
                         let _ = writeln!(text, "  {:<13}   {count} {reason}", "");
                     }
                 }
-                Outcome::NotRun {
-                    reason,
-                    scenarios,
-                    failed,
-                } => {
-                    let verdict = if *failed { "FAILED to start" } else { "skipped" };
-                    let reason = reason.replace('\n', "\n                  ");
+                Some(not_run) => {
+                    let verdict = if not_run.failed { "FAILED to start" } else { "skipped" };
+                    let reason = not_run.reason.replace('\n', "\n                  ");
                     let _ = writeln!(
                         text,
-                        "  {target:<13} {verdict}: {scenarios} scenarios not run: {reason}"
+                        "  {target:<13} {verdict}: {} scenarios not run: {reason}",
+                        run.skipped()
                     );
                 }
             }
@@ -125,19 +230,24 @@ impl Report {
 
 /// A JUnit report for a target that did not run: every scenario skipped with the reason, or,
 /// when it failed to start, in error with it.
-pub fn write_unrun_junit(
-    path: &Path,
-    target: &str,
-    reason: &str,
-    scenarios: &[String],
-    failed: bool,
-) -> std::io::Result<()> {
-    let mut suite = junit_report::TestSuite::new(&format!("conformance: {target}"));
-    suite.add_testcases(scenarios.iter().map(|name| {
-        if failed {
-            junit_report::TestCase::error(name, junit_report::Duration::ZERO, "start failed", reason)
-        } else {
-            junit_report::TestCase::skipped_with_cause(name, "unavailable", reason)
+pub fn write_unrun_junit(path: &Path, run: &TargetRun) -> std::io::Result<()> {
+    let Some(not_run) = &run.not_run else {
+        return Ok(());
+    };
+    let mut suite = junit_report::TestSuite::new(&format!("conformance: {}", run.target));
+    suite.add_testcases(run.scenarios.iter().filter_map(|s| {
+        let name = crate::catalog::label(&s.feature, &s.scenario);
+        match &s.outcome {
+            ScenarioOutcome::Skipped(_) if not_run.failed => Some(junit_report::TestCase::error(
+                &name,
+                junit_report::Duration::ZERO,
+                "start failed",
+                &not_run.reason,
+            )),
+            ScenarioOutcome::Skipped(reason) => {
+                Some(junit_report::TestCase::skipped_with_cause(&name, "unavailable", reason))
+            }
+            _ => None,
         }
     }));
     let mut report = junit_report::Report::new();
@@ -150,44 +260,66 @@ pub fn write_unrun_junit(
 mod tests {
     use super::*;
 
-    #[test]
-    fn summary_counts_skips_and_required_absences() {
-        let mut report = Report::default();
-        report.add(
+    fn entry(feature: &str, scenario: &str) -> CatalogEntry {
+        CatalogEntry {
+            feature: feature.into(),
+            file: "f.feature".into(),
+            scenario: scenario.into(),
+            tags: vec![],
+        }
+    }
+
+    fn ran(passed: usize, failed: usize, not_applicable: usize) -> TargetRun {
+        let verdict = |i: usize, verdict| crate::verdicts::ScenarioVerdict {
+            feature: "F".into(),
+            file: "f.feature".into(),
+            scenario: format!("s{i}"),
+            verdict,
+        };
+        let verdicts = (0..passed)
+            .map(|i| verdict(i, Verdict::Passed))
+            .chain((0..failed).map(|i| verdict(100 + i, Verdict::Failed)))
+            .collect();
+        let not_applicable = (0..not_applicable)
+            .map(|i| (entry("F", &format!("k{i}")), "needs a Kubernetes cluster".to_owned()))
+            .collect();
+        TargetRun::ran(
             "direct",
-            Outcome::Ran {
-                passed: 10,
-                failed: 0,
-                skipped: 0,
-                errors: 0,
-                not_applicable: [("Step 2".to_owned(), "needs a Kubernetes cluster".to_owned())].into(),
+            Implementation::new("mock-vllm", "0.1.0"),
+            Recorded {
+                verdicts,
+                parse_errors: 0,
             },
-        );
-        report.add(
-            "kind",
-            Outcome::NotRun {
-                reason: "no cluster".into(),
-                scenarios: 7,
-                failed: false,
-            },
-        );
+            0,
+            not_applicable,
+        )
+    }
+
+    #[test]
+    fn summary_counts_skips_and_start_failures() {
+        let mut report = Report::default();
+        report.add(ran(10, 0, 1));
+        let absent = NotRun {
+            reason: "no cluster".into(),
+            failed: false,
+        };
+        let seven = (0..7).map(|i| entry("F", &format!("c{i}"))).collect();
+        report.add(TargetRun::not_run("kind", absent, seven, vec![]));
         let text = report.render();
         assert!(
             text.contains("kind          skipped: 7 scenarios not run: no cluster"),
             "{text}"
         );
         assert!(text.contains("1 needs a Kubernetes cluster"));
-        assert!(text.ends_with("10 passed, 0 failed, 7 skipped\n"));
+        assert!(text.ends_with("10 passed, 0 failed, 7 skipped\n"), "{text}");
         assert!(report.succeeded());
 
-        report.add(
-            "litellm",
-            Outcome::NotRun {
-                reason: "litellm exited (exit status: 1)\nlast line".into(),
-                scenarios: 3,
-                failed: true,
-            },
-        );
+        let failed = NotRun {
+            reason: "litellm exited (exit status: 1)\nlast line".into(),
+            failed: true,
+        };
+        let three = (0..3).map(|i| entry("F", &format!("l{i}"))).collect();
+        report.add(TargetRun::not_run("litellm", failed, three, vec![]));
         assert!(!report.succeeded());
         let text = report.render();
         assert!(
@@ -195,6 +327,14 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("10 passed, 3 failed, 7 skipped\n"), "{text}");
+    }
+
+    #[test]
+    fn failed_scenarios_fail_the_run() {
+        let mut report = Report::default();
+        report.add(ran(2, 1, 0));
+        assert!(!report.succeeded());
+        assert_eq!(report.totals(), (2, 1, 0));
     }
 
     #[test]
@@ -209,7 +349,12 @@ mod tests {
     fn skipped_targets_get_a_junit_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kind.xml");
-        write_unrun_junit(&path, "kind", "no cluster", &["Step 1".into(), "Step 2".into()], false).unwrap();
+        let absent = NotRun {
+            reason: "no cluster".into(),
+            failed: false,
+        };
+        let run = TargetRun::not_run("kind", absent, vec![entry("F", "Step 1"), entry("F", "Step 2")], vec![]);
+        write_unrun_junit(&path, &run).unwrap();
         let xml = std::fs::read_to_string(path).unwrap();
         assert_eq!(xml.matches("<skipped ").count(), 2, "{xml}");
         assert!(xml.contains("no cluster"));

@@ -5,21 +5,21 @@
 //! pointed at and did not come up, fails the run. A step without a definition fails its
 //! scenario (cucumber's `fail_on_skipped`), so a misspelt step cannot pass.
 
-use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
-use cucumber::gherkin::{self, GherkinEnv};
+use cucumber::gherkin;
 use cucumber::tag::Ext as _;
 use cucumber::writer::Stats as _;
 use cucumber::{World as _, WriterExt as _, writer};
 
-use crate::counter::ScenarioCounter;
-use crate::report::{Outcome, Report, write_unrun_junit};
+use crate::catalog::{self, CatalogEntry};
+use crate::conformance_report::{RunInfo, conformance_report, markdown};
+use crate::report::{NotRun, Report, TargetRun, write_unrun_junit};
 use crate::sdk::OpenAiSdk;
 use crate::settings::Settings;
 use crate::targets::{Capability, StartError, TargetSpec, applies};
+use crate::verdicts::VerdictRecorder;
 use crate::world::{Run, WorkshopWorld};
 
 /// The workspace's `features/`.
@@ -27,72 +27,12 @@ pub fn features_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../features")
 }
 
-/// Where the JUnit reports go: `target/conformance/`.
+/// Where the reports go: `target/conformance/`.
 pub fn reports_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
     target.join("conformance")
-}
-
-/// A scenario's name and the tags it carries from its feature, rule and itself.
-struct ScenarioInfo {
-    name: String,
-    tags: Vec<String>,
-}
-
-fn scenario_tags(
-    feature: &gherkin::Feature,
-    rule: Option<&gherkin::Rule>,
-    scenario: &gherkin::Scenario,
-) -> Vec<String> {
-    feature
-        .tags
-        .iter()
-        .chain(rule.iter().flat_map(|r| &r.tags))
-        .chain(&scenario.tags)
-        .cloned()
-        .collect()
-}
-
-/// Every scenario of the features, outlines counted once per example row.
-fn all_scenarios(dir: &Path) -> Vec<ScenarioInfo> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|e| e == "feature"));
-    files.sort();
-    let mut scenarios = Vec::new();
-    for file in files {
-        let Ok(feature) = gherkin::Feature::parse_path(&file, GherkinEnv::default()) else {
-            continue;
-        };
-        let rules = feature
-            .rules
-            .iter()
-            .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
-        for (rule, scenario) in feature.scenarios.iter().map(|s| (None, s)).chain(rules) {
-            let rows = scenario
-                .examples
-                .iter()
-                .filter_map(|e| e.table.as_ref())
-                .map(|t| t.rows.len().saturating_sub(1))
-                .sum::<usize>()
-                .max(1);
-            for row in 0..rows {
-                let name = if rows > 1 {
-                    format!("{}: {} (example {})", feature.name, scenario.name, row + 1)
-                } else {
-                    format!("{}: {}", feature.name, scenario.name)
-                };
-                scenarios.push(ScenarioInfo {
-                    name,
-                    tags: scenario_tags(&feature, rule, scenario),
-                });
-            }
-        }
-    }
-    scenarios
 }
 
 /// The user's own selection: `CONFORMANCE_TAGS` (a tag expression), `CONFORMANCE_NAME` (a regex).
@@ -102,14 +42,37 @@ fn selected_by_user(settings: &Settings, name: &str, tags: &[String]) -> bool {
     by_tags && by_name
 }
 
-/// Runs the features on every selected target and prints the summary; returns whether it passed.
+/// The user's scenarios, split into those for `target` and those not for it (with why).
+fn split_by_applicability(
+    scenarios: &[CatalogEntry],
+    target: &str,
+    available: &[Capability],
+    settings: &Settings,
+) -> (Vec<CatalogEntry>, Vec<(CatalogEntry, String)>) {
+    let mut applicable = Vec::new();
+    let mut not_applicable = Vec::new();
+    for entry in scenarios
+        .iter()
+        .filter(|e| selected_by_user(settings, &e.label(), &e.tags))
+    {
+        match applies(target, available, &entry.tags) {
+            Ok(()) => applicable.push(entry.clone()),
+            Err(reason) => not_applicable.push((entry.clone(), reason)),
+        }
+    }
+    (applicable, not_applicable)
+}
+
+/// Runs the features on every selected target, prints the summary and writes the reports;
+/// returns whether it passed.
 pub async fn run(settings: &Settings) -> bool {
     let features = features_dir();
     let reports = reports_dir();
     if let Err(err) = std::fs::create_dir_all(&reports) {
         eprintln!("cannot create {}: {err}", reports.display());
     }
-    let scenarios = all_scenarios(&features);
+    let scenarios = catalog::load(&features);
+    let info = RunInfo::now();
     let mut report = Report::default();
 
     let sdk = OpenAiSdk::find(&settings.env).await;
@@ -120,45 +83,58 @@ pub async fn run(settings: &Settings) -> bool {
     for &spec in &settings.targets {
         println!("\n=== conformance: target {} ===", spec.name);
         let available = available_capabilities(spec, sdk.is_some());
-        let target = match (spec.start)(settings).await {
-            Ok(target) => target,
+        let (applicable, not_applicable) = split_by_applicability(&scenarios, spec.name, &available, settings);
+        let run = match (spec.start)(settings).await {
+            Ok(target) => {
+                let run = Run {
+                    target: target.clone(),
+                    workshop: settings.workshop.clone(),
+                    sdk: sdk.clone(),
+                };
+                let implementation = target.implementation();
+                let (recorded, hook_errors) = run_target(spec, &available, run, settings, &features, &reports).await;
+                // Read after the run: some targets learn their version while they set up.
+                let implementation = match target.implementation() {
+                    later if later != implementation => later,
+                    _ => implementation,
+                };
+                target.shut_down().await;
+                TargetRun::ran(spec.name, implementation, recorded, hook_errors, not_applicable)
+            }
             Err(err) => {
                 let failed = matches!(err, StartError::Failed(_)) || settings.insists_on(spec.name);
                 let reason = err.to_string();
-                let applicable: Vec<String> = scenarios
-                    .iter()
-                    .filter(|s| applies(spec.name, &available, &s.tags).is_ok())
-                    .filter(|s| selected_by_user(settings, &s.name, &s.tags))
-                    .map(|s| s.name.clone())
-                    .collect();
                 println!("{}: {reason}", if failed { "FAILED to start" } else { "skipped" });
+                let run = TargetRun::not_run(spec.name, NotRun { reason, failed }, applicable, not_applicable);
                 let path = reports.join(format!("{}.xml", spec.name));
-                if let Err(err) = write_unrun_junit(&path, spec.name, &reason, &applicable, failed) {
+                if let Err(err) = write_unrun_junit(&path, &run) {
                     eprintln!("cannot write {}: {err}", path.display());
                 }
-                report.add(
-                    spec.name,
-                    Outcome::NotRun {
-                        reason,
-                        scenarios: applicable.len(),
-                        failed,
-                    },
-                );
-                continue;
+                run
             }
         };
-        let run = Run {
-            target: target.clone(),
-            workshop: settings.workshop.clone(),
-            sdk: sdk.clone(),
-        };
-        let outcome = run_target(spec, &available, run, settings, &features, &reports).await;
-        target.shut_down().await;
-        report.add(spec.name, outcome);
+        write_yaml(&reports, &run, &info);
+        report.add(run);
     }
 
     print!("{}", report.render());
+    let page = reports.join("report.md");
+    if let Err(err) = std::fs::write(&page, markdown(&report, &info)) {
+        eprintln!("cannot write {}: {err}", page.display());
+    }
+    println!("reports: {}", reports.display());
     report.succeeded()
+}
+
+/// `report-<target>.yaml`
+fn write_yaml(reports: &Path, run: &TargetRun, info: &RunInfo) {
+    let path = reports.join(format!("report-{}.yaml", run.target));
+    let written = serde_yaml::to_string(&conformance_report(run, info))
+        .map_err(io::Error::other)
+        .and_then(|yaml| std::fs::write(&path, yaml));
+    if let Err(err) = written {
+        eprintln!("cannot write {}: {err}", path.display());
+    }
 }
 
 /// What a target offers, and the clients at hand on this machine.
@@ -170,6 +146,7 @@ fn available_capabilities(spec: &TargetSpec, sdk: bool) -> Vec<Capability> {
     available
 }
 
+/// Runs the scenarios for `spec`; what was recorded, and the hook errors.
 async fn run_target(
     spec: &'static TargetSpec,
     available: &[Capability],
@@ -177,40 +154,26 @@ async fn run_target(
     settings: &Settings,
     features: &Path,
     reports: &Path,
-) -> Outcome {
-    let not_applicable = Arc::new(Mutex::new(BTreeMap::new()));
+) -> (crate::verdicts::Recorded, usize) {
     let filter = {
-        let not_applicable = not_applicable.clone();
         let settings = settings.clone();
         let available = available.to_vec();
         move |feature: &gherkin::Feature, rule: Option<&gherkin::Rule>, scenario: &gherkin::Scenario| {
-            let tags = scenario_tags(feature, rule, scenario);
-            let label = format!("{}: {}", feature.name, scenario.name);
-            match applies(spec.name, &available, &tags) {
-                Ok(()) => selected_by_user(&settings, &label, &tags),
-                Err(reason) => {
-                    not_applicable
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(label, reason);
-                    false
-                }
-            }
+            let tags = catalog::scenario_tags(feature, rule, scenario);
+            let label = catalog::label(&feature.name, &scenario.name);
+            applies(spec.name, &available, &tags).is_ok() && selected_by_user(&settings, &label, &tags)
         }
     };
     let junit_path = reports.join(format!("{}.xml", spec.name));
     let junit = match std::fs::File::create(&junit_path) {
         Ok(file) => file,
         Err(err) => {
-            return Outcome::NotRun {
-                reason: format!("cannot write {}: {err}", junit_path.display()),
-                scenarios: 0,
-                failed: true,
-            };
+            eprintln!("cannot write {}: {err}", junit_path.display());
+            return (Default::default(), 1);
         }
     };
-    let counter = ScenarioCounter::default();
-    let counts = counter.counts();
+    let recorder = VerdictRecorder::default();
+    let recorded = recorder.recorded();
     let writer = WorkshopWorld::cucumber()
         .max_concurrent_scenarios(1)
         .before(move |_, _, _, world| {
@@ -221,20 +184,13 @@ async fn run_target(
             writer::Basic::raw(io::stdout(), writer::Coloring::Auto, 0)
                 .summarized()
                 .tee::<WorkshopWorld, _>(writer::JUnit::for_tee(junit, 0))
-                .tee::<WorkshopWorld, _>(counter)
+                .tee::<WorkshopWorld, _>(recorder)
                 .normalized(),
         )
         .fail_on_skipped()
         .with_default_cli()
         .filter_run(features, filter)
         .await;
-    let counts = *counts.lock().unwrap_or_else(|e| e.into_inner());
-    let not_applicable = std::mem::take(&mut *not_applicable.lock().unwrap_or_else(|e| e.into_inner()));
-    Outcome::Ran {
-        passed: counts.passed,
-        failed: counts.failed,
-        skipped: counts.skipped,
-        errors: counts.parse_errors + writer.hook_errors(),
-        not_applicable,
-    }
+    let recorded = std::mem::take(&mut *recorded.lock().unwrap_or_else(|e| e.into_inner()));
+    (recorded, writer.hook_errors())
 }

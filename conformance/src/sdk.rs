@@ -114,6 +114,7 @@ impl Printed {
                 url: self.request.url,
                 headers: self.request.headers,
                 body: Some(Bytes::from(self.request.body)),
+                timeout: None,
             },
             status: self.status,
             headers: header_map(&self.headers),

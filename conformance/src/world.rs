@@ -118,10 +118,7 @@ impl WorkshopWorld {
     /// Sends `request` with reqwest, as the workshop's curl does.
     pub async fn send(&mut self, request: ClientRequest) -> &Exchange {
         self.mark().await;
-        let exchange = request
-            .send(&self.http)
-            .await
-            .unwrap_or_else(|e| panic!("hop client → gateway: the request could not be sent: {e}"));
+        let exchange = request.send(&self.http).await;
         self.exchanges.push(exchange);
         self.last()
     }
@@ -131,11 +128,7 @@ impl WorkshopWorld {
         self.mark().await;
         let http = self.http.clone();
         let sends = requests.into_iter().map(|request| request.send(&http));
-        for exchange in futures::future::join_all(sends).await {
-            let exchange =
-                exchange.unwrap_or_else(|e| panic!("hop client → gateway: a request could not be sent: {e}"));
-            self.exchanges.push(exchange);
-        }
+        self.exchanges.extend(futures::future::join_all(sends).await);
     }
 
     /// Sends `request` and reads its streamed answer chunk by chunk, noting when each came;
@@ -147,15 +140,17 @@ impl WorkshopWorld {
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
-        let mut response = builder
-            .body(request.body.clone().unwrap_or_default())
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("hop client → gateway: the request could not be sent: {e}"));
+        self.chunk_arrivals.clear();
+        let mut response = match builder.body(request.body.clone().unwrap_or_default()).send().await {
+            Ok(response) => response,
+            Err(err) => {
+                self.exchanges.push(Exchange::no_answer(request, &err));
+                return;
+            }
+        };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let mut body = Vec::new();
-        self.chunk_arrivals.clear();
         while hang_up_after.is_none_or(|n| self.chunk_arrivals.len() < n) {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
@@ -198,6 +193,11 @@ impl WorkshopWorld {
             .unwrap_or_else(|e| panic!("hop client → gateway: the OpenAI SDK could not send: {e}"));
         self.exchanges.push(exchange);
         self.last()
+    }
+
+    /// The journal's newest sequence number before the client's last request.
+    pub fn journal_mark(&self) -> u64 {
+        self.marks.journal
     }
 
     /// The last exchange of the scenario.

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
 use mock_vllm::embedding::{embed, word_count};
-use mock_vllm::openai::embeddings::{EmbeddingData, EmbeddingRequest, EmbeddingResponse, EmbeddingValue};
+use mock_vllm::openai::embeddings::{
+    EmbeddingData, EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingValue,
+};
 use mock_vllm::openai::usage::Usage;
 use mock_vllm::openai::{ApiError, parse_body, response_id, unix_now};
 
@@ -20,7 +22,7 @@ async fn embeddings(body: Bytes) -> Response {
         Ok(request) => request,
         Err(err) => return err.into_response(),
     };
-    let Some(input) = request.input else {
+    let Some(EmbeddingInput::Prompt(input)) = request.input else {
         return ApiError::bad_request("input is required", "input").into_response();
     };
     let texts = input.texts();

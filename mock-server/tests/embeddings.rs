@@ -222,3 +222,49 @@ async fn invalid_json_and_wrong_content_type_are_400() {
         .unwrap();
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn chat_messages_are_embedded_as_their_rendered_text() {
+    let mock = Mock::start().await;
+    let messages = json!([
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": WORKSHOP_TEXT}
+    ]);
+    let (status, by_messages) = mock.embed(json!({"messages": messages})).await;
+    assert_eq!(status, 200, "{by_messages}");
+    // The rendering the README documents: `role: content` lines.
+    let rendered = format!("system: be brief\nuser: {WORKSHOP_TEXT}");
+    let (_, by_text) = mock.embed(json!({"input": rendered})).await;
+    assert_eq!(by_messages["data"][0]["embedding"], by_text["data"][0]["embedding"]);
+    assert_eq!(
+        by_messages["usage"]["prompt_tokens"], 13,
+        "4 + 9 words of the rendered text"
+    );
+
+    // vLLM also takes the conversation in `input`, and batches of conversations.
+    let (_, in_input) = mock.embed(json!({"input": messages})).await;
+    assert_eq!(in_input["data"][0]["embedding"], by_messages["data"][0]["embedding"]);
+    let (_, batch) = mock
+        .embed(json!({"messages": [messages, [{"role": "user", "content": "x"}]]}))
+        .await;
+    assert_eq!(batch["data"].as_array().unwrap().len(), 2);
+
+    let (_, prompted) = mock
+        .embed(json!({"messages": messages, "add_generation_prompt": true}))
+        .await;
+    assert_ne!(prompted["data"][0]["embedding"], by_messages["data"][0]["embedding"]);
+}
+
+#[tokio::test]
+async fn chat_style_requests_are_refused_as_vllm_refuses_them() {
+    let mock = Mock::start().await;
+    let both = json!({"messages": [{"role": "user", "content": "x"}],
+                      "add_generation_prompt": true, "continue_final_message": true});
+    let (status, body) = mock.embed(both).await;
+    let message = assert_vllm_error(status, &body, 400, "Bad Request");
+    assert!(message.contains("Cannot set both `continue_final_message` and `add_generation_prompt`"));
+    let (status, body) = mock.embed(json!({"messages": []})).await;
+    assert_vllm_error(status, &body, 400, "BadRequestError");
+    let (status, body) = mock.embed(json!({"messages": [{"content": "no role"}]})).await;
+    assert_vllm_error(status, &body, 400, "Bad Request");
+}

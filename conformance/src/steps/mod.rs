@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod conditions;
+pub mod gateway;
 pub mod migration;
 pub mod mock;
 pub mod response;

@@ -182,3 +182,16 @@ fn vllm_error_mentioning(world: &mut WorkshopWorld, kind: String, text: String) 
         body.error.message.contains(&text),
     )
 }
+
+#[then(expr = "the client gets an embeddings list and no chat choices")]
+fn embeddings_not_chat(world: &mut WorkshopWorld) -> Result<(), Mismatch> {
+    let list: EmbeddingList = answer(world, "an embeddings list")?;
+    let exchange = world.last();
+    returned(exchange, "object", "list", list.object.as_str())?;
+    returned(exchange, "embeddings", 1, list.data.len())?;
+    let choices = exchange
+        .json()
+        .and_then(|body| body.get("choices").and_then(Value::as_array).map(Vec::len))
+        .unwrap_or(0);
+    returned(exchange, "chat choices", 0, choices)
+}

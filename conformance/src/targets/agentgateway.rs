@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use super::access_log::{agentgateway_line, records};
 use super::launcher::{ContainerLaunch, Launch, Launched, Readiness};
 use super::{
-    AccessRecord, Capability, LocalMock, MockContainer, StartError, Starting, Target, TargetError, TargetSpec,
-    free_port,
+    AccessRecord, Capability, Implementation, LocalMock, MockContainer, StartError, Starting, Target, TargetError,
+    TargetSpec, free_port,
 };
 use crate::client::ClientRoute;
 use crate::resources::{ManifestError, WorkshopResources};
@@ -381,11 +381,12 @@ impl Target for Agentgateway {
         Ok(records(&self.gateway.log().text(), agentgateway_line))
     }
 
-    fn implementation(&self) -> Option<String> {
-        Some(format!(
-            "agentgateway {}",
-            self.version.as_deref().unwrap_or("(version not reported)")
-        ))
+    fn implementation(&self) -> Implementation {
+        let how = match self.mock {
+            Mock::InProcess(_) => "agentgateway (standalone binary)",
+            Mock::Container { .. } => "agentgateway (standalone image)",
+        };
+        Implementation::new(how, self.version.as_deref().unwrap_or("version not reported"))
     }
 
     async fn shut_down(&self) {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::local_mock::journal_access_log;
-use super::{AccessRecord, Capability, MockContainer, Starting, Target, TargetError, TargetSpec};
+use super::{AccessRecord, Capability, Implementation, MockContainer, Starting, Target, TargetError, TargetSpec};
 use crate::client::ClientRoute;
 use crate::settings::Settings;
 use crate::upstream::Upstream;
@@ -28,6 +28,7 @@ fn start(settings: &Settings) -> Starting<'_> {
         let target = Container {
             mock,
             api_key: settings.workshop.api_key.clone(),
+            image: settings.mock_image.clone(),
         };
         Ok(Arc::new(target) as Arc<dyn Target>)
     })
@@ -36,6 +37,7 @@ fn start(settings: &Settings) -> Starting<'_> {
 pub struct Container {
     mock: MockContainer,
     api_key: String,
+    image: String,
 }
 
 #[async_trait]
@@ -62,6 +64,10 @@ impl Target for Container {
 
     async fn access_log(&self) -> Result<Vec<AccessRecord>, TargetError> {
         journal_access_log(self.mock.upstream()).await
+    }
+
+    fn implementation(&self) -> Implementation {
+        Implementation::mock_vllm(&format!("image {}", self.image))
     }
 
     async fn shut_down(&self) {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::local_mock::journal_access_log;
-use super::{AccessRecord, Capability, LocalMock, Starting, Target, TargetError, TargetSpec};
+use super::{AccessRecord, Capability, Implementation, LocalMock, Starting, Target, TargetError, TargetSpec};
 use crate::client::ClientRoute;
 use crate::settings::Settings;
 use crate::upstream::Upstream;
@@ -56,5 +56,9 @@ impl Target for Direct {
 
     async fn access_log(&self) -> Result<Vec<AccessRecord>, TargetError> {
         journal_access_log(self.mock.upstream()).await
+    }
+
+    fn implementation(&self) -> Implementation {
+        Implementation::mock_vllm("in process")
     }
 }

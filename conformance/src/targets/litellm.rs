@@ -20,7 +20,8 @@ use serde_json::json;
 use super::access_log::{records, uvicorn_line};
 use super::launcher::{Launch, Launched, Readiness};
 use super::{
-    AccessRecord, Capability, LocalMock, ModelEntries, StartError, Starting, Target, TargetError, TargetSpec, free_port,
+    AccessRecord, Capability, Implementation, LocalMock, ModelEntries, StartError, Starting, Target, TargetError,
+    TargetSpec, free_port,
 };
 use crate::client::{ClientRequest, ClientRoute, with_model};
 use crate::settings::Settings;
@@ -163,14 +164,19 @@ impl Litellm {
     }
 }
 
-/// The version `/health/readiness` reports (`litellm_version`).
+/// The version `/health/readiness/details` reports (`litellm_version`; the master key reads it).
 async fn reported_version(address: &str) -> Option<String> {
     #[derive(Deserialize)]
     struct Readiness {
         litellm_version: Option<String>,
     }
-    let url = format!("http://{address}/health/readiness");
-    let response = reqwest::get(&url).await.ok()?;
+    let url = format!("http://{address}/health/readiness/details");
+    let response = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(MASTER_KEY)
+        .send()
+        .await
+        .ok()?;
     response.json::<Readiness>().await.ok()?.litellm_version
 }
 
@@ -222,11 +228,11 @@ impl Target for Litellm {
         Ok(records(&self.proxy.log().text(), uvicorn_line))
     }
 
-    fn implementation(&self) -> Option<String> {
-        Some(format!(
-            "LiteLLM {}",
-            self.version.as_deref().unwrap_or("(version not reported)")
-        ))
+    fn implementation(&self) -> Implementation {
+        Implementation::new(
+            "LiteLLM proxy",
+            self.version.as_deref().unwrap_or("version not reported"),
+        )
     }
 
     fn model_entries(&self) -> Option<&dyn ModelEntries> {

@@ -192,10 +192,8 @@ pub trait Target: Send + Sync {
     /// log, oldest first; the mock's journal where there is no gateway.
     async fn access_log(&self) -> Result<Vec<AccessRecord>, TargetError>;
 
-    /// The gateway's name and version as it reports them (for reports); `None` without one.
-    fn implementation(&self) -> Option<String> {
-        None
-    }
+    /// What answers the client, named and versioned as it reports itself (for the reports).
+    fn implementation(&self) -> Implementation;
 
     /// The Kubernetes API, on targets that run the workshop on a cluster.
     fn cluster(&self) -> Option<&WorkshopApi> {
@@ -209,6 +207,32 @@ pub trait Target: Send + Sync {
 
     /// Stops what the target started.
     async fn shut_down(&self) {}
+}
+
+/// The gateway (or mock) a target runs, as the conformance report names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Implementation {
+    pub name: String,
+    pub version: String,
+}
+
+impl Implementation {
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        Implementation {
+            name: name.into(),
+            version: version.into(),
+        }
+    }
+
+    /// A target that did not come up: its name, no version.
+    pub fn not_started(target: &str) -> Self {
+        Implementation::new(target, "not started")
+    }
+
+    /// mock-vllm itself, when no gateway stands in front of it.
+    pub fn mock_vllm(how: &str) -> Self {
+        Implementation::new(format!("mock-vllm {how}, no gateway"), env!("CARGO_PKG_VERSION"))
+    }
 }
 
 /// A gateway configured with several model entries (LiteLLM's `model_list`).

@@ -18,7 +18,7 @@ pub struct ChatCompletionRequest {
     pub user: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ChatMessage {
     pub role: String,
     #[serde(default)]
@@ -26,14 +26,14 @@ pub struct ChatMessage {
 }
 
 /// A message's content: plain text, or a list of typed parts of which the text parts count.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged, expecting = "expected a string or an array of content parts")]
 pub enum MessageContent {
     Text(String),
     Parts(Vec<ContentPart>),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ContentPart {
     #[serde(rename = "type")]
     pub kind: String,

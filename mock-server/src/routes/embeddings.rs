@@ -1,5 +1,6 @@
 //! `POST /v1/embeddings`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::Json;
@@ -10,7 +11,11 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::extract::VllmJson;
 use crate::embedding::{MAX_VALUES_PER_REQUEST, embed, to_le_f32_bytes, word_count};
-use crate::openai::embeddings::{EmbeddingData, EmbeddingRequest, EmbeddingResponse, EmbeddingValue, EncodingFormat};
+use crate::openai::chat::ChatMessage;
+use crate::openai::embeddings::{
+    Conversations, EmbeddingData, EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingValue, EncodingFormat,
+    render_conversation,
+};
 use crate::openai::usage::Usage;
 use crate::openai::{ApiError, response_id, unix_now};
 use crate::outcome::{Outcome, Work};
@@ -21,14 +26,10 @@ pub async fn create(
     VllmJson(request): VllmJson<EmbeddingRequest>,
 ) -> Result<Response, ApiError> {
     let model = state.models.resolve(request.model.as_deref())?;
-    let input = request.input.ok_or_else(|| super::missing("input"))?;
-    if input.is_empty() {
-        return Err(ApiError::bad_request("Input must not be empty.", "input"));
-    }
+    let texts = texts(&request)?;
     let dimensions = dimensions(request.dimensions, &state)?;
     let normalize = request.normalize.unwrap_or(state.config.normalize);
 
-    let texts = input.texts();
     let values = texts.len().saturating_mul(dimensions);
     if values > MAX_VALUES_PER_REQUEST {
         return Err(ApiError::bad_request(
@@ -77,6 +78,38 @@ pub async fn create(
     Ok(Outcome::ai(&model, texts.len(), summary)
         .with_work(work)
         .attach(Json(response)))
+}
+
+/// What gets embedded: the prompts of `input`, or the rendered conversations of `input` or
+/// `messages` (vLLM's chat-style embeddings request).
+fn texts(request: &EmbeddingRequest) -> Result<Vec<Cow<'_, str>>, ApiError> {
+    let generation_prompt = request.add_generation_prompt.unwrap_or(false);
+    if generation_prompt && request.continue_final_message.unwrap_or(false) {
+        return Err(ApiError::Validation {
+            message: "Cannot set both `continue_final_message` and `add_generation_prompt` to True.".to_owned(),
+            param: None,
+        });
+    }
+    let render = |conversations: &[Vec<ChatMessage>]| -> Result<Vec<Cow<'_, str>>, ApiError> {
+        if conversations.is_empty() || conversations.iter().any(Vec::is_empty) {
+            return Err(ApiError::bad_request("Messages must not be empty.", "messages"));
+        }
+        Ok(conversations
+            .iter()
+            .map(|c| Cow::Owned(render_conversation(c, generation_prompt)))
+            .collect())
+    };
+    match (&request.input, &request.messages) {
+        (Some(EmbeddingInput::Prompt(prompt)), _) if prompt.is_empty() => {
+            Err(ApiError::bad_request("Input must not be empty.", "input"))
+        }
+        (Some(EmbeddingInput::Prompt(prompt)), _) => Ok(prompt.texts()),
+        (Some(EmbeddingInput::Conversation(messages)), _) => render(std::slice::from_ref(messages)),
+        (Some(EmbeddingInput::Conversations(batch)), _) => render(batch),
+        (None, Some(Conversations::One(messages))) => render(std::slice::from_ref(messages)),
+        (None, Some(Conversations::Batch(batch))) => render(batch),
+        (None, None) => Err(super::missing("input")),
+    }
 }
 
 fn dimensions(requested: Option<i64>, state: &AppState) -> Result<usize, ApiError> {

@@ -26,7 +26,7 @@ use forward::Forward;
 
 use super::access_log::{agentgateway_line, records};
 use super::agentgateway::agent_gateway_route;
-use super::{AccessRecord, Capability, StartError, Starting, Target, TargetError, TargetSpec};
+use super::{AccessRecord, Capability, Implementation, StartError, Starting, Target, TargetError, TargetSpec};
 use crate::client::ClientRoute;
 use crate::resources::WorkshopResources;
 use crate::settings::{Settings, SettingsError};
@@ -267,12 +267,12 @@ impl Target for Kind {
         Ok(records(&log, agentgateway_line))
     }
 
-    fn implementation(&self) -> Option<String> {
+    fn implementation(&self) -> Implementation {
         let image = self.gateway_image.get().cloned().flatten();
-        Some(format!(
-            "agentgateway on Kubernetes ({})",
-            image.as_deref().unwrap_or("image not read yet")
-        ))
+        Implementation::new(
+            "agentgateway on Kubernetes",
+            image.unwrap_or_else(|| "image not read yet".to_owned()),
+        )
     }
 
     fn cluster(&self) -> Option<&WorkshopApi> {

@@ -1,0 +1,99 @@
+Feature: What the gateway does when vLLM is slow, failing or streaming
+  A gateway is chosen for what it does when the model server misbehaves. The mock plays a
+  vLLM that fails, resets, stalls and streams; each scenario says what reached the client and
+  what vLLM saw. The workshop's configuration sets no retries, time-outs or fallbacks, so the
+  tables show each gateway's defaults. The `default` row is vLLM itself, as a client talking to
+  it directly meets it (the direct and container targets); each gateway's row was seen by
+  running it (LiteLLM 1.108.7, agentgateway d579b414f); the kind rows are agentgateway's,
+  not yet run on a cluster.
+
+  Background:
+    Given the workshop is set up on the target
+
+  Scenario Outline: vLLM answers <status>: the status, the body and the retries the client gets
+    Given vLLM answers every embeddings request with status <status> and Retry-After 1
+    When the client sends the workshop's embeddings request through the gateway
+    Then the client gets status <status>
+    And the client gets the error body:
+      | target  | body                                  |
+      | default | vLLM's, unchanged                     |
+      | litellm | the gateway's, quoting vLLM's message |
+    And the client gets Retry-After:
+      | target  | retry-after | why                                        |
+      | default | 1           |                                            |
+      | litellm | -           | LiteLLM sends it as llm_provider-retry-after |
+    And vLLM was called this many times for the client's one request, at status <status>:
+      | target  | 400 | 429 | 500 | 503 | why                                          |
+      | default | 1   | 1   | 1   | 1   |                                              |
+      | litellm | 1   | 3   | 3   | 3   | LiteLLM retries twice by default, not a 400 |
+
+    Examples:
+      | status |
+      | 400    |
+      | 429    |
+      | 500    |
+      | 503    |
+
+  Scenario: vLLM resets the connection
+    Given vLLM resets the connection of every embeddings request
+    When the client sends the workshop's embeddings request through the gateway
+    Then the client gets an answer:
+      | target       | answer | why                                                 |
+      | default      | none   | the connection is reset                             |
+      | litellm      | 500    | with "Connection reset by peer" in LiteLLM's body   |
+      | agentgateway | 503    | "upstream call failed: ... Connection reset by peer" |
+      | kind         | 503    |                                                     |
+    And vLLM was called this many times for the client's one request:
+      | target  | calls |
+      | default | 1     |
+      | litellm | 3     |
+
+  Scenario: A client that gives up on a slow vLLM: is vLLM's request cancelled?
+    Given vLLM takes 3 seconds to answer embeddings requests
+    When the client sends the workshop's embeddings request through the gateway, giving up after 1 second
+    Then the client gets an answer:
+      | target  | answer |
+      | default | none   |
+    And vLLM saw the request cancelled when the client gave up:
+      | target  | cancelled | why                                               |
+      | default | yes       |                                                   |
+      | litellm | no        | the upstream request runs to its end after the client left |
+
+  Scenario: The client's X-Request-Id
+    When the client sends the workshop's embeddings request through the gateway with X-Request-Id "req-conformance-1"
+    Then the client gets status 200
+    And vLLM saw the client's X-Request-Id:
+      | target  | x-request-id      |
+      | default | req-conformance-1 |
+      | litellm | -                 |
+
+  Scenario: A large batch
+    When the client sends a batch of 2000 inputs of 50 words through the gateway
+    Then the client gets status 200
+    And the client gets 2000 embeddings and vLLM got all 2000 inputs
+
+  Scenario: vLLM closed the idle connection the gateway pooled
+    When the client sends the workshop's embeddings request through the gateway
+    And the client sends the workshop's embeddings request through the gateway again after 6 seconds idle
+    Then the client gets status 200
+    And vLLM was called this many times for the client's one request:
+      | target  | calls |
+      | default | 1     |
+
+  Scenario: A streamed chat completion passes through as vLLM paces it
+    Given vLLM streams at 100 ms between tokens
+    When the client streams a chat completion of 8 tokens through the gateway
+    Then the stream reached the client as vLLM sent it:
+      | target       | streamed                                        | why                                                |
+      | default      | yes                                             |                                                    |
+      | agentgateway | no: vLLM's /v1/embeddings answered it whole     | the workshop's path override sends chat to embeddings |
+      | kind         | no: vLLM's /v1/embeddings answered it whole     |                                                    |
+
+  Scenario: A client that hangs up mid-stream: does vLLM stop?
+    Given vLLM streams at 100 ms between tokens
+    When the client streams a chat completion of 8 tokens through the gateway and hangs up after the first chunk
+    Then vLLM stopped the stream when the client hung up:
+      | target       | stopped                                     |
+      | default      | yes                                         |
+      | agentgateway | no: vLLM's /v1/embeddings answered it whole |
+      | kind         | no: vLLM's /v1/embeddings answered it whole |
