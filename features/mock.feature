@@ -66,12 +66,138 @@ Feature: mock-vllm, the workshop's mock vLLM server
       | {"input": ""}                      | 400    | BadRequestError |
       | {"input": "x", "dimensions": 0}    | 400    | BadRequestError |
       | {"input": "x", "encoding_format": "int8"} | 400 | Bad Request  |
+      | {"input": "x", "embed_dtype": "int8"}     | 400 | Bad Request  |
+      | {"input": "x", "endianness": "middle"}    | 400 | Bad Request  |
+      | {"input": "x", "dimensions": 5.5}         | 400 | Bad Request  |
+      | {"input": "x", "normalize": true}         | 400 | Bad Request  |
+      | {"input": "x", "truncate_prompt_tokens": -2}    | 400 | Bad Request     |
+      | {"input": "x", "truncate_prompt_tokens": 40000} | 400 | BadRequestError |
       | {"input":                          | 400    | Bad Request     |
 
-  Scenario: An unknown path is a 404 that names the path
-    When the client sends GET "/v1/nowhere" to the mock
-    Then the client gets status 404
-    And the client gets a vLLM error of type "Not Found" mentioning "/v1/nowhere"
+  Scenario: A body that does not validate is answered in pydantic's words, as vLLM answers it
+    When the client posts {"input": "x", "encoding_format": "bad_format"} to "/v1/embeddings" on the mock
+    Then the client gets a vLLM error of type "Bad Request" mentioning "'literal_error', 'loc': ('body', 'encoding_format')"
+    And the answer's "/error/param" is "body.encoding_format"
+    When the client posts {"input": "x", "normalize": true} to "/v1/embeddings" on the mock
+    Then the client gets a vLLM error of type "Bad Request" mentioning "Parameter `normalize` was removed; use `use_activation` instead."
+
+  Scenario Outline: An unknown path or method gets FastAPI's answer, as vLLM sends it
+    When the client sends GET "<path>" to the mock
+    Then the client gets status <status>
+    And the client gets the body <body>
+
+    Examples:
+      | path             | status | body                             |
+      | /v1/nowhere      | 404    | {"detail": "Not Found"}          |
+      | /v1/models/qwen3 | 404    | {"detail": "Not Found"}          |
+      | /v1/embeddings   | 405    | {"detail": "Method Not Allowed"} |
+
+  Scenario Outline: base64 in every dtype and byte order vLLM encodes
+    When the client posts {"input": "The food was delicious and the waiter was friendly.", "encoding_format": "base64", "embed_dtype": "<dtype>", "endianness": "<endianness>"} to "/v1/embeddings" on the mock
+    Then the client gets status 200
+    And embedding 0 decodes as <dtype> <endianness> to the workshop's vector within <tolerance>
+
+    Examples:
+      | dtype    | endianness | tolerance |
+      | float32  | native     | 0.0000001 |
+      | float32  | big        | 0.0000001 |
+      | float16  | little     | 0.01      |
+      | bfloat16 | big        | 0.01      |
+      | fp8_e4m3 | native     | 0.04      |
+      | fp8_e5m2 | little     | 0.04      |
+
+  Scenario: The binary answer: raw bytes, and where each vector lies in a metadata header
+    When the client posts {"input": "The food was delicious and the waiter was friendly.", "encoding_format": "bytes", "embed_dtype": "float16", "endianness": "big"} to "/v1/embeddings" on the mock
+    Then the client gets status 200
+    And the binary answer holds the workshop's vector as float16 big, placed by its metadata header
+    When the client posts {"input": "The food was delicious and the waiter was friendly.", "encoding_format": "bytes_only"} to "/v1/embeddings" on the mock
+    Then the client gets status 200
+    And the binary answer has no metadata header
+
+  Scenario: truncate_prompt_tokens keeps the last tokens, and usage counts what is kept
+    When the client posts {"input": "one two three four five", "truncate_prompt_tokens": 2} to "/v1/embeddings" on the mock
+    Then the usage counts 2 prompt tokens
+    When the client embeds "four five"
+    Then the last two embeddings are equal
+
+  Scenario: A conversation is embedded as its rendered text (vLLM's chat-style embeddings)
+    When the client posts {"messages": [{"role": "user", "content": "hi"}]} to "/v1/embeddings" on the mock
+    Then the client gets status 200
+    And the usage counts 2 prompt tokens
+    When the client embeds "user: hi"
+    Then the last two embeddings are equal
+
+  Scenario: The answer's id carries the client's X-Request-Id, and its model is the served one
+    When the client posts {"model": "any/name", "input": "x"} to "/v1/embeddings" on the mock with X-Request-Id "trace-7"
+    Then the answer's "/id" is "embd-trace-7"
+    And the answer's "/model" is "/apps/ecs_mounts/data/q3.6b"
+
+  Scenario: /tokenize counts as usage counts, and /detokenize gives the words back
+    When the client posts {"prompt": "hello   wide world", "return_token_strs": true} to "/tokenize" on the mock
+    Then the answer's "/count" is 3
+    And the answer's "/token_strs" is ["hello", "wide", "world"]
+    When the client detokenizes the tokens of that answer
+    Then the client gets the body {"prompt": "hello wide world"}
+
+  Scenario Outline: vLLM's other routes for a pooling model
+    When the client posts <body> to "<path>" on the mock
+    Then the client gets status 200
+    And the answer's "<field>" is <value>
+
+    Examples:
+      | path         | body                                                      | field                          | value     |
+      | /pooling     | {"input": "one two"}                                      | /data/0/object                 | "pooling" |
+      | /pooling     | {"input": "one two", "task": "token_embed"}               | /usage/prompt_tokens           | 2         |
+      | /score       | {"queries": "a b", "documents": ["c", "d"]}               | /data/1/object                 | "score"   |
+      | /v1/score    | {"text_1": ["a", "b"], "text_2": ["c", "d"]}              | /usage/prompt_tokens           | 4         |
+      | /rerank      | {"query": "q", "documents": ["a", "b", "c"]}              | /results/2/document/multi_modal | null     |
+      | /v1/rerank   | {"query": "q", "documents": ["a", "b"]}                   | /usage/total_tokens            | 4         |
+      | /v2/rerank   | {"query": "q", "documents": ["a", "b"]}                   | /usage/prompt_tokens           | 4         |
+      | /invocations | {"input": "The food was delicious and the waiter was friendly."} | /usage/prompt_tokens    | 9         |
+
+  Scenario: Rerank answers the best documents first, as many as top_n
+    When the client posts {"query": "capital of France", "documents": ["Paris is the capital.", "The sky is blue.", "Bread is baked.", "France is in Europe."], "top_n": 2} to "/rerank" on the mock
+    Then the client gets status 200
+    And the answer's "/results" has 2 items
+    And the rerank results are sorted best first
+
+  Scenario: /load tells how many requests are with the model
+    When the client sends GET "/load" to the mock
+    Then the client gets the body {"server_load": 0}
+
+  Scenario Outline: Chat and completions take vLLM's parameters and answer vLLM's fields
+    When the client posts <body> to "<path>" on the mock
+    Then the client gets status 200
+    And the answer's "<field>" is <value>
+
+    Examples:
+      | path                 | body                                                                | field                      | value |
+      | /v1/chat/completions | {"messages": [{"role": "user", "content": "hi"}]}                   | /choices/0/message/refusal | null  |
+      | /v1/chat/completions | {"messages": [{"role": "user", "content": "hi"}], "n": 3}           | /choices/2/index           | 2     |
+      | /v1/completions      | {"prompt": ["a", "b"], "n": 2, "max_tokens": 3}                     | /choices/3/index           | 3     |
+      | /v1/completions      | {"prompt": "x", "max_tokens": 40, "ignore_eos": true}               | /usage/completion_tokens   | 40    |
+      | /v1/completions      | {"prompt": "x", "max_tokens": 40, "min_tokens": 30}                 | /usage/completion_tokens   | 30    |
+      | /v1/completions      | {"prompt": "x", "max_tokens": 5.0, "ignore_eos": true}              | /usage/completion_tokens   | 5     |
+
+  Scenario: A completion with echo begins with its prompt
+    When the client posts {"prompt": "Say this", "echo": true, "max_tokens": 2} to "/v1/completions" on the mock
+    Then the answer's "/choices/0/text" begins with "Say this"
+
+  Scenario: continuous_usage_stats puts the usage on every chunk of a stream
+    When the client posts {"messages": [{"role": "user", "content": "hi"}], "stream": true, "stream_options": {"continuous_usage_stats": true}} to "/v1/chat/completions" on the mock
+    Then the client gets status 200
+    And every event of the stream carries usage, the last with no choices
+
+  Scenario Outline: Chat and completion parameters vLLM refuses
+    When the client posts <body> to "<path>" on the mock
+    Then the client gets a vLLM error of type "<type>" mentioning "<reason>"
+
+    Examples:
+      | path                 | body                                                                                   | type            | reason                                    |
+      | /v1/completions      | {"prompt": "x", "max_tokens": 5.5}                                                     | Bad Request     | int_from_float                            |
+      | /v1/chat/completions | {"messages": [{"role": "user", "content": "hi"}], "stream_options": {"include_usage": true}} | Bad Request | Stream options can only be defined when `stream=True`. |
+      | /v1/completions      | {"prompt": "x", "max_tokens": 5, "min_tokens": 6}                                      | BadRequestError | min_tokens must be less than or equal to max_tokens=5 |
+      | /v1/chat/completions | {"messages": [{"role": "user", "content": "hi"}], "n": 0}                              | BadRequestError | n must be at least 1                      |
 
   Scenario: The journal keeps every request, failures included, in order
     When the client sends the workshop's embeddings request to the mock

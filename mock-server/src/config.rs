@@ -48,9 +48,23 @@ pub struct Config {
     #[arg(long = "served-model-name", env = "MOCK_VLLM_SERVED_MODEL_NAME", num_args = 1.., value_delimiter = ',')]
     pub served_model_names: Vec<String>,
 
+    /// The model path, as `vllm serve MODEL` takes it; overrides --model.
+    #[arg(value_name = "MODEL")]
+    pub model_tag: Option<String>,
+
     /// The model path, listed by /v1/models (as `id` when no --served-model-name is given, as `root` always).
     #[arg(long, env = "MOCK_VLLM_MODEL", default_value = WORKSHOP_MODEL)]
     pub model: String,
+
+    /// What the model is run for, as vLLM's --runner: `generate` serves chat and completions,
+    /// `pooling` embeddings, /pooling, score and rerank; `auto` serves both.
+    #[arg(long, env = "MOCK_VLLM_RUNNER", value_enum, default_value_t = Runner::Auto)]
+    pub runner: Runner,
+
+    /// vLLM's older --task: `generate`, or a pooling task (`embed`, `embedding`, `classify`,
+    /// `score`, `reward`), which means --runner pooling.
+    #[arg(long, env = "MOCK_VLLM_TASK", value_enum)]
+    pub task: Option<Task>,
 
     /// The context length /v1/models reports.
     #[arg(long, env = "MOCK_VLLM_MAX_MODEL_LEN", default_value_t = 32768)]
@@ -106,17 +120,28 @@ pub struct Config {
     pub log_skip_paths: Vec<String>,
 
     /// Seconds a client has to send a request's headers, and to send its body.
-    #[arg(long, env = "MOCK_VLLM_READ_TIMEOUT", default_value_t = 30)]
+    #[arg(
+        long = "read-timeout",
+        value_name = "SECS",
+        env = "MOCK_VLLM_READ_TIMEOUT",
+        default_value_t = 30
+    )]
     pub read_timeout_secs: u64,
 
     /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
-    #[arg(long, env = "MOCK_VLLM_SHUTDOWN_GRACE", default_value_t = 10)]
+    #[arg(
+        long = "shutdown-grace",
+        value_name = "SECS",
+        env = "MOCK_VLLM_SHUTDOWN_GRACE",
+        default_value_t = 10
+    )]
     pub shutdown_grace_secs: u64,
 
     /// Seconds an idle keep-alive connection stays open, as vLLM's HTTP server (5); 0 keeps it
     /// until --read-timeout.
     #[arg(
         long = "keep-alive-timeout",
+        value_name = "SECS",
         env = "VLLM_HTTP_TIMEOUT_KEEP_ALIVE",
         default_value_t = 5
     )]
@@ -129,6 +154,39 @@ pub struct Config {
 
     #[command(flatten)]
     pub conditions: ConditionArgs,
+}
+
+/// What a vLLM model is run for, which decides the routes it serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Runner {
+    /// The mock's own default: both families, as the workshop's gateway routes expect.
+    Auto,
+    Generate,
+    Pooling,
+}
+
+impl Runner {
+    /// Serves `/v1/chat/completions` and `/v1/completions`.
+    pub fn generates(self) -> bool {
+        self != Runner::Pooling
+    }
+
+    /// Serves `/v1/embeddings`, `/pooling`, `/score` and `/rerank`.
+    pub fn pools(self) -> bool {
+        self != Runner::Generate
+    }
+}
+
+/// vLLM's older `--task` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Task {
+    Auto,
+    Generate,
+    Embed,
+    Embedding,
+    Classify,
+    Score,
+    Reward,
 }
 
 /// Real conditions: timing, capacity and failures, off by default. Names and units follow
@@ -193,7 +251,7 @@ pub struct ConditionArgs {
 /// A fault rule file or flag that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
-    #[error("cannot read the rules file {path}: {source}")]
+    #[error("cannot read the rules file {path}")]
     Read {
         path: PathBuf,
         #[source]
@@ -294,6 +352,21 @@ impl Config {
         }
     }
 
+    /// The model path: the positional `MODEL`, else --model.
+    pub fn model_path(&self) -> &str {
+        self.model_tag.as_deref().unwrap_or(&self.model)
+    }
+
+    /// The route families served: --runner, else what --task implies, else both.
+    pub fn runner(&self) -> Runner {
+        match (self.runner, self.task) {
+            (Runner::Auto, Some(Task::Generate)) => Runner::Generate,
+            (Runner::Auto, Some(Task::Auto) | None) => Runner::Auto,
+            (Runner::Auto, Some(_)) => Runner::Pooling,
+            (runner, _) => runner,
+        }
+    }
+
     pub fn read_timeout(&self) -> Duration {
         Duration::from_secs(self.read_timeout_secs)
     }
@@ -364,7 +437,8 @@ mod tests {
     fn defaults_are_the_workshops() {
         let config = Config::defaults();
         assert_eq!((config.host.as_str(), config.port), ("0.0.0.0", 8000));
-        assert_eq!(config.model, WORKSHOP_MODEL);
+        assert_eq!(config.model_path(), WORKSHOP_MODEL);
+        assert_eq!(config.runner(), Runner::Auto);
         assert_eq!(config.embedding_dimensions, 10);
         assert_eq!(config.journal_capacity, 10_000);
         assert_eq!(config.log_skip_paths, ["/health", "/metrics"]);
@@ -377,6 +451,35 @@ mod tests {
             config.conditions.runtime(),
             RuntimeConfig::default(),
             "real conditions are off"
+        );
+    }
+
+    #[test]
+    fn the_model_is_positional_as_in_vllm_serve() {
+        let config = Config::parse_from(["mock-vllm", "Qwen/Qwen3-Embedding-0.6B", "--port", "9000"]);
+        assert_eq!(config.model_path(), "Qwen/Qwen3-Embedding-0.6B");
+        let config = Config::parse_from(["mock-vllm", "--model", "a", "b"]);
+        assert_eq!(config.model_path(), "b", "vllm serve lets the positional model win");
+    }
+
+    #[test]
+    fn runner_and_task_pick_the_routes() {
+        let runner =
+            |args: &[&str]| Config::parse_from(std::iter::once("mock-vllm").chain(args.iter().copied())).runner();
+        assert_eq!(runner(&["--runner", "pooling"]), Runner::Pooling);
+        assert_eq!(runner(&["--task", "embed"]), Runner::Pooling);
+        assert_eq!(runner(&["--task", "generate"]), Runner::Generate);
+        assert_eq!(runner(&["--runner", "generate", "--task", "embed"]), Runner::Generate);
+        assert!(Runner::Auto.generates() && Runner::Auto.pools());
+        assert!(!Runner::Pooling.generates() && !Runner::Generate.pools());
+    }
+
+    #[test]
+    fn timeouts_are_named_as_documented() {
+        let config = Config::parse_from(["mock-vllm", "--read-timeout", "3", "--shutdown-grace", "4"]);
+        assert_eq!(
+            (config.read_timeout(), config.shutdown_grace()),
+            (Duration::from_secs(3), Duration::from_secs(4))
         );
     }
 

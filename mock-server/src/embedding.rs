@@ -33,7 +33,7 @@ pub fn word_count(text: &str) -> usize {
     text.split(is_python_whitespace).filter(|word| !word.is_empty()).count()
 }
 
-fn is_python_whitespace(c: char) -> bool {
+pub(crate) fn is_python_whitespace(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 

@@ -3,18 +3,24 @@
 //!
 //! An input's first byte picks the route (and, with its high bit, a wrong content type); the
 //! rest is the body. Whatever comes in, the mock must answer below 500, and every client error
-//! must be one of vLLM's error bodies.
+//! must be one of vLLM's error bodies (FastAPI's `{"detail": ...}` only for 404 and 405).
 
 use axum::body::Body;
 use http::{Request, StatusCode};
 
-use crate::openai::error::{ErrorResponse, UnauthorizedResponse};
+use crate::openai::error::{DetailResponse, ErrorResponse, UnauthorizedResponse};
 
-const ROUTES: [(&str, &str); 4] = [
+const ROUTES: [(&str, &str); 10] = [
     ("POST", "/v1/embeddings"),
     ("POST", "/v1/chat/completions"),
     ("POST", "/v1/completions"),
     ("GET", "/v1/models"),
+    ("POST", "/tokenize"),
+    ("POST", "/detokenize"),
+    ("POST", "/pooling"),
+    ("POST", "/score"),
+    ("POST", "/rerank"),
+    ("POST", "/invocations"),
 ];
 
 /// The request a fuzz input stands for; `None` for the empty input.
@@ -39,7 +45,10 @@ pub fn check(status: StatusCode, body: &[u8]) -> Result<(), String> {
     if status.is_server_error() {
         return Err(format!("{status}: {}", String::from_utf8_lossy(body)));
     }
+    let routing = matches!(status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED)
+        && serde_json::from_slice::<DetailResponse>(body).is_ok();
     if status.is_client_error()
+        && !routing
         && serde_json::from_slice::<ErrorResponse>(body).is_err()
         && serde_json::from_slice::<UnauthorizedResponse>(body).is_err()
     {
@@ -60,7 +69,7 @@ mod tests {
         let request = request(b"\x01{}").unwrap();
         assert_eq!(request.uri(), "/v1/chat/completions");
         assert_eq!(request.headers()["content-type"], "application/json");
-        let request = super::request(b"\x80{}").unwrap();
+        let request = super::request(b"\x82{}").unwrap();
         assert_eq!(request.uri(), "/v1/embeddings");
         assert_eq!(request.headers()["content-type"], "text/plain");
         assert!(super::request(b"").is_none());
@@ -71,6 +80,7 @@ mod tests {
         assert!(check(StatusCode::OK, b"{}").is_ok());
         assert!(check(StatusCode::INTERNAL_SERVER_ERROR, b"").is_err());
         assert!(check(StatusCode::BAD_REQUEST, b"{\"detail\": \"x\"}").is_err());
+        assert!(check(StatusCode::NOT_FOUND, b"{\"detail\": \"Not Found\"}").is_ok());
         let body = br#"{"error": {"message": "m", "type": "Bad Request", "param": null, "code": 400}}"#;
         assert!(check(StatusCode::BAD_REQUEST, body).is_ok());
         assert!(check(StatusCode::UNAUTHORIZED, br#"{"error": "Unauthorized"}"#).is_ok());

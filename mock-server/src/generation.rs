@@ -69,34 +69,88 @@ impl Reply {
     }
 }
 
-/// The reply to `prompt`: 8 to 16 words, at most `max_tokens`.
-pub fn reply(prompt: &str, max_tokens: Option<usize>) -> Reply {
-    let digest = Sha256::digest(prompt.as_bytes());
-    let natural = 8 + usize::from(digest[0]) % (NATURAL_MAX_WORDS - 7);
-    let length = max_tokens.map_or(natural, |max| max.min(natural));
+/// How long a reply may or must be: vLLM's `max_tokens`, `min_tokens` and `ignore_eos`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// At most this many tokens (`length` when it cuts the reply).
+    pub max_tokens: Option<usize>,
+    /// At least this many: the reply does not end before.
+    pub min_tokens: usize,
+    /// Never end by itself: exactly `max_tokens` tokens.
+    pub ignore_eos: bool,
+}
+
+/// The reply to `prompt` (`choice` tells apart the `n` replies to one request): 8 to 16 words
+/// when nothing else is asked, then as [`Limits`] bend it.
+pub fn reply(prompt: &str, choice: usize, limits: Limits) -> Reply {
+    let seed = if choice == 0 {
+        std::borrow::Cow::Borrowed(prompt)
+    } else {
+        std::borrow::Cow::Owned(format!("{prompt}\u{0}{choice}"))
+    };
+    let digest = Sha256::digest(seed.as_bytes());
+    let natural = (8 + usize::from(digest[0]) % (NATURAL_MAX_WORDS - 7)).max(limits.min_tokens);
+    let max = limits.max_tokens.unwrap_or(usize::MAX);
+    let length = if limits.ignore_eos { max } else { natural.min(max) };
+    let length = if length == usize::MAX { natural } else { length };
     Reply {
-        words: digest[1..=length]
-            .iter()
-            .map(|&b| VOCABULARY[usize::from(b) % VOCABULARY.len()])
+        words: word_bytes(&seed, digest.into())
+            .take(length)
+            .map(|b| VOCABULARY[usize::from(b) % VOCABULARY.len()])
             .collect(),
-        finish_reason: if length < natural { "length" } else { "stop" },
+        finish_reason: if length < natural || limits.ignore_eos {
+            "length"
+        } else {
+            "stop"
+        },
     }
+}
+
+/// The bytes the words are picked by: the seed's digest after its first byte, then further
+/// blocks `sha256(seed + "\0" + k)` for long replies.
+fn word_bytes(seed: &str, first: [u8; 32]) -> impl Iterator<Item = u8> + '_ {
+    let later = (1u64..).flat_map(move |block| {
+        let mut hasher = Sha256::new();
+        hasher.update(seed.as_bytes());
+        hasher.update([0u8]);
+        hasher.update(block.to_string().as_bytes());
+        <[u8; 32]>::from(hasher.finalize())
+    });
+    first.into_iter().skip(1).chain(later)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn max(n: usize) -> Limits {
+        Limits {
+            max_tokens: Some(n),
+            ..Limits::default()
+        }
+    }
+
     #[test]
     fn same_prompt_same_reply_and_prompts_differ() {
-        assert_eq!(reply("hello", None), reply("hello", None));
-        assert_ne!(reply("hello", None).text(), reply("hello!", None).text());
+        assert_eq!(
+            reply("hello", 0, Limits::default()),
+            reply("hello", 0, Limits::default())
+        );
+        assert_ne!(
+            reply("hello", 0, Limits::default()).text(),
+            reply("hello!", 0, Limits::default()).text()
+        );
+        assert_ne!(
+            reply("hello", 0, Limits::default()),
+            reply("hello", 1, Limits::default()),
+            "choices differ"
+        );
     }
 
     #[test]
     fn natural_length_is_bounded_and_stops() {
         for prompt in ["a", "b", "c", "d", "the quick brown fox"] {
-            let r = reply(prompt, None);
+            let r = reply(prompt, 0, Limits::default());
             assert!((8..=NATURAL_MAX_WORDS).contains(&r.tokens()), "{prompt}");
             assert_eq!(r.finish_reason, "stop");
         }
@@ -104,17 +158,53 @@ mod tests {
 
     #[test]
     fn max_tokens_cuts_the_reply_and_says_length() {
-        let full = reply("hello", None);
-        let cut = reply("hello", Some(3));
+        let full = reply("hello", 0, Limits::default());
+        let cut = reply("hello", 0, max(3));
         assert_eq!(cut.tokens(), 3);
         assert_eq!(cut.words, full.words[..3]);
         assert_eq!(cut.finish_reason, "length");
-        assert_eq!(reply("hello", Some(100)), full);
+        assert_eq!(reply("hello", 0, max(100)), full);
+    }
+
+    #[test]
+    fn ignore_eos_and_min_tokens_give_exactly_what_a_benchmark_asks() {
+        let exact = reply(
+            "hello",
+            0,
+            Limits {
+                ignore_eos: true,
+                ..max(200)
+            },
+        );
+        assert_eq!((exact.tokens(), exact.finish_reason), (200, "length"));
+        assert_eq!(
+            exact.words[..5],
+            reply("hello", 0, Limits::default()).words[..5],
+            "a longer reply extends the natural one"
+        );
+        let long = reply(
+            "hello",
+            0,
+            Limits {
+                min_tokens: 40,
+                ..max(100)
+            },
+        );
+        assert_eq!((long.tokens(), long.finish_reason), (40, "stop"));
+        let capped = reply(
+            "hello",
+            0,
+            Limits {
+                min_tokens: 40,
+                ..max(30)
+            },
+        );
+        assert_eq!((capped.tokens(), capped.finish_reason), (30, "length"));
     }
 
     #[test]
     fn pieces_concatenate_to_the_text() {
-        let r = reply("stream me", None);
+        let r = reply("stream me", 0, Limits::default());
         assert_eq!(r.pieces().collect::<String>(), r.text());
         assert_eq!(r.pieces().count(), r.tokens());
     }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod connection;
 pub mod delivery;
 pub mod embedding;
+pub mod encoding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generation;
@@ -23,6 +24,7 @@ pub mod record;
 mod routes;
 pub mod server;
 pub mod state;
+pub mod tokenizer;
 
 pub use config::{Config, WORKSHOP_MODEL};
 pub use journal::{Filter, RecordedRequest, RequestList};

@@ -13,18 +13,19 @@ use crate::config::{Config, RulesError, host_name};
 use crate::journal::{Bounds, Journal, RecordedRequest, Subscriber, sink::LineSink};
 use crate::metrics::Metrics;
 use crate::openai::ApiError;
+use crate::tokenizer::Vocabulary;
 use crate::{auth::ApiKeys, log};
 
 /// Why the mock could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot listen on {address}: {source}")]
+    #[error("cannot listen on {address}")]
     Bind {
         address: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot open the journal file {path}: {source}")]
+    #[error("cannot open the journal file {path}")]
     JournalFile {
         path: std::path::PathBuf,
         #[source]
@@ -50,6 +51,8 @@ pub struct AppState {
     pub admin_token: Option<ApiKeys>,
     pub journal: Journal,
     pub metrics: Metrics,
+    /// The words `/tokenize` has handed out, for `/detokenize`.
+    pub vocabulary: Vocabulary,
 }
 
 impl AppState {
@@ -109,6 +112,7 @@ impl AppState {
                 .map(|t| ApiKeys::new(std::slice::from_ref(t))),
             journal: Journal::new(bounds, subscribers),
             metrics: Metrics::new(&ServedModels::new(&config).names()[0]),
+            vocabulary: Vocabulary::default(),
             config,
         }))
     }
@@ -126,7 +130,7 @@ impl ServedModels {
     pub fn new(config: &Config) -> Self {
         if config.served_model_names.is_empty() {
             ServedModels {
-                names: vec![config.model.clone()],
+                names: vec![config.model_path().to_owned()],
                 strict: false,
             }
         } else {
@@ -141,7 +145,14 @@ impl ServedModels {
         &self.names
     }
 
-    /// The model a request is answered as: its own, or the first served name when it names none.
+    /// The name answers carry in `model`, whatever the request named: vLLM's first served
+    /// name (the model path when no --served-model-name is given).
+    pub fn served_name(&self) -> &str {
+        &self.names[0]
+    }
+
+    /// The model a request names, for the journal (the first served name when it names none),
+    /// or vLLM's 404 when --served-model-name is given and the name is not among them.
     pub fn resolve(&self, requested: Option<&str>) -> Result<String, ApiError> {
         match requested {
             None => Ok(self.names[0].clone()),

@@ -113,17 +113,26 @@ async fn normalize_gives_unit_vectors() {
         .sum::<f64>()
         .sqrt();
     assert!((norm - 1.0).abs() < 1e-9);
-    // A request may still ask for the raw values.
-    let (_, raw) = mock.embed(json!({"input": WORKSHOP_TEXT, "normalize": false})).await;
+    // A request may still ask for the raw values, with vLLM's use_activation.
+    let (_, raw) = mock
+        .embed(json!({"input": WORKSHOP_TEXT, "use_activation": false}))
+        .await;
     assert_eq!(floats(&raw["data"][0]["embedding"]), WORKSHOP_VECTOR);
 }
 
 #[tokio::test]
-async fn any_model_is_echoed_without_served_names() {
+async fn any_model_is_accepted_without_served_names_and_answered_as_vllm_names_it() {
     let mock = Mock::start().await;
     let (status, body) = mock.embed(json!({"model": "whatever/model", "input": "x"})).await;
     assert_eq!(status, 200);
-    assert_eq!(body["model"], "whatever/model");
+    // vLLM's answer names its own model, whatever the request said.
+    assert_eq!(body["model"], WORKSHOP_MODEL);
+    let recorded = mock.server.journal().last(&Default::default()).unwrap();
+    assert_eq!(
+        recorded.model.as_deref(),
+        Some("whatever/model"),
+        "the journal keeps what was asked"
+    );
     let (_, body) = mock.embed(json!({"input": "x"})).await;
     assert_eq!(body["model"], WORKSHOP_MODEL);
 }
@@ -160,10 +169,20 @@ async fn wrong_types_are_400_with_the_reason() {
     let cases = [
         (json!({"input": 5}), "expected a string"),
         (json!({"input": [1.5]}), "expected a string"),
-        (json!({"input": "x", "encoding_format": "int8"}), "unknown variant"),
-        (json!({"input": "x", "dimensions": "ten"}), "invalid type"),
-        (json!({"input": "x", "model": 3}), "invalid type"),
-        (json!(["not", "an", "object"]), "invalid type"),
+        (
+            json!({"input": "x", "encoding_format": "int8"}),
+            "'literal_error', 'loc': ('body', 'encoding_format')",
+        ),
+        (
+            json!({"input": "x", "dimensions": "ten"}),
+            "'int_parsing', 'loc': ('body', 'dimensions')",
+        ),
+        (json!({"input": "x", "dimensions": 5.5}), "'int_from_float'"),
+        (
+            json!({"input": "x", "model": 3}),
+            "'string_type', 'loc': ('body', 'model')",
+        ),
+        (json!(["not", "an", "object"]), "'model_attributes_type'"),
     ];
     for (request, reason) in cases {
         let (status, body) = mock.embed(request.clone()).await;
@@ -197,7 +216,7 @@ async fn invalid_json_and_wrong_content_type_are_400() {
         .unwrap();
     let status = response.status().as_u16();
     let message = assert_vllm_error(status, &response.json().await.unwrap(), 400, "Bad Request");
-    assert!(message.starts_with("JSON decode error"), "{message}");
+    assert!(message.contains("'msg': 'JSON decode error'"), "{message}");
 
     let response = mock
         .http

@@ -44,7 +44,13 @@ async fn chat_completion_is_deterministic_with_usage() {
     let first = mock.post_for_json("/v1/chat/completions", &request).await;
     let second = mock.post_for_json("/v1/chat/completions", &request).await;
     assert_eq!(first["object"], "chat.completion");
-    assert_eq!(first["model"], "qwen3");
+    // vLLM answers with its served name, whatever the request named.
+    assert_eq!(first["model"], WORKSHOP_MODEL);
+    // vLLM's ChatMessage: refusal and the others null, tool_calls left out when empty.
+    let message = &first["choices"][0]["message"];
+    assert_eq!(message["refusal"], Value::Null);
+    assert!(message.as_object().unwrap().contains_key("refusal"));
+    assert!(!message.as_object().unwrap().contains_key("tool_calls"));
     let content = first["choices"][0]["message"]["content"].as_str().unwrap();
     assert_eq!(content, second["choices"][0]["message"]["content"]);
     assert_eq!(first["choices"][0]["message"]["role"], "assistant");
@@ -197,27 +203,36 @@ async fn health_version_and_metrics() {
 }
 
 #[tokio::test]
-async fn unknown_path_is_404_naming_the_path() {
+async fn unknown_path_is_fastapis_404() {
     let mock = Mock::start().await;
-    let response = mock.get("/v2/embeddings?x=1").await;
-    let status = response.status().as_u16();
-    let message = assert_vllm_error(status, &response.json().await.unwrap(), 404, "Not Found");
-    assert_eq!(message, "Not Found: GET /v2/embeddings");
+    // vLLM has no route to one model's card either.
+    for path in ["/v2/embeddings?x=1", "/v1/models/qwen3"] {
+        let response = mock.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(response.json::<Value>().await.unwrap(), json!({"detail": "Not Found"}));
+    }
 }
 
 #[tokio::test]
-async fn wrong_method_is_405() {
+async fn wrong_method_is_fastapis_405_with_allow() {
     let mock = Mock::start().await;
-    for (method, path) in [("GET", "/v1/embeddings"), ("POST", "/v1/models"), ("DELETE", "/health")] {
+    for (method, path, allowed) in [
+        ("GET", "/v1/embeddings", "POST"),
+        ("POST", "/v1/models", "GET,HEAD"),
+        ("DELETE", "/health", "GET,HEAD"),
+    ] {
         let response = mock
             .http
             .request(method.parse().unwrap(), mock.url(path))
             .send()
             .await
             .unwrap();
-        let status = response.status().as_u16();
-        let message = assert_vllm_error(status, &response.json().await.unwrap(), 405, "Method Not Allowed");
-        assert!(message.contains(path), "{message}");
+        assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(response.headers()["allow"], allowed, "{method} {path}");
+        assert_eq!(
+            response.json::<Value>().await.unwrap(),
+            json!({"detail": "Method Not Allowed"})
+        );
     }
 }
 

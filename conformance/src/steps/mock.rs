@@ -20,7 +20,7 @@ async fn running(world: &mut WorkshopWorld) {
 }
 
 /// A request to the mock's own URL, with the workshop's key as the gateway would send it.
-fn to_mock(world: &WorkshopWorld, method: &str, path: &str, body: Option<Bytes>) -> ClientRequest {
+pub(super) fn to_mock(world: &WorkshopWorld, method: &str, path: &str, body: Option<Bytes>) -> ClientRequest {
     let url = format!("{}{path}", world.target().upstream().base());
     let request = match (method, body) {
         ("POST", Some(body)) => ClientRequest::post_json(url, body),

@@ -1,6 +1,7 @@
 //! Step definitions, grouped as the features are: the mock's contract, the workshop's steps,
 //! the LiteLLM migration. Helpers shared by all of them live here.
 
+pub mod api;
 pub mod client;
 pub mod conditions;
 pub mod gateway;

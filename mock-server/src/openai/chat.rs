@@ -2,20 +2,56 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::RequestBody;
+use super::embeddings::generation_prompt_conflict;
 use super::usage::Usage;
+use super::validation::{FieldError, lax_int};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ChatCompletionRequest {
     pub model: Option<String>,
     pub messages: Option<Vec<ChatMessage>>,
+    #[serde(default, with = "lax_int")]
     pub max_tokens: Option<i64>,
+    #[serde(default, with = "lax_int")]
     pub max_completion_tokens: Option<i64>,
+    #[serde(default, with = "lax_int")]
+    pub min_tokens: Option<i64>,
+    #[serde(default)]
+    pub ignore_eos: bool,
+    #[serde(default, with = "lax_int")]
+    pub n: Option<i64>,
     pub stream: Option<bool>,
     pub stream_options: Option<StreamOptions>,
     pub temperature: Option<f64>,
     pub top_p: Option<f64>,
-    pub n: Option<i64>,
     pub user: Option<String>,
+    pub request_id: Option<String>,
+    pub add_generation_prompt: Option<bool>,
+    pub continue_final_message: Option<bool>,
+}
+
+impl RequestBody for ChatCompletionRequest {
+    fn check(&self) -> Vec<FieldError> {
+        if self.stream_options.as_ref().is_some_and(StreamOptions::is_set) && self.stream != Some(true) {
+            return vec![stream_options_without_stream()];
+        }
+        if self.add_generation_prompt == Some(true) && self.continue_final_message == Some(true) {
+            return vec![generation_prompt_conflict()];
+        }
+        if self.messages.is_none() {
+            return vec![FieldError::missing("messages")];
+        }
+        vec![]
+    }
+}
+
+/// vLLM's check on chat and completion requests.
+pub fn stream_options_without_stream() -> FieldError {
+    FieldError::vllm(
+        "Stream options can only be defined when `stream=True`.",
+        Some("stream_options"),
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -55,9 +91,33 @@ impl ChatMessage {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+/// vLLM's `StreamOptions`: usage at the end (by default, once `stream_options` is given), or
+/// on every chunk too.
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct StreamOptions {
     pub include_usage: Option<bool>,
+    pub continuous_usage_stats: Option<bool>,
+    /// Anything else: the object is still "given", as Python's truthiness sees a dict.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl StreamOptions {
+    /// Given and not empty.
+    pub fn is_set(&self) -> bool {
+        self.include_usage.is_some() || self.continuous_usage_stats.is_some() || !self.other.is_empty()
+    }
+
+    /// Whether a stream ends with a usage chunk, and whether every chunk carries usage.
+    pub fn usage(options: Option<&StreamOptions>) -> (bool, bool) {
+        match options {
+            None => (false, false),
+            Some(options) => {
+                let include = options.include_usage.unwrap_or(true);
+                (include, include && options.continuous_usage_stats.unwrap_or(false))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +128,19 @@ pub struct ChatCompletionResponse {
     pub model: String,
     pub choices: Vec<ChatChoice>,
     pub usage: Usage,
+    /// vLLM's fields a mock has no value for, null as vLLM sends them when unused.
+    #[serde(flatten)]
+    pub unused: UnusedResponseFields,
+}
+
+/// The response fields vLLM sends as null when they are not in play.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnusedResponseFields {
+    pub service_tier: Option<String>,
+    pub system_fingerprint: Option<String>,
+    pub prompt_logprobs: Option<serde_json::Value>,
+    pub prompt_token_ids: Option<Vec<u32>>,
+    pub kv_transfer_params: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,14 +150,37 @@ pub struct ChatChoice {
     pub logprobs: Option<serde_json::Value>,
     pub finish_reason: Option<String>,
     pub stop_reason: Option<String>,
+    pub token_ids: Option<Vec<u32>>,
 }
 
+/// vLLM's `ChatMessage` as a reply: `tool_calls` left out when there are none, the others
+/// null.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssistantMessage {
     pub role: String,
     pub content: String,
-    #[serde(default)]
+    pub refusal: Option<String>,
+    pub annotations: Option<serde_json::Value>,
+    pub audio: Option<serde_json::Value>,
+    pub function_call: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tool_calls: Vec<serde_json::Value>,
+    pub reasoning: Option<String>,
+}
+
+impl AssistantMessage {
+    pub fn reply(content: String) -> Self {
+        AssistantMessage {
+            role: "assistant".to_owned(),
+            content,
+            refusal: None,
+            annotations: None,
+            audio: None,
+            function_call: None,
+            tool_calls: vec![],
+            reasoning: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,22 +2,44 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Prompt;
-use super::chat::StreamOptions;
+use super::chat::{StreamOptions, stream_options_without_stream};
 use super::usage::Usage;
+use super::validation::{FieldError, lax_int};
+use super::{Prompt, RequestBody};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct CompletionRequest {
     pub model: Option<String>,
     pub prompt: Option<Prompt>,
+    #[serde(default, with = "lax_int")]
     pub max_tokens: Option<i64>,
+    #[serde(default, with = "lax_int")]
+    pub min_tokens: Option<i64>,
+    #[serde(default)]
+    pub ignore_eos: bool,
+    #[serde(default, with = "lax_int")]
+    pub n: Option<i64>,
     pub stream: Option<bool>,
     pub stream_options: Option<StreamOptions>,
     pub temperature: Option<f64>,
     pub top_p: Option<f64>,
-    pub n: Option<i64>,
-    pub echo: Option<bool>,
+    /// The prompt comes back before the completion.
+    #[serde(default)]
+    pub echo: bool,
     pub user: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl RequestBody for CompletionRequest {
+    fn check(&self) -> Vec<FieldError> {
+        if self.stream_options.as_ref().is_some_and(StreamOptions::is_set) && self.stream != Some(true) {
+            return vec![stream_options_without_stream()];
+        }
+        if self.prompt.is_none() {
+            return vec![FieldError::missing("prompt")];
+        }
+        vec![]
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,4 +60,5 @@ pub struct CompletionChoice {
     pub logprobs: Option<serde_json::Value>,
     pub finish_reason: Option<String>,
     pub stop_reason: Option<String>,
+    pub prompt_logprobs: Option<serde_json::Value>,
 }

@@ -1,11 +1,13 @@
 //! `POST /v1/embeddings`: vLLM's embeddings requests (`EmbeddingCompletionRequest` with
-//! `input`, `EmbeddingChatRequest` with `messages`) and `EmbeddingResponse`.
+//! `input`, `EmbeddingChatRequest` with `messages`), `EmbeddingResponse`, and the metadata of
+//! the binary (`bytes`) answer.
 
 use serde::{Deserialize, Serialize};
 
-use super::Prompt;
 use super::chat::ChatMessage;
 use super::usage::Usage;
+use super::validation::{FieldError, lax_int};
+use super::{Prompt, RequestBody};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct EmbeddingRequest {
@@ -14,20 +16,137 @@ pub struct EmbeddingRequest {
     pub input: Option<EmbeddingInput>,
     /// vLLM's chat-style embeddings: a conversation (or a batch of them) instead of `input`.
     pub messages: Option<Conversations>,
-    pub add_generation_prompt: Option<bool>,
-    pub continue_final_message: Option<bool>,
+    #[serde(default)]
+    pub add_generation_prompt: bool,
+    #[serde(default)]
+    pub continue_final_message: bool,
     /// Accepted as vLLM accepts it; the mock's rendering has no template to pass it to.
     pub chat_template_kwargs: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     pub encoding_format: EncodingFormat,
+    #[serde(default)]
+    pub embed_dtype: EmbedDType,
+    #[serde(default)]
+    pub endianness: Endianness,
+    #[serde(default, with = "lax_int")]
     pub dimensions: Option<i64>,
     pub user: Option<String>,
+    #[serde(default, with = "lax_int")]
     pub truncate_prompt_tokens: Option<i64>,
+    pub truncation_side: Option<TruncationSide>,
     pub add_special_tokens: Option<bool>,
+    #[serde(default, with = "lax_int")]
     pub priority: Option<i64>,
     pub request_id: Option<String>,
-    /// vLLM's pooling parameter; overrides `--normalize` for this request.
-    pub normalize: Option<bool>,
+    /// vLLM's pooling activation (normalisation for embeddings); `None` takes `--normalize`.
+    pub use_activation: Option<bool>,
+    /// Removed from vLLM's requests; its presence is vLLM's 400.
+    #[serde(default, deserialize_with = "present")]
+    pub normalize: bool,
+}
+
+/// How pooled values are encoded: vLLM's `encoding_format`, `embed_dtype` and `endianness`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Encoding {
+    pub format: EncodingFormat,
+    pub dtype: EmbedDType,
+    pub endianness: Endianness,
+}
+
+/// vLLM's `truncate_prompt_tokens` (-1: the model's length) and `truncation_side`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Truncation {
+    pub tokens: Option<i64>,
+    pub side: Option<TruncationSide>,
+}
+
+impl EmbeddingRequest {
+    pub fn encoding(&self) -> Encoding {
+        Encoding {
+            format: self.encoding_format,
+            dtype: self.embed_dtype,
+            endianness: self.endianness,
+        }
+    }
+
+    pub fn truncation(&self) -> Truncation {
+        Truncation {
+            tokens: self.truncate_prompt_tokens,
+            side: self.truncation_side,
+        }
+    }
+}
+
+crate::literal! {
+    #[derive(Default)]
+    pub enum EncodingFormat { #[default] Float = "float", Base64 = "base64", Bytes = "bytes", BytesOnly = "bytes_only" }
+}
+
+crate::literal! {
+    #[derive(Default)]
+    pub enum EmbedDType {
+        #[default]
+        Float32 = "float32",
+        Float16 = "float16",
+        Bfloat16 = "bfloat16",
+        Fp8E4m3 = "fp8_e4m3",
+        Fp8E5m2 = "fp8_e5m2",
+    }
+}
+
+crate::literal! {
+    #[derive(Default)]
+    pub enum Endianness { #[default] Native = "native", Big = "big", Little = "little" }
+}
+
+crate::literal! {
+    /// `left` keeps the last tokens (vLLM's default), `right` the first.
+    pub enum TruncationSide { Left = "left", Right = "right" }
+}
+
+/// `true` when the field is in the body at all, even as `null`, as Python's `in` sees it.
+pub(super) fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(deserializer).map(|_| true)
+}
+
+impl RequestBody for EmbeddingRequest {
+    fn check(&self) -> Vec<FieldError> {
+        if self.normalize {
+            return vec![normalize_removed()];
+        }
+        if self.add_generation_prompt && self.continue_final_message {
+            return vec![generation_prompt_conflict()];
+        }
+        let mut errors = self.truncation().check();
+        if self.input.is_none() && self.messages.is_none() {
+            errors.push(FieldError::missing("input"));
+        }
+        errors
+    }
+}
+
+impl Truncation {
+    pub fn check(&self) -> Vec<FieldError> {
+        FieldError::check_ge("truncate_prompt_tokens", self.tokens, -1)
+            .into_iter()
+            .collect()
+    }
+}
+
+/// vLLM's answer to `normalize`, which its newest pooling requests no longer take.
+pub fn normalize_removed() -> FieldError {
+    FieldError::vllm(
+        "Parameter `normalize` was removed; use `use_activation` instead.",
+        Some("normalize"),
+    )
+}
+
+/// vLLM's check on every chat-shaped request.
+pub fn generation_prompt_conflict() -> FieldError {
+    FieldError::vllm(
+        "Cannot set both `continue_final_message` and `add_generation_prompt` to True.",
+        None,
+    )
 }
 
 /// `input`: a prompt in OpenAI's four shapes, or, as vLLM also takes it, a conversation or a
@@ -69,14 +188,6 @@ pub fn render_conversation(messages: &[ChatMessage], add_generation_prompt: bool
     text
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EncodingFormat {
-    #[default]
-    Float,
-    Base64,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmbeddingResponse {
     pub id: String,
@@ -94,10 +205,79 @@ pub struct EmbeddingData {
     pub embedding: EmbeddingValue,
 }
 
-/// A vector as JSON numbers, or as base64 of little-endian `f32`s.
+/// A vector as JSON numbers, or as base64 of its bytes in the requested dtype and byte order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum EmbeddingValue {
     Float(Vec<f64>),
     Base64(String),
+}
+
+/// The `metadata` header of a `bytes` answer: where each vector lies in the body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BytesMetadata {
+    pub id: String,
+    pub created: u64,
+    pub model: String,
+    pub data: Vec<BytesItem>,
+    pub usage: PoolingUsage,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BytesItem {
+    pub index: usize,
+    pub embed_dtype: EmbedDType,
+    pub endianness: Endianness,
+    pub start: usize,
+    pub end: usize,
+    pub shape: Vec<usize>,
+}
+
+/// The usage of a binary answer, which has no `completion_tokens`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolingUsage {
+    pub prompt_tokens: usize,
+    pub total_tokens: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::openai::parse_body;
+
+    #[test]
+    fn the_workshops_request_parses_with_vllms_defaults() {
+        let request: EmbeddingRequest =
+            parse_body(br#"{"model": "/apps/ecs_mounts/data/q3.6b", "input": "The food was delicious."}"#).unwrap();
+        assert_eq!(request.encoding(), Encoding::default());
+        assert_eq!(request.encoding().dtype, EmbedDType::Float32);
+        assert!(!request.add_generation_prompt && !request.normalize);
+    }
+
+    #[test]
+    fn values_outside_vllms_literals_are_named() {
+        for field in ["encoding_format", "embed_dtype", "endianness"] {
+            let body = format!(r#"{{"input": "x", "{field}": "bad_{field}"}}"#);
+            let err = parse_body::<EmbeddingRequest>(body.as_bytes()).unwrap_err().to_string();
+            assert!(
+                err.contains("literal_error") && err.contains(&format!("bad_{field}")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn normalize_is_vllms_removed_parameter() {
+        let err = parse_body::<EmbeddingRequest>(br#"{"input": "x", "normalize": null}"#).unwrap_err();
+        assert!(err.to_string().contains("Parameter `normalize` was removed"), "{err}");
+        assert_eq!(err.body().error.param.as_deref(), Some("normalize"));
+    }
+
+    #[test]
+    fn truncation_below_minus_one_is_refused() {
+        let err = parse_body::<EmbeddingRequest>(br#"{"input": "x", "truncate_prompt_tokens": -2}"#).unwrap_err();
+        assert!(err.to_string().contains("greater_than_equal"), "{err}");
+        let ok: EmbeddingRequest = parse_body(br#"{"input": "x", "truncate_prompt_tokens": -1}"#).unwrap();
+        assert_eq!(ok.truncation().tokens, Some(-1));
+    }
 }

@@ -1,7 +1,8 @@
 //! vLLM's error bodies, and the one error type every handler returns.
 //!
 //! vLLM answers errors as `{"error": {"message", "type", "param", "code"}}`, except the API-key
-//! middleware, which answers a bare `{"error": "Unauthorized"}`. Handlers return
+//! middleware, which answers a bare `{"error": "Unauthorized"}`, and FastAPI's router, which
+//! answers an unknown path or method with `{"detail": "Not Found"}`. Handlers return
 //! `Result<_, ApiError>` and never build an error body by hand.
 
 use axum::Json;
@@ -9,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
+use super::validation::{self, FieldError, python_str};
 use crate::outcome::Outcome;
 
 /// The body of every vLLM error except the API-key rejection.
@@ -26,6 +28,12 @@ pub struct ErrorInfo {
     pub code: u16,
 }
 
+/// FastAPI's answer for a path or method no route serves: `{"detail": "Not Found"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetailResponse {
+    pub detail: String,
+}
+
 /// vLLM's API-key rejection body: `{"error": "Unauthorized"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnauthorizedResponse {
@@ -34,7 +42,8 @@ pub struct UnauthorizedResponse {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
-    /// The body is not JSON, or a field has the wrong type (FastAPI's validation error).
+    /// The body is not JSON, or does not validate (FastAPI's validation error); see
+    /// [`ApiError::validation`].
     #[error("{message}")]
     Validation { message: String, param: Option<String> },
     /// The request is well-formed but cannot be served (vLLM's serving-layer error).
@@ -44,10 +53,12 @@ pub enum ApiError {
     ModelNotFound(String),
     #[error("Unauthorized")]
     Unauthorized,
-    #[error("Not Found: {method} {path}")]
-    RouteNotFound { method: String, path: String },
-    #[error("Method Not Allowed: {method} {path}")]
-    MethodNotAllowed { method: String, path: String },
+    /// A route's `HTTPException`: vLLM's error body with the status's phrase as its type.
+    #[error("{message}")]
+    Http { status: StatusCode, message: String },
+    /// No route serves the path (404) or the method (405): FastAPI's `{"detail": ...}`.
+    #[error("{}", .0.canonical_reason().unwrap_or("Not Found"))]
+    Routing(StatusCode),
     #[error("Request body exceeds the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -66,12 +77,41 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn invalid_json(err: serde_json::Error) -> Self {
-        let message = match err.classify() {
-            serde_json::error::Category::Data => format!("Invalid request: {err}"),
-            _ => format!("JSON decode error: {err}"),
+    /// pydantic's errors, worded as vLLM's 400.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let (message, param) = validation::message_and_param(&errors);
+        ApiError::Validation { message, param }
+    }
+
+    /// A body that is not JSON, as FastAPI reports it: `json_invalid` at the offset it failed.
+    pub fn json_decode(err: &serde_json::Error, body: &[u8]) -> Self {
+        let line_start: usize = body
+            .split(|b| *b == b'\n')
+            .take(err.line().saturating_sub(1))
+            .map(|line| line.len() + 1)
+            .sum();
+        // serde points at the last byte read; Python, at an end of input, one past it.
+        let position = line_start + err.column().saturating_sub(1) + usize::from(err.is_eof());
+        let text = err.to_string();
+        let reason = text.rfind(" at line ").map_or(text.as_str(), |at| &text[..at]);
+        let error = FieldError {
+            input: Some(serde_json::Value::Object(Default::default())),
+            ctx: Some(format!("{{'error': {}}}", python_str(reason))),
+            ..FieldError::new(
+                "json_invalid",
+                vec![validation::Loc::Index(position)],
+                "JSON decode error",
+            )
         };
-        ApiError::Validation { message, param: None }
+        ApiError::validation(vec![error])
+    }
+
+    /// vLLM's `validate_json_request`: a body that is not `application/json`.
+    pub fn unsupported_media_type() -> Self {
+        ApiError::Validation {
+            message: "1 validation error:\n  Unsupported Media Type: Only 'application/json' is allowed".to_owned(),
+            param: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>, param: impl Into<Option<&'static str>>) -> Self {
@@ -113,11 +153,9 @@ impl ApiError {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
             ApiError::Validation { .. } | ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::ModelNotFound(_) | ApiError::RouteNotFound { .. } | ApiError::NotFound(_) => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::ModelNotFound(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Routing(status) | ApiError::Http { status, .. } => *status,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
         }
@@ -130,8 +168,8 @@ impl ApiError {
             ApiError::ModelNotFound(_) => "NotFoundError",
             ApiError::Validation { .. } => "Bad Request",
             ApiError::Unauthorized => "Unauthorized",
-            ApiError::RouteNotFound { .. } | ApiError::NotFound(_) => "Not Found",
-            ApiError::MethodNotAllowed { .. } => "Method Not Allowed",
+            ApiError::NotFound(_) => "Not Found",
+            ApiError::Routing(status) | ApiError::Http { status, .. } => status.canonical_reason().unwrap_or("Error"),
             ApiError::PayloadTooLarge { .. } => "Request Entity Too Large",
             ApiError::Timeout(_) => "Request Timeout",
             ApiError::Injected { status, .. } => match status {
@@ -179,6 +217,13 @@ impl IntoResponse for ApiError {
                 }),
             )
                 .into_response(),
+            ApiError::Routing(_) => (
+                status,
+                Json(DetailResponse {
+                    detail: self.to_string(),
+                }),
+            )
+                .into_response(),
             ApiError::Injected {
                 retry_after: Some(seconds),
                 ..
@@ -214,15 +259,21 @@ mod tests {
     }
 
     #[test]
-    fn syntax_and_type_errors_are_told_apart() {
-        let syntax = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
-        assert!(
-            ApiError::invalid_json(syntax)
-                .to_string()
-                .starts_with("JSON decode error")
+    fn json_decode_errors_are_fastapis() {
+        let body = b"{\n  \"input\": ";
+        let syntax = serde_json::from_slice::<serde_json::Value>(body).unwrap_err();
+        assert_eq!(
+            ApiError::json_decode(&syntax, body).to_string(),
+            "1 validation error:\n  {'type': 'json_invalid', 'loc': ('body', 13), 'msg': 'JSON decode error', 'input': {}, \
+             'ctx': {'error': 'EOF while parsing a value'}}"
         );
-        let data = serde_json::from_str::<u8>("\"x\"").unwrap_err();
-        assert!(ApiError::invalid_json(data).to_string().starts_with("Invalid request"));
+    }
+
+    #[test]
+    fn unknown_routes_answer_as_fastapi() {
+        let response = ApiError::Routing(StatusCode::METHOD_NOT_ALLOWED).into_response();
+        assert_eq!(response.status(), 405);
+        assert_eq!(ApiError::Routing(StatusCode::NOT_FOUND).to_string(), "Not Found");
     }
 
     #[test]
@@ -245,10 +296,7 @@ mod tests {
             ApiError::Unauthorized,
             ApiError::PayloadTooLarge { limit: 1 },
             ApiError::Timeout("t".into()),
-            ApiError::MethodNotAllowed {
-                method: "GET".into(),
-                path: "/v1/embeddings".into(),
-            },
+            ApiError::unsupported_media_type(),
         ];
         for err in errors {
             assert_eq!(err.body().error.code, err.status().as_u16());

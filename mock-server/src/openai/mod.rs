@@ -8,9 +8,15 @@ pub mod completions;
 pub mod embeddings;
 pub mod error;
 pub mod models;
+pub mod pooling;
+pub mod score;
+pub mod tokenize;
 pub mod usage;
+pub mod validation;
 
 pub use error::ApiError;
+
+use validation::{FieldError, Loc};
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -25,6 +31,49 @@ pub fn unix_now() -> u64 {
 /// A fresh response id with vLLM's prefixes (`embd-`, `chatcmpl-`, `cmpl-`).
 pub fn response_id(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// JSON as Python's `json.dumps` writes it by default (`", "` and `": "` between items, every
+/// non-ASCII character escaped), as vLLM writes the `metadata` header of a binary answer.
+pub fn json_dumps<T: serde::Serialize>(value: &T) -> String {
+    use serde_json::ser::Formatter;
+    use std::io::{self, Write};
+
+    struct PythonFormatter;
+
+    impl Formatter for PythonFormatter {
+        fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+            if first { Ok(()) } else { writer.write_all(b", ") }
+        }
+
+        fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+            if first { Ok(()) } else { writer.write_all(b", ") }
+        }
+
+        fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+            writer.write_all(b": ")
+        }
+
+        fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+            for c in fragment.chars() {
+                if c.is_ascii() {
+                    writer.write_all(&[c as u8])?;
+                } else {
+                    for unit in c.encode_utf16(&mut [0; 2]) {
+                        write!(writer, "\\u{unit:04x}")?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
+    if value.serialize(&mut serializer).is_err() {
+        return String::new();
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Either one prompt or a batch, in the four shapes OpenAI accepts for `input` and `prompt`.
@@ -64,20 +113,78 @@ impl Prompt {
     }
 }
 
-/// Parses a JSON request body into `T`, mapping serde's complaint to vLLM's 400.
+/// A request body: parsed by serde, then checked as vLLM's pydantic model validates it.
+pub trait RequestBody: serde::de::DeserializeOwned {
+    /// pydantic's constraints and vLLM's model validators, beyond what the types say. Errors
+    /// may leave `input` empty: [`parse_body`] fills it in from the body.
+    fn check(&self) -> Vec<FieldError> {
+        Vec::new()
+    }
+}
+
+/// Parses a JSON request body into `T`, answering as vLLM does when it does not validate.
 ///
 /// The body must be an object: serde would also fill a struct from an array, positionally,
 /// which pydantic (and so vLLM) refuses.
-pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub fn parse_body<T: RequestBody>(body: &[u8]) -> Result<T, ApiError> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first != Some(&b'{') {
-        serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(ApiError::invalid_json)?;
-        return Err(ApiError::Validation {
-            message: "Invalid request: invalid type: the body must be a JSON object".to_owned(),
-            param: None,
-        });
+    if first.is_none() {
+        // FastAPI reads an empty body as no body at all.
+        let error = FieldError {
+            input: Some(serde_json::Value::Null),
+            ..FieldError::new("missing", vec![], "Field required")
+        };
+        return Err(ApiError::validation(vec![error]));
     }
-    serde_json::from_slice(body).map_err(ApiError::invalid_json)
+    if first != Some(&b'{') {
+        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| ApiError::json_decode(&e, body))?;
+        let error = FieldError {
+            input: Some(value),
+            ..FieldError::new(
+                "model_attributes_type",
+                vec![],
+                "Input should be a valid dictionary or object to extract fields from",
+            )
+        };
+        return Err(ApiError::validation(vec![error]));
+    }
+    let request: T = match serde_json::from_slice(body) {
+        Ok(request) => request,
+        Err(err) if err.is_data() => return Err(type_error::<T>(body)),
+        Err(err) => return Err(ApiError::json_decode(&err, body)),
+    };
+    let mut errors = request.check();
+    if errors.is_empty() {
+        return Ok(request);
+    }
+    let value = serde_json::from_slice(body).unwrap_or_default();
+    validation::fill_inputs(&mut errors, &value);
+    Err(ApiError::validation(errors))
+}
+
+/// Where and why `T` refused the body, found by parsing it again with the path tracked (only on
+/// this error path, so a good request pays nothing for it).
+fn type_error<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiError {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let (message, loc) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(err) => {
+            let loc = err
+                .path()
+                .iter()
+                .filter_map(|segment| match segment {
+                    serde_path_to_error::Segment::Map { key } => Some(Loc::Key(key.clone())),
+                    serde_path_to_error::Segment::Seq { index } => Some(Loc::Index(*index)),
+                    _ => None,
+                })
+                .collect();
+            (err.into_inner().to_string(), loc)
+        }
+        Ok(_) => ("invalid request".to_owned(), vec![]),
+    };
+    let mut errors = vec![validation::from_serde(&message, loc)];
+    let value = serde_json::from_slice(body).unwrap_or_default();
+    validation::fill_inputs(&mut errors, &value);
+    ApiError::validation(errors)
 }
 
 #[cfg(test)]
@@ -90,13 +197,28 @@ mod tests {
         struct Two {
             _a: Option<String>,
         }
+        impl RequestBody for Two {}
         assert!(parse_body::<Two>(br#" {"_a": "x"}"#).is_ok());
         let err = parse_body::<Two>(br#"["x"]"#).unwrap_err();
-        assert!(err.to_string().contains("must be a JSON object"), "{err}");
+        assert!(err.to_string().contains("'model_attributes_type'"), "{err}");
         let err = parse_body::<Two>(b"").unwrap_err();
-        assert!(err.to_string().starts_with("JSON decode error"), "{err}");
+        assert!(err.to_string().contains("'missing', 'loc': ('body',)"), "{err}");
         let err = parse_body::<Two>(b"[1,").unwrap_err();
-        assert!(err.to_string().starts_with("JSON decode error"), "{err}");
+        assert!(err.to_string().contains("'msg': 'JSON decode error'"), "{err}");
+        let err = parse_body::<Two>(br#"{"_a": 5}"#).unwrap_err();
+        assert!(
+            err.to_string().contains("'string_type', 'loc': ('body', '_a')"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn json_dumps_writes_as_python() {
+        let value = serde_json::json!({"id": "embd-1", "data": [{"shape": [10]}], "model": "qwen3-é"});
+        assert_eq!(
+            json_dumps(&value),
+            r#"{"data": [{"shape": [10]}], "id": "embd-1", "model": "qwen3-\u00e9"}"#
+        );
     }
 
     #[test]

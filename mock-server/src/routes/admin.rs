@@ -14,7 +14,7 @@ use crate::auth::ApiKeys;
 use crate::conditions::RuntimeConfig;
 use crate::conditions::rules::{Rule, RuleStatus};
 use crate::journal::{Count, Filter, RecordedRequest, RequestList};
-use crate::openai::ApiError;
+use crate::openai::{ApiError, RequestBody};
 use crate::state::AppState;
 
 /// The longest a single `wait` call holds the connection.
@@ -49,6 +49,11 @@ pub async fn clear(State(state): State<Arc<AppState>>) -> StatusCode {
     state.journal.clear();
     StatusCode::NO_CONTENT
 }
+
+impl RequestBody for ApiKeysUpdate {}
+impl RequestBody for NewRules {}
+/// `PATCH /_mock/config` takes any object; the conditions check it.
+impl RequestBody for serde_json::Value {}
 
 #[derive(Debug, Deserialize)]
 pub struct ApiKeysUpdate {

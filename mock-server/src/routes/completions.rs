@@ -1,66 +1,96 @@
-//! `POST /v1/completions`, whole or streamed; one choice per prompt.
+//! `POST /v1/completions`, whole or streamed; `n` choices per prompt.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
+use http::HeaderMap;
 
 use super::extract::VllmJson;
+use super::prompts::check_length;
 use crate::embedding::word_count;
-use crate::generation::{self, Reply};
+use crate::generation::{self, Limits, Reply};
+use crate::openai::chat::StreamOptions;
 use crate::openai::completions::{CompletionChoice, CompletionRequest, CompletionResponse};
 use crate::openai::usage::Usage;
-use crate::openai::{ApiError, response_id, unix_now};
+use crate::openai::{ApiError, unix_now};
 use crate::outcome::{Outcome, StreamShape, Work};
 use crate::state::AppState;
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
     VllmJson(request): VllmJson<CompletionRequest>,
 ) -> Result<Response, ApiError> {
-    let model = state.models.resolve(request.model.as_deref())?;
-    let prompt = request.prompt.ok_or_else(|| super::missing("prompt"))?;
+    serve(&state, &headers, request)
+}
+
+/// One choice: which prompt it answers and the reply.
+struct Choice<'a> {
+    prompt: &'a str,
+    prompt_tokens: usize,
+    reply: Reply,
+}
+
+/// Answers a completion request (also for `/invocations`).
+pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) -> Result<Response, ApiError> {
+    let requested = state.models.resolve(request.model.as_deref())?;
+    let prompt = request.prompt.unwrap_or(crate::openai::Prompt::Texts(vec![]));
     if prompt.is_empty() {
         return Err(ApiError::bad_request("Prompt must not be empty.", "prompt"));
     }
     let max_tokens = super::max_tokens(request.max_tokens)?;
+    let max_model_len = state.config.max_model_len as usize;
+    let n = choices(request.n)?;
     let prompts = prompt.texts();
-    let replies: Vec<Reply> = prompts.iter().map(|p| generation::reply(p, max_tokens)).collect();
+    let mut all = Vec::with_capacity(prompts.len() * n);
+    for text in &prompts {
+        let prompt_tokens = word_count(text);
+        check_length(prompt_tokens, max_tokens.unwrap_or(0), max_model_len, "max_tokens")?;
+        let limits = limits(
+            max_tokens,
+            request.min_tokens,
+            request.ignore_eos,
+            max_model_len - prompt_tokens,
+        )?;
+        // vLLM numbers the choices prompt by prompt: index = prompt * n + choice.
+        all.extend((0..n).map(|i| Choice {
+            prompt: text,
+            prompt_tokens,
+            reply: generation::reply(text, i, limits),
+        }));
+    }
+    let replies: Vec<&Reply> = all.iter().map(|c| &c.reply).collect();
     let usage = Usage::new(
         prompts.iter().map(|p| word_count(p)).sum(),
-        replies.iter().map(Reply::tokens).sum(),
+        replies.iter().map(|r| r.tokens()).sum(),
     );
     let completion_tokens = usage.completion_tokens;
     let streamed = request.stream.unwrap_or(false);
-    let finish_reason = if replies.iter().any(|r| r.finish_reason == "length") {
-        "length"
-    } else {
-        "stop"
-    };
     let outcome = Outcome::ai(
-        &model,
+        &requested,
         prompts.len(),
         format!("completion with {completion_tokens} tokens"),
     )
     .with_work(Work {
         prompt_tokens: usage.prompt_tokens,
         completion_tokens,
-        finish_reason,
-        // One chunk per token, the prompts' one after the other.
+        finish_reason: finish_reason(all.iter().map(|c| &c.reply)),
+        // One chunk per token, the choices one after the other.
         stream: streamed.then_some(StreamShape {
             leading_frames: 0,
             token_frames: completion_tokens,
         }),
     });
 
-    let response = |choices: Vec<CompletionChoice>, usage: Option<Usage>| CompletionResponse {
-        id: response_id("cmpl"),
+    let template = CompletionResponse {
+        id: super::request_id("cmpl", headers, None),
         object: "text_completion".to_owned(),
         created: unix_now(),
-        model: model.clone(),
-        choices,
-        usage,
+        model: state.models.served_name().to_owned(),
+        choices: vec![],
+        usage: None,
     };
     let choice = |index: usize, text: String, finish_reason: Option<&str>| CompletionChoice {
         index,
@@ -68,17 +98,29 @@ pub async fn create(
         logprobs: None,
         finish_reason: finish_reason.map(str::to_owned),
         stop_reason: None,
+        prompt_logprobs: None,
+    };
+    let echoed = |c: &Choice<'_>, text: String| {
+        if request.echo {
+            format!("{}{text}", c.prompt)
+        } else {
+            text
+        }
     };
 
     if streamed {
-        let include_usage = request.stream_options.and_then(|o| o.include_usage).unwrap_or(false);
-        let template = response(vec![], None);
+        let (include_usage, continuous) = StreamOptions::usage(request.stream_options.as_ref());
         let mut chunks = Vec::new();
-        for (index, reply) in replies.iter().enumerate() {
-            let last = reply.tokens().saturating_sub(1);
-            chunks.extend(reply.pieces().enumerate().map(|(i, piece)| CompletionResponse {
-                choices: vec![choice(index, piece, (i == last).then_some(reply.finish_reason))],
-                ..template.clone()
+        for (index, c) in all.iter().enumerate() {
+            let last = c.reply.tokens().saturating_sub(1);
+            chunks.extend(c.reply.pieces().enumerate().map(|(i, piece)| {
+                // With echo, the prompt comes with the first piece.
+                let text = if i == 0 { echoed(c, piece) } else { piece };
+                CompletionResponse {
+                    choices: vec![choice(index, text, (i == last).then_some(c.reply.finish_reason))],
+                    usage: continuous.then(|| Usage::new(c.prompt_tokens, i + 1)),
+                    ..template.clone()
+                }
             }));
         }
         if include_usage {
@@ -89,10 +131,64 @@ pub async fn create(
         }
         return Ok(outcome.attach(super::sse::stream(&chunks)));
     }
-    let choices = replies
+    let choices = all
         .iter()
         .enumerate()
-        .map(|(index, reply)| choice(index, reply.text(), Some(reply.finish_reason)))
+        .map(|(index, c)| choice(index, echoed(c, c.reply.text()), Some(c.reply.finish_reason)))
         .collect();
-    Ok(outcome.attach(Json(response(choices, Some(usage)))))
+    Ok(outcome.attach(Json(CompletionResponse {
+        choices,
+        usage: Some(usage),
+        ..template
+    })))
+}
+
+/// `n` as vLLM's sampling parameters check it: at least 1.
+pub(super) fn choices(n: Option<i64>) -> Result<usize, ApiError> {
+    match n.unwrap_or(1) {
+        n if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX).min(MAX_CHOICES)),
+        n => Err(ApiError::bad_request(format!("n must be at least 1, got {n}."), "n")),
+    }
+}
+
+/// The mock's own bound on `n`, so one request cannot make it generate without end.
+const MAX_CHOICES: usize = 128;
+
+/// `max_tokens`, `min_tokens` and `ignore_eos` as vLLM's sampling parameters check them; with
+/// `ignore_eos` and no `max_tokens` a reply fills what is left of the context.
+pub(super) fn limits(
+    max_tokens: Option<usize>,
+    min_tokens: Option<i64>,
+    ignore_eos: bool,
+    room: usize,
+) -> Result<Limits, ApiError> {
+    let min_tokens = match min_tokens.unwrap_or(0) {
+        n if n < 0 => {
+            return Err(ApiError::bad_request(
+                format!("min_tokens must be greater than or equal to 0, got {n}."),
+                "min_tokens",
+            ));
+        }
+        n => usize::try_from(n).unwrap_or(usize::MAX),
+    };
+    if let Some(max) = max_tokens.filter(|max| min_tokens > *max) {
+        return Err(ApiError::bad_request(
+            format!("min_tokens must be less than or equal to max_tokens={max}, got {min_tokens}."),
+            "min_tokens",
+        ));
+    }
+    Ok(Limits {
+        max_tokens: max_tokens.or(ignore_eos.then_some(room)),
+        min_tokens,
+        ignore_eos,
+    })
+}
+
+/// `length` if any reply was cut, else `stop`, for vLLM's success counter.
+pub(super) fn finish_reason<'a>(replies: impl IntoIterator<Item = &'a Reply>) -> &'static str {
+    if replies.into_iter().any(|r| r.finish_reason == "length") {
+        "length"
+    } else {
+        "stop"
+    }
 }

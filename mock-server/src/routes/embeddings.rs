@@ -5,69 +5,49 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use axum::response::{IntoResponse, Response};
+use http::HeaderMap;
 
 use super::extract::VllmJson;
-use crate::embedding::{MAX_VALUES_PER_REQUEST, embed, to_le_f32_bytes, word_count};
+use super::pooled::{self, Answer, Pooled};
+use crate::embedding::{MAX_VALUES_PER_REQUEST, embed};
 use crate::openai::chat::ChatMessage;
 use crate::openai::embeddings::{
-    Conversations, EmbeddingData, EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingValue, EncodingFormat,
-    render_conversation,
+    Conversations, EmbeddingData, EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingValue, Encoding,
+    EncodingFormat, render_conversation,
 };
 use crate::openai::usage::Usage;
-use crate::openai::{ApiError, response_id, unix_now};
+use crate::openai::{ApiError, unix_now};
 use crate::outcome::{Outcome, Work};
 use crate::state::AppState;
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
     VllmJson(request): VllmJson<EmbeddingRequest>,
 ) -> Result<Response, ApiError> {
-    let model = state.models.resolve(request.model.as_deref())?;
-    let texts = texts(&request)?;
-    let dimensions = dimensions(request.dimensions, &state)?;
-    let normalize = request.normalize.unwrap_or(state.config.normalize);
+    serve(&state, &headers, request)
+}
 
-    let values = texts.len().saturating_mul(dimensions);
-    if values > MAX_VALUES_PER_REQUEST {
-        return Err(ApiError::bad_request(
-            format!(
-                "The request asks for {values} values ({} inputs x {dimensions} dimensions); the limit is {MAX_VALUES_PER_REQUEST}.",
-                texts.len()
-            ),
-            "input",
-        ));
-    }
-    let data = texts
-        .iter()
-        .enumerate()
-        .map(|(index, text)| {
-            let values = embed(text, dimensions, normalize);
-            EmbeddingData {
-                index,
-                object: "embedding".to_owned(),
-                embedding: match request.encoding_format {
-                    EncodingFormat::Float => EmbeddingValue::Float(values),
-                    EncodingFormat::Base64 => EmbeddingValue::Base64(BASE64.encode(to_le_f32_bytes(&values))),
-                },
-            }
-        })
-        .collect();
-    let prompt_tokens = texts.iter().map(|t| word_count(t)).sum();
+/// Answers an embeddings request (also for `/invocations`).
+pub fn serve(state: &AppState, headers: &HeaderMap, request: EmbeddingRequest) -> Result<Response, ApiError> {
+    let requested = state.models.resolve(request.model.as_deref())?;
+    let prompts = super::prompts::tokenized(texts(&request)?, request.truncation(), state)?;
+    let dimensions = dimensions(request.dimensions, state)?;
+    let normalize = request.use_activation.unwrap_or(state.config.normalize);
+    check_size(prompts.len(), dimensions)?;
+    let vectors: Vec<Vec<f64>> = prompts.iter().map(|p| embed(&p.text, dimensions, normalize)).collect();
 
-    let summary = match texts.len() {
+    let prompt_tokens = prompts.iter().map(|p| p.tokens).sum();
+    let summary = match prompts.len() {
         1 => format!("embedding with {dimensions} dims"),
         n => format!("{n} embeddings with {dimensions} dims"),
     };
-    let response = EmbeddingResponse {
-        id: response_id("embd"),
-        object: "list".to_owned(),
+    let answer = Answer {
+        id: super::request_id("embd", headers, None),
         created: unix_now(),
-        model: model.clone(),
-        data,
-        usage: Usage::new(prompt_tokens, 0),
+        model: state.models.served_name().to_owned(),
+        prompt_tokens,
     };
     let work = Work {
         prompt_tokens,
@@ -75,21 +55,49 @@ pub async fn create(
         finish_reason: "stop",
         stream: None,
     };
-    Ok(Outcome::ai(&model, texts.len(), summary)
+    Ok(Outcome::ai(&requested, prompts.len(), summary)
         .with_work(work)
-        .attach(Json(response)))
+        .attach(answer.embeddings(vectors, request.encoding())))
+}
+
+impl Answer {
+    /// vLLM's embeddings answer in the requested encoding: JSON numbers, base64 strings, or
+    /// the raw bytes with their layout in a `metadata` header.
+    fn embeddings(self, vectors: Vec<Vec<f64>>, encoding: Encoding) -> Response {
+        let embedding = |values: Vec<f64>| match encoding.format {
+            EncodingFormat::Float => EmbeddingValue::Float(values),
+            _ => EmbeddingValue::Base64(pooled::base64(&values, encoding)),
+        };
+        match encoding.format {
+            EncodingFormat::Bytes | EncodingFormat::BytesOnly => {
+                let items: Vec<Pooled> = vectors.into_iter().map(Pooled::vector).collect();
+                self.bytes(&items, encoding)
+            }
+            EncodingFormat::Float | EncodingFormat::Base64 => Json(EmbeddingResponse {
+                data: vectors
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, values)| EmbeddingData {
+                        index,
+                        object: "embedding".to_owned(),
+                        embedding: embedding(values),
+                    })
+                    .collect(),
+                id: self.id,
+                object: "list".to_owned(),
+                created: self.created,
+                model: self.model,
+                usage: Usage::new(self.prompt_tokens, 0),
+            })
+            .into_response(),
+        }
+    }
 }
 
 /// What gets embedded: the prompts of `input`, or the rendered conversations of `input` or
 /// `messages` (vLLM's chat-style embeddings request).
 fn texts(request: &EmbeddingRequest) -> Result<Vec<Cow<'_, str>>, ApiError> {
-    let generation_prompt = request.add_generation_prompt.unwrap_or(false);
-    if generation_prompt && request.continue_final_message.unwrap_or(false) {
-        return Err(ApiError::Validation {
-            message: "Cannot set both `continue_final_message` and `add_generation_prompt` to True.".to_owned(),
-            param: None,
-        });
-    }
+    let generation_prompt = request.add_generation_prompt;
     let render = |conversations: &[Vec<ChatMessage>]| -> Result<Vec<Cow<'_, str>>, ApiError> {
         if conversations.is_empty() || conversations.iter().any(Vec::is_empty) {
             return Err(ApiError::bad_request("Messages must not be empty.", "messages"));
@@ -108,11 +116,12 @@ fn texts(request: &EmbeddingRequest) -> Result<Vec<Cow<'_, str>>, ApiError> {
         (Some(EmbeddingInput::Conversations(batch)), _) => render(batch),
         (None, Some(Conversations::One(messages))) => render(std::slice::from_ref(messages)),
         (None, Some(Conversations::Batch(batch))) => render(batch),
-        (None, None) => Err(super::missing("input")),
+        // RequestBody::check has already refused a body with neither.
+        (None, None) => Ok(vec![]),
     }
 }
 
-fn dimensions(requested: Option<i64>, state: &AppState) -> Result<usize, ApiError> {
+pub(super) fn dimensions(requested: Option<i64>, state: &AppState) -> Result<usize, ApiError> {
     let max = state.config.max_dimensions;
     match requested {
         None => Ok(state.config.embedding_dimensions),
@@ -122,4 +131,18 @@ fn dimensions(requested: Option<i64>, state: &AppState) -> Result<usize, ApiErro
             "dimensions",
         )),
     }
+}
+
+/// The mock's own bound on one answer's size, so a request cannot make it allocate without end.
+pub(super) fn check_size(inputs: usize, dimensions: usize) -> Result<(), ApiError> {
+    let values = inputs.saturating_mul(dimensions);
+    if values > MAX_VALUES_PER_REQUEST {
+        return Err(ApiError::bad_request(
+            format!(
+                "The request asks for {values} values ({inputs} inputs x {dimensions} dimensions); the limit is {MAX_VALUES_PER_REQUEST}."
+            ),
+            "input",
+        ));
+    }
+    Ok(())
 }

@@ -3,34 +3,39 @@
 
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use bytes::Bytes;
+use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::openai::{ApiError, parse_body};
+use crate::openai::{ApiError, RequestBody, parse_body};
 
-/// A JSON request body, checked as vLLM's `validate_json_request` does.
+/// A JSON request body, checked as vLLM's `validate_json_request` does, then validated as
+/// vLLM's pydantic model validates it.
 pub struct VllmJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for VllmJson<T> {
+impl<S: Send + Sync, T: RequestBody> FromRequest<S> for VllmJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let media_type = request
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().to_ascii_lowercase());
-        if media_type.as_deref() != Some("application/json") {
-            return Err(ApiError::Validation {
-                message: "Unsupported Media Type: Only 'application/json' is allowed".to_owned(),
-                param: None,
-            });
-        }
+        require_json(request.headers())?;
         // The recorder has already read the body within its limits; this cannot fail.
         let body = Bytes::from_request(request, state).await.unwrap_or_default();
         parse_body(&body).map(VllmJson)
+    }
+}
+
+/// vLLM's `validate_json_request`: the body must be declared `application/json`.
+pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let media_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if media_type.as_deref() == Some("application/json") {
+        Ok(())
+    } else {
+        Err(ApiError::unsupported_media_type())
     }
 }
 

@@ -5,16 +5,22 @@ mod chat;
 mod completions;
 mod embeddings;
 mod extract;
+mod invocations;
 mod models;
 mod ops;
+mod pooled;
+mod pooling;
+mod prompts;
+mod score;
 mod sse;
+mod tokenize;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, post, put};
-use http::{Method, Uri};
+use http::{HeaderMap, StatusCode};
 
 use crate::auth::{require_admin_token, require_api_key};
 use crate::openai::ApiError;
@@ -23,16 +29,38 @@ use crate::state::AppState;
 
 /// The whole mock: vLLM's routes behind the API-key check, the inspection API, and the
 /// recorder around everything.
+///
+/// As `vllm serve` does, the routes depend on what the model is run for (`--runner`): a
+/// generative model serves chat and completions, a pooling model embeddings, pooling, score
+/// and rerank; the mock serves both unless told otherwise. A route the runner does not serve
+/// is FastAPI's 404.
 pub fn router(state: Arc<AppState>) -> Router {
-    let vllm = Router::new()
-        .route("/v1/embeddings", post(embeddings::create))
-        .route("/v1/chat/completions", post(chat::create))
-        .route("/v1/completions", post(completions::create))
+    let runner = state.config.runner();
+    let mut vllm = Router::new()
         .route("/v1/models", get(models::list))
+        .route("/tokenize", post(tokenize::tokenize))
+        .route("/detokenize", post(tokenize::detokenize))
+        .route("/invocations", post(invocations::invoke))
         .route("/health", get(ops::health))
         .route("/ping", get(ops::health).post(ops::health))
+        .route("/load", get(ops::load))
         .route("/version", get(ops::version))
         .route("/metrics", get(ops::metrics));
+    if runner.generates() {
+        vllm = vllm
+            .route("/v1/chat/completions", post(chat::create))
+            .route("/v1/completions", post(completions::create));
+    }
+    if runner.pools() {
+        vllm = vllm
+            .route("/v1/embeddings", post(embeddings::create))
+            .route("/pooling", post(pooling::create))
+            .route("/score", post(score::score))
+            .route("/v1/score", post(score::score))
+            .route("/rerank", post(score::rerank))
+            .route("/v1/rerank", post(score::rerank))
+            .route("/v2/rerank", post(score::rerank));
+    }
 
     let admin = Router::new()
         .route("/requests", get(admin::list).delete(admin::clear))
@@ -56,18 +84,24 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn not_found(method: Method, uri: Uri) -> ApiError {
-    ApiError::RouteNotFound {
-        method: method.to_string(),
-        path: uri.path().to_owned(),
-    }
+async fn not_found() -> ApiError {
+    ApiError::Routing(StatusCode::NOT_FOUND)
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
-    ApiError::MethodNotAllowed {
-        method: method.to_string(),
-        path: uri.path().to_owned(),
-    }
+async fn method_not_allowed() -> ApiError {
+    ApiError::Routing(StatusCode::METHOD_NOT_ALLOWED)
+}
+
+/// A response id as vLLM builds it: the prefix, then the client's `X-Request-Id`, else the
+/// body's `request_id` where that route reads it, else a fresh uuid.
+fn request_id(prefix: &str, headers: &HeaderMap, body_request_id: Option<&str>) -> String {
+    let base = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| body_request_id.map(str::to_owned))
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    format!("{prefix}-{base}")
 }
 
 /// `max_tokens` as vLLM validates it: absent, or at least 1.
@@ -79,13 +113,5 @@ fn max_tokens(value: Option<i64>) -> Result<Option<usize>, ApiError> {
             format!("max_tokens must be at least 1, got {n}."),
             "max_tokens",
         )),
-    }
-}
-
-/// A required field that is missing, worded as pydantic words it.
-fn missing(field: &'static str) -> ApiError {
-    ApiError::Validation {
-        message: format!("Field required: {field}"),
-        param: Some(field.to_owned()),
     }
 }

@@ -17,7 +17,7 @@ pub async fn list(State(state): State<Arc<AppState>>) -> Response {
         .models
         .names()
         .iter()
-        .map(|name| ModelCard::served(name, &state.config.model, state.config.max_model_len, created))
+        .map(|name| ModelCard::served(name, state.config.model_path(), state.config.max_model_len, created))
         .collect();
     let summary = format!("{} model(s)", data.len());
     Outcome::summary(summary).attach(Json(ModelList {

@@ -28,6 +28,18 @@ pub async fn version() -> Response {
     Outcome::summary(format!("version {version}")).attach(Json(Version { version }))
 }
 
+/// vLLM's `GET /load`: how many requests are with the model now, running or waiting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerLoad {
+    pub server_load: usize,
+}
+
+pub async fn load(State(state): State<Arc<AppState>>) -> Response {
+    let scheduler = &state.conditions.scheduler;
+    let server_load = scheduler.running() + scheduler.waiting();
+    Outcome::summary(format!("load {server_load}")).attach(Json(ServerLoad { server_load }))
+}
+
 /// `GET /metrics`: Prometheus text, as vLLM serves it.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let text = state.metrics.render(&state.journal, &state.conditions);

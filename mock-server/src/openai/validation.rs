@@ -1,0 +1,532 @@
+//! pydantic's validation errors, worded as vLLM answers a body that does not validate.
+//!
+//! vLLM lets FastAPI validate request bodies with pydantic and answers a 400 whose message lists
+//! the errors, one Python dict per line:
+//!
+//! ```text
+//! 1 validation error:
+//!   {'type': 'literal_error', 'loc': ('body', 'encoding_format'), 'msg': "Input should be 'float' or 'base64'", 'input': 'bad', 'ctx': {'expected': "'float' or 'base64'"}}
+//! ```
+//!
+//! with `type` `Bad Request` and `param` the dotted location (`body.encoding_format`). Serde does
+//! the validating here; this module words its complaints as pydantic does, and gives the field
+//! types pydantic's leniency: integers also from whole-number floats, numeric strings and
+//! booleans ([`lax_int`]), and closed string sets ([`literal!`](crate::literal)).
+//!
+//! Where vLLM models a request as a union of shapes (embeddings, pooling, score), pydantic lists
+//! one error per shape; the mock lists the one for the shape the body has.
+
+use std::fmt::{self, Write as _};
+
+use serde::Deserialize as _;
+use serde::de::{self, Deserializer};
+use serde_json::Value;
+
+/// One entry of pydantic's error list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    /// pydantic's error type: `missing`, `literal_error`, `int_from_float`, `value_error`...
+    pub kind: String,
+    /// Where, below `body`: field names and list indexes.
+    pub loc: Vec<Loc>,
+    pub msg: String,
+    /// The offending value; `None` until the extractor fills it in from the body.
+    pub input: Option<Value>,
+    /// pydantic's `ctx`, already as Python text (e.g. `{'ge': -1}`).
+    pub ctx: Option<String>,
+    /// The `param` vLLM reports, when a vLLM validator names it instead of the location.
+    pub parameter: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loc {
+    Key(String),
+    Index(usize),
+}
+
+impl From<&str> for Loc {
+    fn from(key: &str) -> Self {
+        Loc::Key(key.to_owned())
+    }
+}
+
+impl FieldError {
+    pub fn new(kind: &str, loc: Vec<Loc>, msg: impl Into<String>) -> Self {
+        FieldError {
+            kind: kind.to_owned(),
+            loc,
+            msg: msg.into(),
+            input: None,
+            ctx: None,
+            parameter: None,
+        }
+    }
+
+    /// `Field required`, for a field the body lacks.
+    pub fn missing(field: &str) -> Self {
+        FieldError::new("missing", vec![field.into()], "Field required")
+    }
+
+    /// A number below pydantic's `ge` bound.
+    pub fn greater_than_equal(loc: Vec<Loc>, value: i64, bound: i64) -> Self {
+        FieldError {
+            input: Some(Value::from(value)),
+            ctx: Some(format!("{{'ge': {bound}}}")),
+            ..FieldError::new(
+                "greater_than_equal",
+                loc,
+                format!("Input should be greater than or equal to {bound}"),
+            )
+        }
+    }
+
+    /// `field` below `bound`, if it is.
+    pub fn check_ge(field: &str, value: Option<i64>, bound: i64) -> Option<Self> {
+        value
+            .filter(|v| *v < bound)
+            .map(|v| FieldError::greater_than_equal(vec![field.into()], v, bound))
+    }
+
+    /// A vLLM model validator's rejection of the whole body (`VLLMValidationError`), with the
+    /// parameter it names.
+    pub fn vllm(message: &str, parameter: Option<&str>) -> Self {
+        let shown = match parameter {
+            Some(p) => format!("{message} (parameter={p})"),
+            None => message.to_owned(),
+        };
+        FieldError {
+            ctx: Some(format!("{{'error': VLLMValidationError({})}}", python_str(message))),
+            parameter: parameter.map(str::to_owned),
+            ..FieldError::new("value_error", vec![], format!("Value error, {shown}"))
+        }
+    }
+
+    /// The path below `body` as vLLM's `param`: `body.encoding_format`, `body.input.0`.
+    fn param(&self) -> String {
+        self.parameter.clone().unwrap_or_else(|| {
+            std::iter::once("body".to_owned())
+                .chain(self.loc.iter().map(|l| match l {
+                    Loc::Key(k) => k.clone(),
+                    Loc::Index(i) => i.to_string(),
+                }))
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut loc = String::from("('body',");
+        for part in &self.loc {
+            match part {
+                Loc::Key(k) => write!(loc, " {},", python_str(k))?,
+                Loc::Index(i) => write!(loc, " {i},")?,
+            }
+        }
+        if !self.loc.is_empty() {
+            loc.pop();
+        }
+        loc.push(')');
+        let input = self.input.as_ref().map_or_else(|| "{}".to_owned(), python_repr);
+        write!(
+            f,
+            "{{'type': {}, 'loc': {loc}, 'msg': {}, 'input': {input}",
+            python_str(&self.kind),
+            python_str(&self.msg)
+        )?;
+        if let Some(ctx) = &self.ctx {
+            write!(f, ", 'ctx': {ctx}")?;
+        }
+        f.write_char('}')
+    }
+}
+
+/// vLLM's message and `param` for a list of errors.
+pub fn message_and_param(errors: &[FieldError]) -> (String, Option<String>) {
+    let label = if errors.len() == 1 { "error" } else { "errors" };
+    let mut message = format!("{} validation {label}:", errors.len());
+    for error in errors {
+        write!(message, "\n  {error}").expect("writing to a String");
+    }
+    (message, errors.first().map(FieldError::param))
+}
+
+/// Fills in each error's `input` from the body: the value at its location, or for a missing
+/// field the object that lacks it (as pydantic reports them).
+pub fn fill_inputs(errors: &mut [FieldError], body: &Value) {
+    for error in errors.iter_mut().filter(|e| e.input.is_none()) {
+        let depth = if error.kind == "missing" {
+            error.loc.len().saturating_sub(1)
+        } else {
+            error.loc.len()
+        };
+        let found = error.loc[..depth].iter().try_fold(body, |value, part| match part {
+            Loc::Key(k) => value.get(k.as_str()),
+            Loc::Index(i) => value.get(*i),
+        });
+        error.input = Some(found.cloned().unwrap_or(Value::Null));
+    }
+}
+
+// Custom serde errors carry pydantic's type, message and ctx through serde as one string.
+const MARK: char = '\u{1}';
+
+/// A serde error that [`from_serde`] reads back as pydantic's `kind`, `msg` and `ctx`.
+pub fn custom<E: de::Error>(kind: &str, msg: &str, ctx: Option<&str>) -> E {
+    E::custom(format!("{MARK}{kind}{MARK}{msg}{MARK}{}", ctx.unwrap_or("")))
+}
+
+/// pydantic's error for what serde said about the value at `loc`.
+pub fn from_serde(message: &str, loc: Vec<Loc>) -> FieldError {
+    // serde_json appends the position; pydantic has none.
+    let message = message.rfind(" at line ").map_or(message, |at| &message[..at]);
+    if let Some(encoded) = message.strip_prefix(MARK) {
+        let mut parts = encoded.splitn(3, MARK);
+        let kind = parts.next().unwrap_or("value_error");
+        let msg = parts.next().unwrap_or_default();
+        let ctx = parts.next().filter(|c| !c.is_empty()).map(str::to_owned);
+        return FieldError {
+            ctx,
+            ..FieldError::new(kind, loc, msg)
+        };
+    }
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        let mut loc = loc;
+        loc.push(field.into());
+        return FieldError::new("missing", loc, "Field required");
+    }
+    let expected = message.rsplit(", expected ").next().unwrap_or_default();
+    let (kind, msg) = if !message.starts_with("invalid type") {
+        ("value_error", message)
+    } else if expected == "a string" {
+        ("string_type", "Input should be a valid string")
+    } else if expected == "a boolean" {
+        ("bool_type", "Input should be a valid boolean")
+    } else if expected.starts_with('i') || expected.starts_with('u') || expected == "an integer" {
+        ("int_type", "Input should be a valid integer")
+    } else if expected.starts_with('f') {
+        ("float_type", "Input should be a valid number")
+    } else if expected == "a sequence" {
+        ("list_type", "Input should be a valid list")
+    } else if expected == "a map" || expected.starts_with("struct") {
+        ("dict_type", "Input should be a valid dictionary")
+    } else {
+        ("value_error", message)
+    };
+    FieldError::new(kind, loc, msg)
+}
+
+/// Python's `repr` of a JSON value, as pydantic prints `input`.
+pub fn python_repr(value: &Value) -> String {
+    match value {
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => python_str(s),
+        Value::Array(items) => format!("[{}]", items.iter().map(python_repr).collect::<Vec<_>>().join(", ")),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", python_str(k), python_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Python's `repr` of a string: single quotes unless the text has one and no double quote.
+pub fn python_str(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c == '\u{7f}' => write!(out, "\\x{:02x}", c as u32).expect("String"),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// pydantic's wording of a closed set of strings: `'a', 'b' or 'c'`.
+pub fn expected_literals(texts: &[&str]) -> String {
+    let quoted: Vec<String> = texts.iter().map(|t| format!("'{t}'")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// Deserializes one of `texts`, answering anything else with pydantic's `literal_error`.
+pub fn literal<'de, D: Deserializer<'de>>(deserializer: D, texts: &[&str]) -> Result<usize, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    value
+        .as_str()
+        .and_then(|s| texts.iter().position(|t| *t == s))
+        .ok_or_else(|| {
+            let expected = expected_literals(texts);
+            custom(
+                "literal_error",
+                &format!("Input should be {expected}"),
+                Some(&format!("{{'expected': {}}}", python_str(&expected))),
+            )
+        })
+}
+
+/// A string enum with pydantic's `Literal` errors: `literal! { pub enum Kind { A = "a", B = "b" } }`.
+#[macro_export]
+macro_rules! literal {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        $vis enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::openai::validation::literal(deserializer, &[$($text),+]).map(|i| Self::ALL[i])
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// An integer element (of a list) as pydantic's lax mode takes it; see [`lax_int`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Int(pub i64);
+
+impl<'de> serde::Deserialize<'de> for Int {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match lax_int::deserialize(deserializer)? {
+            Some(n) => Ok(Int(n)),
+            None => Err(custom("int_type", "Input should be a valid integer", None)),
+        }
+    }
+}
+
+/// Integers as pydantic's lax mode takes them: also `5.0`, `"5"` and booleans; `5.5` is
+/// `int_from_float`, `"five"` is `int_parsing`. Use as `#[serde(default, with = "lax_int")]` on
+/// an `Option<i64>`.
+pub mod lax_int {
+    use super::custom;
+    use serde::de::{self, Deserializer, Visitor};
+    use std::fmt;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+        deserializer.deserialize_any(LaxInt)
+    }
+
+    pub fn serialize<S: serde::Serializer>(value: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(value, serializer)
+    }
+
+    struct LaxInt;
+
+    impl<'de> Visitor<'de> for LaxInt {
+        type Value = Option<i64>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an integer")
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(i64::from(v)))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(i64::try_from(v).unwrap_or(i64::MAX)))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            if v.fract() == 0.0 && v.is_finite() {
+                Ok(Some(v as i64))
+            } else if v.is_finite() {
+                Err(custom(
+                    "int_from_float",
+                    "Input should be a valid integer, got a number with a fractional part",
+                    None,
+                ))
+            } else {
+                Err(custom("finite_number", "Input should be a finite number", None))
+            }
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            v.trim().parse::<i64>().map(Some).map_err(|_| {
+                custom(
+                    "int_parsing",
+                    "Input should be a valid integer, unable to parse string as an integer",
+                    None,
+                )
+            })
+        }
+
+        fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            Err(custom("int_type", "Input should be a valid integer", None))
+        }
+
+        fn visit_map<A: de::MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+            Err(custom("int_type", "Input should be a valid integer", None))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    crate::literal! {
+        enum Format { Float = "float", Base64 = "base64", Bytes = "bytes" }
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Body {
+        #[serde(default, with = "lax_int")]
+        max_tokens: Option<i64>,
+        #[allow(dead_code)]
+        format: Option<Format>,
+    }
+
+    fn serde_error(json: &str) -> FieldError {
+        let mut de = serde_json::Deserializer::from_str(json);
+        let err = serde_path_to_error::deserialize::<_, Body>(&mut de).unwrap_err();
+        let loc = vec![Loc::Key(err.path().to_string())];
+        from_serde(&err.into_inner().to_string(), loc)
+    }
+
+    #[test]
+    fn literals_answer_as_pydantic() {
+        let mut err = serde_error(r#"{"format": "bad_x"}"#);
+        fill_inputs(std::slice::from_mut(&mut err), &json!({"format": "bad_x"}));
+        assert_eq!(
+            err.to_string(),
+            r#"{'type': 'literal_error', 'loc': ('body', 'format'), 'msg': "Input should be 'float', 'base64' or 'bytes'", 'input': 'bad_x', 'ctx': {'expected': "'float', 'base64' or 'bytes'"}}"#
+        );
+        assert_eq!(message_and_param(&[err]).1.as_deref(), Some("body.format"));
+    }
+
+    #[test]
+    fn integers_are_lax_as_pydantic() {
+        let body: Body = serde_json::from_str(r#"{"max_tokens": 5.0}"#).unwrap();
+        assert_eq!(body.max_tokens, Some(5));
+        let body: Body = serde_json::from_str(r#"{"max_tokens": "7"}"#).unwrap();
+        assert_eq!(body.max_tokens, Some(7));
+        let body: Body = serde_json::from_str(r#"{"max_tokens": true}"#).unwrap();
+        assert_eq!(body.max_tokens, Some(1));
+        assert_eq!(serde_error(r#"{"max_tokens": 5.5}"#).kind, "int_from_float");
+        assert_eq!(serde_error(r#"{"max_tokens": "five"}"#).kind, "int_parsing");
+    }
+
+    #[test]
+    fn serde_type_errors_get_pydantic_types() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Typed {
+            name: String,
+        }
+        let mut de = serde_json::Deserializer::from_str(r#"{"name": 5}"#);
+        let err = serde_path_to_error::deserialize::<_, Typed>(&mut de).unwrap_err();
+        let error = from_serde(&err.into_inner().to_string(), vec!["name".into()]);
+        assert_eq!(
+            (error.kind.as_str(), error.msg.as_str()),
+            ("string_type", "Input should be a valid string")
+        );
+        let missing = from_serde("missing field `input` at line 1 column 2", vec![]);
+        assert_eq!(missing, FieldError::missing("input"));
+    }
+
+    #[test]
+    fn messages_list_every_error_and_fill_missing_inputs_with_the_object() {
+        let body = json!({"encoding_format": "bad"});
+        let mut errors = vec![
+            FieldError::missing("input"),
+            FieldError::greater_than_equal(vec!["top_n".into()], -1, 0),
+        ];
+        fill_inputs(&mut errors, &body);
+        let (message, param) = message_and_param(&errors);
+        assert_eq!(
+            message,
+            "2 validation errors:\n  {'type': 'missing', 'loc': ('body', 'input'), 'msg': 'Field required', 'input': {'encoding_format': 'bad'}}\n  \
+             {'type': 'greater_than_equal', 'loc': ('body', 'top_n'), 'msg': 'Input should be greater than or equal to 0', 'input': -1, 'ctx': {'ge': 0}}"
+        );
+        assert_eq!(param.as_deref(), Some("body.input"));
+    }
+
+    #[test]
+    fn vllm_validators_name_their_parameter() {
+        let mut error = FieldError::vllm(
+            "Parameter `normalize` was removed; use `use_activation` instead.",
+            Some("normalize"),
+        );
+        fill_inputs(std::slice::from_mut(&mut error), &json!({"normalize": true}));
+        assert_eq!(
+            error.to_string(),
+            "{'type': 'value_error', 'loc': ('body',), 'msg': 'Value error, Parameter `normalize` was removed; use `use_activation` instead. (parameter=normalize)', \
+             'input': {'normalize': True}, 'ctx': {'error': VLLMValidationError('Parameter `normalize` was removed; use `use_activation` instead.')}}"
+        );
+        assert_eq!(message_and_param(&[error]).1.as_deref(), Some("normalize"));
+    }
+
+    #[test]
+    fn python_reprs() {
+        assert_eq!(python_str("it's"), "\"it's\"");
+        assert_eq!(python_str("a\nb'\""), "'a\\nb\\'\"'");
+        assert_eq!(
+            python_repr(&json!([1, 2.5, null, false, {"k": "v"}])),
+            "[1, 2.5, None, False, {'k': 'v'}]"
+        );
+        assert_eq!(expected_literals(&["a", "b"]), "'a' or 'b'");
+        assert_eq!(expected_literals(&["a"]), "'a'");
+    }
+}

@@ -1,0 +1,130 @@
+//! `POST /pooling`: the pooling model's raw output, a vector per prompt (`embed`) or one per
+//! token (`token_embed`).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::HeaderMap;
+
+use super::embeddings::check_size;
+use super::extract::VllmJson;
+use super::pooled::{self, Answer, Pooled};
+use crate::embedding::embed;
+use crate::openai::embeddings::{EncodingFormat, render_conversation};
+use crate::openai::pooling::{PooledValue, PoolingData, PoolingRequest, PoolingResponse, PoolingTask};
+use crate::openai::usage::Usage;
+use crate::openai::{ApiError, unix_now};
+use crate::outcome::{Outcome, Work};
+use crate::state::AppState;
+use crate::tokenizer;
+
+/// The tasks a pooling model run for embeddings supports, as vLLM prints them.
+const SUPPORTED_TASKS: &str = "('embed', 'token_embed')";
+
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    VllmJson(request): VllmJson<PoolingRequest>,
+) -> Result<Response, ApiError> {
+    serve(&state, &headers, request)
+}
+
+/// Answers a pooling request (also for `/invocations`).
+pub fn serve(state: &AppState, headers: &HeaderMap, request: PoolingRequest) -> Result<Response, ApiError> {
+    let requested = state.models.resolve(request.model.as_deref())?;
+    if request.dimensions.is_some() {
+        return Err(ApiError::bad_request(
+            "dimensions is currently not supported (parameter=dimensions)",
+            "dimensions",
+        ));
+    }
+    let task = request.task.unwrap_or(PoolingTask::Embed);
+    if !matches!(task, PoolingTask::Embed | PoolingTask::TokenEmbed) {
+        return Err(ApiError::bad_request(
+            format!("Unsupported task: '{task}' Supported tasks: {SUPPORTED_TASKS} (parameter=task)"),
+            "task",
+        ));
+    }
+    let texts: Vec<Cow<'_, str>> = match (&request.input, &request.messages) {
+        (Some(prompt), _) if prompt.is_empty() => {
+            return Err(ApiError::bad_request("Input must not be empty.", "input"));
+        }
+        (Some(prompt), _) => prompt.texts(),
+        (None, Some(messages)) => vec![Cow::Owned(render_conversation(messages, request.add_generation_prompt))],
+        (None, None) => vec![],
+    };
+    let prompts = super::prompts::tokenized(texts, request.truncation(), state)?;
+    let dimensions = state.config.embedding_dimensions;
+    let normalize = request.use_activation.unwrap_or(state.config.normalize);
+    let per_token = task == PoolingTask::TokenEmbed;
+    let values = if per_token {
+        prompts.iter().map(|p| p.tokens).sum()
+    } else {
+        prompts.len()
+    };
+    check_size(values, dimensions)?;
+
+    let pooled: Vec<Pooled> = prompts
+        .iter()
+        .map(|prompt| {
+            if per_token {
+                // A token's vector is its word's embedding: the same word, the same vector.
+                let vectors = tokenizer::words(&prompt.text)
+                    .map(|word| embed(word, dimensions, normalize))
+                    .collect();
+                Pooled::per_token(vectors, dimensions)
+            } else {
+                Pooled::vector(embed(&prompt.text, dimensions, normalize))
+            }
+        })
+        .collect();
+    let prompt_tokens = prompts.iter().map(|p| p.tokens).sum();
+    let answer = Answer {
+        id: super::request_id("pooling", headers, None),
+        created: unix_now(),
+        model: state.models.served_name().to_owned(),
+        prompt_tokens,
+    };
+    let outcome = Outcome::ai(
+        &requested,
+        prompts.len(),
+        format!("{} pooling with {dimensions} dims", task),
+    )
+    .with_work(Work {
+        prompt_tokens,
+        completion_tokens: 0,
+        finish_reason: "stop",
+        stream: None,
+    });
+    let encoding = request.encoding();
+    let response = match encoding.format {
+        EncodingFormat::Bytes | EncodingFormat::BytesOnly => answer.bytes(&pooled, encoding),
+        EncodingFormat::Float | EncodingFormat::Base64 => Json(PoolingResponse {
+            data: pooled
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| PoolingData {
+                    index,
+                    object: "pooling".to_owned(),
+                    data: if encoding.format == EncodingFormat::Base64 {
+                        PooledValue::Base64(pooled::base64(&item.values, encoding))
+                    } else if per_token {
+                        PooledValue::PerToken(item.values.chunks(dimensions.max(1)).map(<[f64]>::to_vec).collect())
+                    } else {
+                        PooledValue::Vector(item.values)
+                    },
+                })
+                .collect(),
+            id: answer.id,
+            object: "list".to_owned(),
+            created: answer.created,
+            model: answer.model,
+            usage: Usage::new(answer.prompt_tokens, 0),
+        })
+        .into_response(),
+    };
+    Ok(outcome.attach(response))
+}

@@ -1,0 +1,193 @@
+//! `POST /score` (`/v1/score`) and `POST /rerank` (`/v1/rerank`, `/v2/rerank`): for an
+//! embedding model vLLM scores a pair by the cosine similarity of its two embeddings; so does
+//! the mock, with its own embeddings.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use http::HeaderMap;
+
+use super::extract::VllmJson;
+use super::prompts::Tokenized;
+use crate::embedding::embed;
+use crate::openai::embeddings::Truncation;
+use crate::openai::score::{
+    RerankDocument, RerankRequest, RerankResponse, RerankResult, RerankUsage, ScoreData, ScoreRequest, ScoreResponse,
+};
+use crate::openai::usage::Usage;
+use crate::openai::{ApiError, unix_now};
+use crate::outcome::{Outcome, Work};
+use crate::state::AppState;
+
+pub async fn score(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    VllmJson(request): VllmJson<ScoreRequest>,
+) -> Result<Response, ApiError> {
+    serve_score(&state, &headers, request)
+}
+
+pub async fn rerank(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    VllmJson(request): VllmJson<RerankRequest>,
+) -> Result<Response, ApiError> {
+    serve_rerank(&state, &headers, request)
+}
+
+/// Answers a score request (also for `/invocations`).
+pub fn serve_score(state: &AppState, headers: &HeaderMap, request: ScoreRequest) -> Result<Response, ApiError> {
+    let requested = state.models.resolve(request.model.as_deref())?;
+    let truncation = request.truncation();
+    let (queries, documents) = request
+        .sides()
+        .map(|(a, b)| (a.into_vec(), b.into_vec()))
+        .unwrap_or_default();
+    let pairs = Pairs::scored(&queries, &documents, truncation, state)?;
+    let data = pairs
+        .scores
+        .iter()
+        .enumerate()
+        .map(|(index, &score)| ScoreData {
+            index,
+            object: "score".to_owned(),
+            score,
+        })
+        .collect();
+    let response = ScoreResponse {
+        id: super::request_id("score", headers, None),
+        object: "list".to_owned(),
+        created: unix_now(),
+        model: state.models.served_name().to_owned(),
+        data,
+        usage: Usage::new(pairs.prompt_tokens, 0),
+    };
+    Ok(pairs.outcome(&requested).attach(Json(response)))
+}
+
+/// Answers a rerank request (also for `/invocations`): every document scored against the
+/// query, best first, the first `top_n` when it is set.
+pub fn serve_rerank(state: &AppState, headers: &HeaderMap, request: RerankRequest) -> Result<Response, ApiError> {
+    let requested = state.models.resolve(request.model.as_deref())?;
+    let truncation = request.truncation();
+    let documents = request.documents.map(|d| d.into_vec()).unwrap_or_default();
+    let query = request.query.unwrap_or_default();
+    let pairs = Pairs::scored(std::slice::from_ref(&query), &documents, truncation, state)?;
+    let mut results: Vec<RerankResult> = documents
+        .into_iter()
+        .zip(&pairs.scores)
+        .enumerate()
+        .map(|(index, (text, &relevance_score))| RerankResult {
+            index,
+            document: RerankDocument {
+                text: Some(text),
+                multi_modal: None,
+            },
+            relevance_score,
+        })
+        .collect();
+    // Python's sort is stable, and so is this one: equal scores keep the documents' order.
+    results.sort_by(|a, b| b.relevance_score.total_cmp(&a.relevance_score));
+    let top_n = match request.top_n {
+        Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+        _ => results.len(),
+    };
+    results.truncate(top_n);
+    let response = RerankResponse {
+        id: super::request_id("score", headers, None),
+        model: state.models.served_name().to_owned(),
+        usage: RerankUsage {
+            prompt_tokens: pairs.prompt_tokens,
+            total_tokens: pairs.prompt_tokens,
+        },
+        results,
+    };
+    Ok(pairs.outcome(&requested).attach(Json(response)))
+}
+
+/// Query-document pairs, scored.
+struct Pairs {
+    scores: Vec<f64>,
+    /// Both texts of every pair, as vLLM counts a pair's prompt.
+    prompt_tokens: usize,
+}
+
+impl Pairs {
+    /// Pairs `queries` with `documents` as vLLM does (1:1, 1:N or N:N) and scores each.
+    fn scored(
+        queries: &[String],
+        documents: &[String],
+        truncation: Truncation,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        if queries.len() > 1 && queries.len() != documents.len() {
+            return Err(ApiError::bad_request(
+                "Input lengths must be either 1:1, 1:N or N:N",
+                None,
+            ));
+        }
+        if queries.is_empty() {
+            return Err(ApiError::bad_request("At least one text element must be given", None));
+        }
+        if documents.is_empty() {
+            return Err(ApiError::bad_request(
+                "At least one text_pair element must be given",
+                None,
+            ));
+        }
+        let queries = tokenize(queries, truncation, state)?;
+        let documents = tokenize(documents, truncation, state)?;
+        super::embeddings::check_size(queries.len() + documents.len(), state.config.embedding_dimensions)?;
+        let vector = |prompt: &Tokenized<'_>| embed(&prompt.text, state.config.embedding_dimensions, false);
+        let query_vectors: Vec<Vec<f64>> = queries.iter().map(vector).collect();
+        let mut scores = Vec::with_capacity(documents.len());
+        let mut prompt_tokens = 0;
+        for (i, document) in documents.iter().enumerate() {
+            let q = if queries.len() == 1 { 0 } else { i };
+            scores.push(cosine(&query_vectors[q], &vector(document)));
+            prompt_tokens += queries[q].tokens + document.tokens;
+        }
+        Ok(Pairs { scores, prompt_tokens })
+    }
+
+    fn outcome(&self, model: &str) -> Outcome {
+        Outcome::ai(model, self.scores.len(), format!("{} scores", self.scores.len())).with_work(Work {
+            prompt_tokens: self.prompt_tokens,
+            completion_tokens: 0,
+            finish_reason: "stop",
+            stream: None,
+        })
+    }
+}
+
+fn tokenize<'a>(texts: &'a [String], truncation: Truncation, state: &AppState) -> Result<Vec<Tokenized<'a>>, ApiError> {
+    super::prompts::tokenized(
+        texts.iter().map(|t| Cow::Borrowed(t.as_str())).collect(),
+        truncation,
+        state,
+    )
+}
+
+/// Cosine similarity; 0 when either vector is all zeros.
+pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let denominator = norm(a) * norm(b);
+    if denominator == 0.0 { 0.0 } else { dot / denominator }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cosine_of_parallel_opposite_and_orthogonal_vectors() {
+        assert!((cosine(&[1.0, 2.0], &[2.0, 4.0]) - 1.0).abs() < 1e-12);
+        assert!((cosine(&[1.0, 0.0], &[-3.0, 0.0]) + 1.0).abs() < 1e-12);
+        assert_eq!(cosine(&[1.0, 0.0], &[0.0, 1.0]), 0.0);
+        assert_eq!(cosine(&[0.0, 0.0], &[1.0, 1.0]), 0.0);
+    }
+}

@@ -1,0 +1,54 @@
+//! `POST /tokenize` and `POST /detokenize`, with the mock's word tokenizer.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+
+use super::extract::VllmJson;
+use crate::openai::ApiError;
+use crate::openai::embeddings::render_conversation;
+use crate::openai::tokenize::{DetokenizeRequest, DetokenizeResponse, TokenizeRequest, TokenizeResponse};
+use crate::openai::validation::Int;
+use crate::outcome::Outcome;
+use crate::state::AppState;
+
+pub async fn tokenize(
+    State(state): State<Arc<AppState>>,
+    VllmJson(request): VllmJson<TokenizeRequest>,
+) -> Result<Response, ApiError> {
+    let model = state.models.resolve(request.model.as_deref())?;
+    let text = match (&request.prompt, &request.messages) {
+        (Some(prompt), _) => prompt.clone(),
+        (None, Some(messages)) => render_conversation(messages, request.add_generation_prompt.unwrap_or(true)),
+        (None, None) => String::new(),
+    };
+    let (tokens, words): (Vec<u32>, Vec<String>) = state.vocabulary.tokenize(&text).into_iter().unzip();
+    let summary = format!("{} tokens", tokens.len());
+    Ok(Outcome::ai(&model, 1, summary).attach(Json(TokenizeResponse {
+        count: tokens.len(),
+        max_model_len: state.config.max_model_len,
+        tokens,
+        token_strs: request.return_token_strs.unwrap_or(false).then_some(words),
+    })))
+}
+
+pub async fn detokenize(
+    State(state): State<Arc<AppState>>,
+    VllmJson(request): VllmJson<DetokenizeRequest>,
+) -> Result<Response, ApiError> {
+    let model = state.models.resolve(request.model.as_deref())?;
+    let ids: Vec<u64> = request
+        .tokens
+        .unwrap_or_default()
+        .into_iter()
+        .map(|Int(id)| id.unsigned_abs())
+        .collect();
+    let prompt = state
+        .vocabulary
+        .detokenize(&ids)
+        .map_err(|id| ApiError::bad_request(format!("Token id {id} is out of vocabulary"), None))?;
+    let summary = format!("{} tokens", ids.len());
+    Ok(Outcome::ai(&model, 1, summary).attach(Json(DetokenizeResponse { prompt })))
+}
