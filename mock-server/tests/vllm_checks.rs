@@ -719,11 +719,19 @@ async fn the_runner_decides_the_routes() {
 
 #[tokio::test]
 async fn load_counts_requests_with_the_model() {
-    let mock = Mock::start().await;
-    assert_eq!(
-        mock.get("/load").await.json::<Value>().await.unwrap(),
-        json!({"server_load": 0})
+    let mock = Mock::with(|c| c.conditions.time_to_first_token = "300ms".parse().unwrap()).await;
+    let load = || async { mock.get("/load").await.json::<Value>().await.unwrap() };
+    assert_eq!(load().await, json!({"server_load": 0}));
+    let in_flight = tokio::spawn(
+        mock.http
+            .post(mock.url("/v1/embeddings"))
+            .json(&workshop_request())
+            .send(),
     );
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(load().await, json!({"server_load": 1}));
+    assert_eq!(in_flight.await.unwrap().unwrap().status(), 200);
+    assert_eq!(load().await, json!({"server_load": 0}));
 }
 
 // tests/entrypoints/openai/completion/test_completion.py: n, echo, and benchmark lengths.
