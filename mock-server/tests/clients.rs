@@ -25,10 +25,6 @@ fn required() -> bool {
     std::env::var("CONFORMANCE_REQUIRE").is_ok_and(|r| r.split(',').any(|c| c.trim() == "openai-sdk"))
 }
 
-fn floats(value: &Value) -> Vec<f64> {
-    value.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openai_sdk_and_litellm_get_the_workshop_vector() {
     let Some(python) = python().filter(|p| {
@@ -68,6 +64,10 @@ async fn openai_sdk_and_litellm_get_the_workshop_vector() {
     assert_eq!(out["sdk_chat_stream"], chat_text);
     assert_eq!(out["sdk_models"], serde_json::json!([WORKSHOP_MODEL]));
     assert_eq!(out["sdk_wrong_key"], "AuthenticationError");
+    assert_eq!(out["sdk_truncated"], 10);
+    assert_eq!(out["sdk_truncate_too_far"], "BadRequestError");
+    assert_eq!(out["sdk_completion"], serde_json::json!({"choices": 2, "tokens": 10}));
+    assert_eq!(out["sdk_retrieve"], "NotFoundError");
 
     assert_eq!(floats(&out["litellm"]["embedding"]), WORKSHOP_VECTOR);
     assert_eq!(out["litellm"]["prompt_tokens"], 9);

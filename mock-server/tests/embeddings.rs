@@ -5,16 +5,7 @@ mod common;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use common::*;
-use serde_json::{Value, json};
-
-fn floats(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn workshop_request_gets_the_workshop_answer() {

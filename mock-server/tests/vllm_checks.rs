@@ -31,15 +31,6 @@ async fn pooling_server() -> Mock {
     .await
 }
 
-fn floats(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect()
-}
-
 fn embeddings(body: &Value) -> Vec<Vec<f64>> {
     body["data"]
         .as_array()

@@ -31,6 +31,23 @@ out["sdk_chat_stream"] = "".join(
     if chunk.choices
 )
 out["sdk_models"] = [m.id for m in client.models.list().data]
+# vLLM's extra parameters, the way its own tests pass them through the SDK.
+LONG = "Como o Brasil pode fomentar o desenvolvimento de modelos de IA?"
+out["sdk_truncated"] = client.embeddings.create(
+    model=MODEL, input=[LONG], extra_body={"truncate_prompt_tokens": 10}
+).usage.prompt_tokens
+try:
+    client.embeddings.create(model=MODEL, input=[LONG], extra_body={"truncate_prompt_tokens": 100000})
+    out["sdk_truncate_too_far"] = "no error"
+except Exception as err:
+    out["sdk_truncate_too_far"] = type(err).__name__
+completion = client.completions.create(model=MODEL, prompt="x", max_tokens=5, n=2, extra_body={"ignore_eos": True})
+out["sdk_completion"] = {"choices": len(completion.choices), "tokens": completion.usage.completion_tokens}
+try:
+    client.models.retrieve(MODEL)
+    out["sdk_retrieve"] = "no error"
+except Exception as err:  # vLLM has no route for one model's card
+    out["sdk_retrieve"] = type(err).__name__
 try:
     OpenAI(base_url=base + "/v1", api_key="wrong", max_retries=0).embeddings.create(model=MODEL, input=TEXT)
     out["sdk_wrong_key"] = "no error"

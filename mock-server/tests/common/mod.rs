@@ -92,6 +92,16 @@ impl Mock {
     }
 }
 
+/// A JSON array of numbers.
+pub fn floats(value: &Value) -> Vec<f64> {
+    value
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect()
+}
+
 pub fn workshop_request() -> Value {
     json!({"model": WORKSHOP_MODEL, "input": WORKSHOP_TEXT, "encoding_format": "float"})
 }
