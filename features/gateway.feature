@@ -97,3 +97,37 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | default      | yes                                         |
       | agentgateway | no: vLLM's /v1/embeddings answered it whole |
       | kind         | no: vLLM's /v1/embeddings answered it whole |
+
+  # The scenarios below configure the gateway beyond the workshop, each through the gateway's
+  # documented configuration, on a route of its own: LiteLLM's `timeout` and `fallbacks`,
+  # agentgateway's `timeout` route policy and provider groups with a `health` policy. They run
+  # on the gateways the suite starts itself (litellm, agentgateway).
+
+  @configured
+  Scenario: A 2 s request time-out, and a vLLM that takes 5 s
+    Given vLLM takes 5 seconds to answer embeddings requests
+    When the client sends the workshop's embeddings request on the time-out route
+    Then the client gets an answer:
+      | target       | answer | why                                                      |
+      | litellm      | 408    | LiteLLM's timeout error, after trying three times         |
+      | agentgateway | 504    | "request timeout", as text                                |
+    And vLLM was called this many times for the client's one request:
+      | target       | calls |
+      | litellm      | 3     |
+      | agentgateway | 1     |
+    And every call vLLM saw was cancelled by the gateway
+
+  @configured
+  Scenario: A failover to a second vLLM replica when the first answers 503
+    Given vLLM answers every embeddings request with status 503
+    When the client sends the workshop's embeddings request on the failover route
+    And the client sends the workshop's embeddings request on the failover route again
+    Then the client's answers had the statuses:
+      | target       | statuses | why                                                                    |
+      | litellm      | 200, 200 | LiteLLM falls back to the replica within the request that failed       |
+      | agentgateway | 503, 200 | agentgateway evicts the failing vLLM; the next request goes to the replica |
+    And vLLM's two replicas were called:
+      | target       | first | second |
+      | litellm      | 6     | 2      |
+      | agentgateway | 1     | 1      |
+    And the client's last answer came from the second replica

@@ -291,12 +291,14 @@ impl WorkshopWorld {
     /// Resets the mock to the workshop's state: the workshop's key, no rules or timing, an
     /// empty journal.
     pub async fn reset_upstream(&mut self) {
-        let upstream = self.target().upstream();
-        upstream
-            .set_api_keys(&[self.workshop().api_key.as_str()])
-            .await
-            .expect("the mock takes the workshop's key");
-        upstream.reset_conditions().await.expect("the mock's conditions reset");
-        upstream.clear().await.expect("the mock's journal clears");
+        let target = self.target();
+        for upstream in std::iter::once(target.upstream()).chain(target.replica()) {
+            upstream
+                .set_api_keys(&[self.workshop().api_key.as_str()])
+                .await
+                .expect("the mock takes the workshop's key");
+            upstream.reset_conditions().await.expect("the mock's conditions reset");
+            upstream.clear().await.expect("the mock's journal clears");
+        }
     }
 }

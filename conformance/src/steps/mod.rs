@@ -4,6 +4,7 @@
 pub mod api;
 pub mod client;
 pub mod conditions;
+pub mod configured;
 pub mod gateway;
 pub mod migration;
 pub mod mock;

@@ -11,6 +11,12 @@
 //! `pathOverride` for the path, `backendAuth.key` for the Secret's value, and route types in
 //! lower camel case under the route's `policies.ai.routes`. Its access log is one line per
 //! request on stdout (`route=... endpoint=... http.method=... http.path=... http.status=...`).
+//!
+//! Beyond the workshop's route, for the scenarios configured so ([`Configured`]), two more in
+//! agentgateway's documented terms (its `schema/config.md`): `/configured/timeout` with the
+//! route policy `timeout.requestTimeout: 2s`, and `/configured/failover`, whose AI backend has
+//! two provider groups, the workshop's vLLM first (evicted on a 5xx by a `health` policy), a
+//! second mock next.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,10 +28,10 @@ use serde::{Deserialize, Serialize};
 use super::access_log::{agentgateway_line, records};
 use super::launcher::{ContainerLaunch, Launch, Launched, Readiness};
 use super::{
-    AccessRecord, Capability, Implementation, LocalMock, MockContainer, StartError, Starting, Target, TargetError,
-    TargetSpec, free_port,
+    AccessRecord, CONFIGURED_TIMEOUT, Capability, Configured, Implementation, LocalMock, MockContainer, StartError,
+    Starting, Target, TargetError, TargetSpec, free_port,
 };
-use crate::client::ClientRoute;
+use crate::client::{ClientRequest, ClientRoute};
 use crate::resources::{ManifestError, WorkshopResources};
 use crate::settings::Settings;
 use crate::upstream::Upstream;
@@ -33,7 +39,7 @@ use crate::workshop::{self, MOCK_PORT, Workshop};
 
 pub const SPEC: TargetSpec = TargetSpec {
     name: "agentgateway",
-    capabilities: &[Capability::Gateway, Capability::AgentGateway],
+    capabilities: &[Capability::Gateway, Capability::AgentGateway, Capability::Configured],
     start,
 };
 
@@ -77,6 +83,14 @@ pub struct PathPrefix {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoutePolicies {
     pub ai: RouteAi,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<TimeoutPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimeoutPolicy {
+    pub request_timeout: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,9 +103,22 @@ pub struct Backend {
     pub ai: AiBackend,
 }
 
+/// An AI backend: one provider (the workshop's), or groups of them tried in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AiBackend {
+    Provider(NamedProvider),
+    Groups { groups: Vec<ProviderGroup> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderGroup {
+    pub providers: Vec<NamedProvider>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AiBackend {
+pub struct NamedProvider {
     pub name: String,
     pub host_override: String,
     pub path_override: String,
@@ -114,6 +141,19 @@ pub struct OpenAi {
 #[serde(rename_all = "camelCase")]
 pub struct BackendPolicies {
     pub backend_auth: BackendAuth,
+    /// Outlier detection: evicted after an unhealthy answer (by default any 5xx).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<HealthPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthPolicy {
+    pub eviction: Eviction,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Eviction {
+    pub duration: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,9 +203,12 @@ impl StandaloneConfig {
                                 path_prefix: prefix.to_owned(),
                             },
                         }],
-                        policies: RoutePolicies { ai: RouteAi { routes } },
+                        policies: RoutePolicies {
+                            ai: RouteAi { routes },
+                            timeout: None,
+                        },
                         backends: vec![Backend {
-                            ai: AiBackend {
+                            ai: AiBackend::Provider(NamedProvider {
                                 name: resources.backend.metadata.name.clone().unwrap_or_default(),
                                 host_override: vllm_address.to_owned(),
                                 path_override: path,
@@ -176,8 +219,9 @@ impl StandaloneConfig {
                                     backend_auth: BackendAuth {
                                         key: api_key.to_owned(),
                                     },
+                                    health: None,
                                 },
-                            },
+                            }),
                         }],
                     }],
                 }],
@@ -189,7 +233,67 @@ impl StandaloneConfig {
         let resources = WorkshopResources::from_manifests()?;
         Self::from_resources(&resources, &workshop.api_key, port, vllm_address)
     }
+
+    /// Adds the [`Configured`] routes before the workshop's, built from it: the same route
+    /// types and provider, with a time-out, or with a second vLLM at `replica_address` as the
+    /// next provider group.
+    pub fn with_configured(mut self, replica_address: &str) -> Self {
+        let routes = &mut self.binds[0].listeners[0].routes;
+        let workshop = routes[0].clone();
+        let AiBackend::Provider(provider) = workshop.backends[0].ai.clone() else {
+            return self;
+        };
+        let on = |name: &str, prefix: &str| Route {
+            name: name.to_owned(),
+            matches: vec![Match {
+                path: PathPrefix {
+                    path_prefix: prefix.to_owned(),
+                },
+            }],
+            ..workshop.clone()
+        };
+        let mut timeout = on("configured-timeout", TIMEOUT_PREFIX);
+        timeout.policies.timeout = Some(TimeoutPolicy {
+            request_timeout: format!("{}s", CONFIGURED_TIMEOUT.as_secs()),
+        });
+        let mut failover = on("configured-failover", FAILOVER_PREFIX);
+        let primary = NamedProvider {
+            name: "primary".to_owned(),
+            policies: BackendPolicies {
+                health: Some(HealthPolicy {
+                    eviction: Eviction {
+                        duration: "10s".to_owned(),
+                    },
+                }),
+                ..provider.policies.clone()
+            },
+            ..provider.clone()
+        };
+        let replica = NamedProvider {
+            name: "replica".to_owned(),
+            host_override: replica_address.to_owned(),
+            ..provider
+        };
+        failover.backends = vec![Backend {
+            ai: AiBackend::Groups {
+                groups: vec![
+                    ProviderGroup {
+                        providers: vec![primary],
+                    },
+                    ProviderGroup {
+                        providers: vec![replica],
+                    },
+                ],
+            },
+        }];
+        routes.splice(0..0, [timeout, failover]);
+        self
+    }
 }
+
+/// Where the configured routes are; nothing else on the gateway begins so.
+const TIMEOUT_PREFIX: &str = "/configured/timeout";
+const FAILOVER_PREFIX: &str = "/configured/failover";
 
 /// Where the gateway listens inside its container.
 const LISTEN_PORT: u16 = 8080;
@@ -252,6 +356,8 @@ impl Mock {
 
 pub struct Agentgateway {
     mock: Mock,
+    /// The second vLLM of the failover route.
+    replica: Mock,
     gateway: Launched,
     version: Option<String>,
     _dir: tempfile::TempDir,
@@ -272,12 +378,13 @@ fn failed(what: &str, err: impl std::fmt::Display) -> StartError {
 
 impl Agentgateway {
     async fn run_binary(settings: &Settings, bin: String) -> Result<Self, StartError> {
-        let mock = LocalMock::start(&settings.workshop).await?;
+        let mock = Mock::InProcess(LocalMock::start(&settings.workshop).await?);
+        let replica = Mock::InProcess(LocalMock::start_as(&settings.workshop, Some(super::REPLICA_INSTANCE)).await?);
         let dir = tempfile::tempdir().map_err(|e| failed("no temporary folder", e))?;
         let port = free_port()?;
-        let mock = Mock::InProcess(mock);
         let config = StandaloneConfig::for_workshop(&settings.workshop, port, &mock.address())
-            .map_err(|e| failed("config", e))?;
+            .map_err(|e| failed("config", e))?
+            .with_configured(&replica.address());
         let path = dir.path().join("agentgateway.yaml");
         let yaml = serde_yaml::to_string(&config).map_err(|e| failed("config", e))?;
         std::fs::write(&path, yaml).map_err(|e| failed("cannot write the config", e))?;
@@ -294,6 +401,7 @@ impl Agentgateway {
         let version = command_output(tokio::process::Command::new(&bin).arg("-V")).await;
         Ok(Agentgateway {
             mock,
+            replica,
             gateway,
             version,
             _dir: dir,
@@ -304,16 +412,28 @@ impl Agentgateway {
         let dir = tempfile::tempdir().map_err(|e| failed("no temporary folder", e))?;
         let run = format!("conformance-{}", std::process::id());
         let mock_name = format!("{run}-mock-vllm");
-        let mock = MockContainer::start(
-            &settings.mock_image,
-            &settings.workshop.api_key,
-            Some((run.clone(), Some(mock_name.clone()))),
-            true,
-        )
-        .await?;
+        let replica_name = format!("{run}-mock-vllm-replica");
+        let start_mock = |name: &str| {
+            MockContainer::start(
+                &settings.mock_image,
+                &settings.workshop.api_key,
+                Some((run.clone(), Some(name.to_owned()))),
+                true,
+            )
+        };
+        let mock = start_mock(&mock_name).await?;
+        let replica = match start_mock(&replica_name).await {
+            Ok(replica) => replica,
+            Err(err) => {
+                mock.stop().await;
+                return Err(err);
+            }
+        };
         let address = format!("{mock_name}:{MOCK_PORT}");
+        let replica_address = format!("{replica_name}:{MOCK_PORT}");
         let config = StandaloneConfig::for_workshop(&settings.workshop, LISTEN_PORT, &address)
-            .map_err(|e| failed("config", e))?;
+            .map_err(|e| failed("config", e))?
+            .with_configured(&replica_address);
         let yaml = serde_yaml::to_string(&config).map_err(|e| failed("config", e))?;
         let launch = Launch::Container(ContainerLaunch {
             image: image.clone(),
@@ -327,6 +447,7 @@ impl Agentgateway {
             Ok(gateway) => gateway,
             Err(err) => {
                 mock.stop().await;
+                replica.stop().await;
                 return Err(err);
             }
         };
@@ -335,6 +456,10 @@ impl Agentgateway {
             mock: Mock::Container {
                 mock: Box::new(mock),
                 address,
+            },
+            replica: Mock::Container {
+                mock: Box::new(replica),
+                address: replica_address,
             },
             gateway,
             version,
@@ -389,10 +514,25 @@ impl Target for Agentgateway {
         Implementation::new(how, self.version.as_deref().unwrap_or("version not reported"))
     }
 
+    fn configured_request(&self, behaviour: Configured, body: bytes::Bytes) -> Option<ClientRequest> {
+        let prefix = match behaviour {
+            Configured::Timeout => TIMEOUT_PREFIX,
+            Configured::Failover => FAILOVER_PREFIX,
+        };
+        let url = format!("http://{}{prefix}/v1/embeddings", self.gateway.address());
+        Some(ClientRequest::post_json(url, body))
+    }
+
+    fn replica(&self) -> Option<&Upstream> {
+        Some(self.replica.upstream())
+    }
+
     async fn shut_down(&self) {
         self.gateway.stop().await;
-        if let Mock::Container { mock, .. } = &self.mock {
-            mock.stop().await;
+        for mock in [&self.mock, &self.replica] {
+            if let Mock::Container { mock, .. } = mock {
+                mock.stop().await;
+            }
         }
     }
 }
@@ -425,6 +565,50 @@ mod tests {
     }
 
     #[test]
+    fn configured_routes_come_first_in_agentgateways_terms() {
+        let config = StandaloneConfig::for_workshop(&Workshop::default(), 8080, "localhost:8000")
+            .unwrap()
+            .with_configured("localhost:9000");
+        let routes = &config.binds[0].listeners[0].routes;
+        let prefixes: Vec<&str> = routes.iter().map(|r| r.matches[0].path.path_prefix.as_str()).collect();
+        assert_eq!(prefixes, [TIMEOUT_PREFIX, FAILOVER_PREFIX, "/qwen3"]);
+        let timeout = routes[0].policies.timeout.as_ref().map(|t| t.request_timeout.as_str());
+        assert_eq!(timeout, Some("2s"));
+        let AiBackend::Groups { groups } = &routes[1].backends[0].ai else {
+            panic!("the failover route has provider groups");
+        };
+        let hosts: Vec<&str> = groups.iter().map(|g| g.providers[0].host_override.as_str()).collect();
+        assert_eq!(hosts, ["localhost:8000", "localhost:9000"]);
+        let eviction = groups[0].providers[0]
+            .policies
+            .health
+            .as_ref()
+            .map(|h| h.eviction.duration.as_str());
+        assert_eq!(eviction, Some("10s"));
+        // In agentgateway's spelling, as its schema/config.md has it.
+        let yaml = serde_yaml::to_string(&routes[..2]).unwrap();
+        for field in [
+            "requestTimeout: 2s",
+            "groups:",
+            "providers:",
+            "health:",
+            "eviction:",
+            "hostOverride: localhost:9000",
+        ] {
+            assert!(yaml.contains(field), "{field} in {yaml}");
+        }
+        // The workshop's own route is as before.
+        assert_eq!(
+            routes[2],
+            StandaloneConfig::for_workshop(&Workshop::default(), 8080, "localhost:8000")
+                .unwrap()
+                .binds[0]
+                .listeners[0]
+                .routes[0]
+        );
+    }
+
+    #[test]
     fn config_has_the_reference_shape() {
         // The shape the shared reference ran on a real agentgateway, values aside.
         let config = StandaloneConfig::for_workshop(&Workshop::default(), 8080, "127.0.0.1:8000").unwrap();
@@ -446,7 +630,9 @@ mod tests {
                 ("*", "passthrough"),
             ]
         );
-        let ai = &route.backends[0].ai;
+        let AiBackend::Provider(ai) = &route.backends[0].ai else {
+            panic!("the workshop's backend is one provider");
+        };
         assert_eq!(ai.path_override, "/v1/embeddings");
         assert_eq!(ai.provider.open_ai.model, workshop::MODEL);
         assert_eq!(ai.policies.backend_auth.key, "sk-workshop-vllm-key");

@@ -7,6 +7,10 @@
 //! `/embeddings` to `api_base`, so `api_base` carries `/v1` (the `qwen3-no-v1` entry shows what
 //! happens without it). Its access log is uvicorn's, kept at INFO by a log config of ours while
 //! LiteLLM's own chatter stays at ERROR.
+//!
+//! Beyond the workshop's block, for the scenarios configured so ([`Configured`]), three more
+//! entries in LiteLLM's documented terms: `qwen3-timeout` with `timeout: 2`, and
+//! `qwen3-primary` with a `fallbacks` entry to `qwen3-replica`, a second mock.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,14 +18,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::access_log::{records, uvicorn_line};
 use super::launcher::{Launch, Launched, Readiness};
 use super::{
-    AccessRecord, Capability, Implementation, LocalMock, ModelEntries, StartError, Starting, Target, TargetError,
-    TargetSpec, free_port,
+    AccessRecord, CONFIGURED_TIMEOUT, Capability, Configured, Implementation, LocalMock, ModelEntries,
+    REPLICA_INSTANCE, StartError, Starting, Target, TargetError, TargetSpec, free_port,
 };
 use crate::client::{ClientRequest, ClientRoute, with_model};
 use crate::settings::Settings;
@@ -30,7 +35,7 @@ use crate::workshop::{MODEL, MODEL_NAME, Workshop};
 
 pub const SPEC: TargetSpec = TargetSpec {
     name: "litellm",
-    capabilities: &[Capability::Gateway],
+    capabilities: &[Capability::Gateway, Capability::Configured],
     start,
 };
 
@@ -38,11 +43,25 @@ pub const SPEC: TargetSpec = TargetSpec {
 pub const MASTER_KEY: &str = "sk-conformance-litellm-master";
 /// A second model entry whose `api_base` lacks `/v1`.
 pub const NO_V1_MODEL_NAME: &str = "qwen3-no-v1";
+/// The entry with a request time-out.
+pub const TIMEOUT_MODEL_NAME: &str = "qwen3-timeout";
+/// The entry that falls back to [`REPLICA_MODEL_NAME`].
+pub const PRIMARY_MODEL_NAME: &str = "qwen3-primary";
+/// The second mock, as an entry of its own.
+pub const REPLICA_MODEL_NAME: &str = "qwen3-replica";
 
-/// LiteLLM's proxy config, the part the workshop writes.
+/// LiteLLM's proxy config: the part the workshop writes, and the configured entries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LitellmConfig {
     pub model_list: Vec<ModelEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub litellm_settings: Option<LitellmSettings>,
+}
+
+/// `litellm_settings`: here only the fallbacks between model groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LitellmSettings {
+    pub fallbacks: Vec<IndexMap<String, Vec<String>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,25 +77,55 @@ pub struct LitellmParams {
     pub api_base: String,
     /// Where the workshop puts it; LiteLLM forwards it upstream in the body.
     pub mode: String,
+    /// Seconds before LiteLLM gives up on the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
 }
 
 impl LitellmConfig {
     /// The workshop's LiteLLM block for a vLLM server at `vllm_url` (no trailing slash).
     pub fn workshop(workshop: &Workshop, vllm_url: &str) -> Self {
-        let entry = |model_name: &str, api_base: String| ModelEntry {
+        LitellmConfig {
+            model_list: vec![
+                ModelEntry::workshop(workshop, MODEL_NAME, format!("{vllm_url}/v1")),
+                ModelEntry::workshop(workshop, NO_V1_MODEL_NAME, vllm_url.to_owned()),
+            ],
+            litellm_settings: None,
+        }
+    }
+
+    /// Adds the [`Configured`] entries: a time-out on the workshop's vLLM, and a fallback from
+    /// it to a second vLLM at `replica_url`.
+    pub fn with_configured(mut self, workshop: &Workshop, vllm_url: &str, replica_url: &str) -> Self {
+        let mut timeout = ModelEntry::workshop(workshop, TIMEOUT_MODEL_NAME, format!("{vllm_url}/v1"));
+        timeout.litellm_params.timeout = Some(CONFIGURED_TIMEOUT.as_secs());
+        self.model_list.extend([
+            timeout,
+            ModelEntry::workshop(workshop, PRIMARY_MODEL_NAME, format!("{vllm_url}/v1")),
+            ModelEntry::workshop(workshop, REPLICA_MODEL_NAME, format!("{replica_url}/v1")),
+        ]);
+        self.litellm_settings = Some(LitellmSettings {
+            fallbacks: vec![IndexMap::from([(
+                PRIMARY_MODEL_NAME.to_owned(),
+                vec![REPLICA_MODEL_NAME.to_owned()],
+            )])],
+        });
+        self
+    }
+}
+
+impl ModelEntry {
+    /// An entry as the workshop writes its one: the vLLM model through `hosted_vllm`.
+    fn workshop(workshop: &Workshop, model_name: &str, api_base: String) -> Self {
+        ModelEntry {
             model_name: model_name.to_owned(),
             litellm_params: LitellmParams {
                 model: format!("hosted_vllm/{MODEL}"),
                 api_key: workshop.api_key.clone(),
                 api_base,
                 mode: "embedding".to_owned(),
+                timeout: None,
             },
-        };
-        LitellmConfig {
-            model_list: vec![
-                entry(MODEL_NAME, format!("{vllm_url}/v1")),
-                entry(NO_V1_MODEL_NAME, vllm_url.to_owned()),
-            ],
         }
     }
 }
@@ -110,6 +159,7 @@ fn start(settings: &Settings) -> Starting<'_> {
 
 pub struct Litellm {
     mock: LocalMock,
+    replica: LocalMock,
     proxy: Launched,
     version: Option<String>,
     _dir: tempfile::TempDir,
@@ -119,8 +169,13 @@ impl Litellm {
     async fn start(settings: &Settings, bin: PathBuf) -> Result<Self, StartError> {
         let failed = |what: &str, e: &dyn std::fmt::Display| StartError::Failed(format!("litellm: {what}: {e}"));
         let mock = LocalMock::start(&settings.workshop).await?;
+        let replica = LocalMock::start_as(&settings.workshop, Some(REPLICA_INSTANCE)).await?;
         let dir = tempfile::tempdir().map_err(|e| failed("no temporary folder", &e))?;
-        let config = LitellmConfig::workshop(&settings.workshop, mock.upstream().base());
+        let config = LitellmConfig::workshop(&settings.workshop, mock.upstream().base()).with_configured(
+            &settings.workshop,
+            mock.upstream().base(),
+            replica.upstream().base(),
+        );
         let config_path = dir.path().join("litellm.yaml");
         let yaml = serde_yaml::to_string(&config).map_err(|e| failed("config", &e))?;
         std::fs::write(&config_path, yaml).map_err(|e| failed("cannot write the config", &e))?;
@@ -157,6 +212,7 @@ impl Litellm {
         let version = reported_version(proxy.address()).await;
         Ok(Litellm {
             mock,
+            replica,
             proxy,
             version,
             _dir: dir,
@@ -239,6 +295,18 @@ impl Target for Litellm {
         Some(self)
     }
 
+    fn configured_request(&self, behaviour: Configured, body: Bytes) -> Option<ClientRequest> {
+        let model_name = match behaviour {
+            Configured::Timeout => TIMEOUT_MODEL_NAME,
+            Configured::Failover => PRIMARY_MODEL_NAME,
+        };
+        Some(self.request_for_model(model_name, body))
+    }
+
+    fn replica(&self) -> Option<&Upstream> {
+        Some(self.replica.upstream())
+    }
+
     async fn shut_down(&self) {
         self.proxy.stop().await;
     }
@@ -274,6 +342,25 @@ mod tests {
                  api_key: sk-workshop-vllm-key\n    \
                  api_base: http://127.0.0.1:8000\n    \
                  mode: embedding\n"
+        );
+    }
+
+    #[test]
+    fn configured_entries_use_litellms_timeout_and_fallbacks() {
+        let workshop = Workshop::default();
+        let config =
+            LitellmConfig::workshop(&workshop, "http://a:1").with_configured(&workshop, "http://a:1", "http://b:2");
+        let yaml = serde_yaml::to_string(&config).unwrap();
+        let tail = yaml
+            .split("- model_name: qwen3-timeout")
+            .nth(1)
+            .expect("the time-out entry");
+        assert!(tail.starts_with("\n  litellm_params:\n"), "{tail}");
+        assert!(tail.contains("    timeout: 2\n"), "{yaml}");
+        assert!(yaml.contains("api_base: http://b:2/v1"), "{yaml}");
+        assert!(
+            yaml.ends_with("litellm_settings:\n  fallbacks:\n  - qwen3-primary:\n    - qwen3-replica\n"),
+            "{yaml}"
         );
     }
 

@@ -14,10 +14,16 @@ pub struct LocalMock {
 impl LocalMock {
     /// Starts on a free loopback port, requiring the workshop's key as a vLLM server would.
     pub async fn start(workshop: &Workshop) -> Result<Self, StartError> {
+        Self::start_as(workshop, None).await
+    }
+
+    /// As [`LocalMock::start`], named `instance` in its journal and answers (a replica).
+    pub async fn start_as(workshop: &Workshop, instance: Option<&str>) -> Result<Self, StartError> {
         let log = LogCapture::default();
         let config = mock_vllm::Config {
             log_format: mock_vllm::log::LogFormat::Text,
             api_keys: vec![workshop.api_key.clone()],
+            instance_id: instance.map(str::to_owned),
             ..mock_vllm::Config::ephemeral()
         };
         let failed = |e: mock_vllm::StartError| StartError::Failed(format!("cannot start the mock: {e}"));

@@ -42,9 +42,14 @@ impl MockContainer {
                 ));
             }
         }
+        let mut cmd = vec!["--api-key".to_owned(), api_key.to_owned()];
+        if let Some((_, Some(name))) = &network {
+            // Named on its network, it answers by that name too (x-mock-vllm-instance).
+            cmd.extend(["--instance-id".to_owned(), name.clone()]);
+        }
         let launch = Launch::Container(ContainerLaunch {
             image: image.to_owned(),
-            cmd: vec!["--api-key".to_owned(), api_key.to_owned()],
+            cmd,
             port: MOCK_PORT,
             network: network.as_ref().map(|(network, _)| network.clone()),
             name: network.and_then(|(_, name)| name),

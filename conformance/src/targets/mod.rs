@@ -78,6 +78,9 @@ pub enum Capability {
     Kubernetes,
     /// The OpenAI Python SDK as a client (`@openai-sdk`), from the peers venv.
     OpenAiSdk,
+    /// A gateway also configured, beyond the workshop, for a time-out and a failover
+    /// (`@configured`): see [`Configured`].
+    Configured,
 }
 
 impl Capability {
@@ -88,6 +91,7 @@ impl Capability {
             "agentgateway" => Some(Capability::AgentGateway),
             "kubernetes" => Some(Capability::Kubernetes),
             "openai-sdk" => Some(Capability::OpenAiSdk),
+            "configured" => Some(Capability::Configured),
             _ => None,
         }
     }
@@ -99,6 +103,7 @@ impl Capability {
             Capability::AgentGateway => "Agent Gateway's route types",
             Capability::Kubernetes => "a Kubernetes cluster",
             Capability::OpenAiSdk => "the OpenAI Python SDK (the peers venv: run .ci/run, or set PEERS_PYTHON)",
+            Capability::Configured => "a gateway configured for a time-out and a failover (litellm, agentgateway)",
         }
     }
 }
@@ -122,6 +127,24 @@ impl Call {
         }
     }
 }
+
+/// What a gateway is configured for beyond the workshop's config, each on a route (or model
+/// entry) of its own, through the gateway's documented configuration, for the scenarios that
+/// say so. The workshop's own route keeps the gateway's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Configured {
+    /// A request time-out of [`CONFIGURED_TIMEOUT`].
+    Timeout,
+    /// A second vLLM replica ([`Target::replica`]) to fail over to when the first answers
+    /// 5xx: LiteLLM's `fallbacks`, agentgateway's provider groups with health eviction.
+    Failover,
+}
+
+/// The second mock's instance name (`--instance-id`), where the suite starts it in process.
+pub const REPLICA_INSTANCE: &str = "mock-vllm-replica";
+
+/// The request time-out of [`Configured::Timeout`].
+pub const CONFIGURED_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Why a target did not come up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -202,6 +225,17 @@ pub trait Target: Send + Sync {
 
     /// Requests to other entries of the gateway's model list, on gateways that have one.
     fn model_entries(&self) -> Option<&dyn ModelEntries> {
+        None
+    }
+
+    /// The workshop's embeddings request (`body`) on the route configured for `behaviour`,
+    /// on targets with the `Configured` capability.
+    fn configured_request(&self, _behaviour: Configured, _body: Bytes) -> Option<crate::client::ClientRequest> {
+        None
+    }
+
+    /// The second vLLM replica behind [`Configured::Failover`].
+    fn replica(&self) -> Option<&Upstream> {
         None
     }
 
