@@ -94,6 +94,15 @@ impl WorkshopWorld {
         self.run().target.as_ref()
     }
 
+    /// Gives the target's vLLM a rule (`POST /_mock/rules`) for the rest of the scenario.
+    pub async fn add_upstream_rule(&self, rule: serde_json::Value) {
+        self.target()
+            .upstream()
+            .add_rule(&rule)
+            .await
+            .expect("the mock takes the rule");
+    }
+
     pub fn workshop(&self) -> &Workshop {
         &self.run().workshop
     }

@@ -38,12 +38,7 @@ async fn rule_first_n(world: &mut WorkshopWorld, id: String, first: u64, path: S
         "action": {"type": "status", "status": status, "retry_after": retry_after},
         "count": {"first": first},
     });
-    world
-        .target()
-        .upstream()
-        .add_rule(&rule)
-        .await
-        .expect("the mock takes the rule");
+    world.add_upstream_rule(rule).await;
 }
 
 #[given(expr = "the mock's time to first token is {int} ms and its inter-token latency {int} ms")]

@@ -21,12 +21,7 @@ use crate::world::WorkshopWorld;
 async fn answers_with(world: &mut WorkshopWorld, status: u16) {
     let rule =
         json!({"id": "vllm-fails", "match": {"path": UPSTREAM_PATH}, "action": {"type": "status", "status": status}});
-    world
-        .target()
-        .upstream()
-        .add_rule(&rule)
-        .await
-        .expect("the mock takes the rule");
+    world.add_upstream_rule(rule).await;
 }
 
 #[when(regex = r"^the client sends the workshop's embeddings request on the (time-out|failover) route( again)?$")]

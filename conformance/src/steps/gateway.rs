@@ -8,7 +8,7 @@ use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use mock_vllm::Filter;
 use mock_vllm::openai::error::ErrorResponse;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{EmbeddingList, answer, cell_for_target};
 use crate::client::{ClientRequest, NO_ANSWER};
@@ -19,15 +19,6 @@ use crate::world::WorkshopWorld;
 
 /// How long a step waits for vLLM's record of a request that may still be running.
 const SETTLE: Duration = Duration::from_secs(10);
-
-async fn add_rule(world: &WorkshopWorld, rule: Value) {
-    world
-        .target()
-        .upstream()
-        .add_rule(&rule)
-        .await
-        .expect("the mock takes the rule");
-}
 
 /// The workshop's Step 6 request on this target.
 fn step_6(world: &WorkshopWorld) -> ClientRequest {
@@ -43,16 +34,13 @@ async fn answers_with(world: &mut WorkshopWorld, status: u16, retry_after: u64) 
         "id": "vllm-fails", "match": {"path": UPSTREAM_PATH},
         "action": {"type": "status", "status": status, "retry_after": retry_after},
     });
-    add_rule(world, rule).await;
+    world.add_upstream_rule(rule).await;
 }
 
 #[given(expr = "vLLM resets the connection of every embeddings request")]
 async fn resets(world: &mut WorkshopWorld) {
-    add_rule(
-        world,
-        json!({"id": "vllm-resets", "match": {"path": UPSTREAM_PATH}, "action": {"type": "reset"}}),
-    )
-    .await;
+    let rule = json!({"id": "vllm-resets", "match": {"path": UPSTREAM_PATH}, "action": {"type": "reset"}});
+    world.add_upstream_rule(rule).await;
 }
 
 #[given(expr = "vLLM takes {int} seconds to answer embeddings requests")]
@@ -61,7 +49,7 @@ async fn slow(world: &mut WorkshopWorld, seconds: u64) {
         "id": "vllm-slow", "match": {"path": UPSTREAM_PATH},
         "action": {"type": "delay", "ms": seconds * 1000},
     });
-    add_rule(world, rule).await;
+    world.add_upstream_rule(rule).await;
 }
 
 #[given(expr = "vLLM streams at {int} ms between tokens")]
