@@ -94,16 +94,19 @@ impl LitellmConfig {
         }
     }
 
-    /// Adds the [`Configured`] entries: a time-out on the workshop's vLLM, and a fallback from
-    /// it to a second vLLM at `replica_url`.
-    pub fn with_configured(mut self, workshop: &Workshop, vllm_url: &str, replica_url: &str) -> Self {
-        let mut timeout = ModelEntry::workshop(workshop, TIMEOUT_MODEL_NAME, format!("{vllm_url}/v1"));
+    /// Adds the [`Configured`] entries, built from the workshop's: a time-out on the
+    /// workshop's vLLM, and a fallback from it to a second vLLM at `replica_url`.
+    pub fn with_configured(mut self, replica_url: &str) -> Self {
+        let workshop = self.model_list[0].clone();
+        let entry = |model_name: &str| ModelEntry {
+            model_name: model_name.to_owned(),
+            ..workshop.clone()
+        };
+        let mut timeout = entry(TIMEOUT_MODEL_NAME);
         timeout.litellm_params.timeout = Some(CONFIGURED_TIMEOUT.as_secs());
-        self.model_list.extend([
-            timeout,
-            ModelEntry::workshop(workshop, PRIMARY_MODEL_NAME, format!("{vllm_url}/v1")),
-            ModelEntry::workshop(workshop, REPLICA_MODEL_NAME, format!("{replica_url}/v1")),
-        ]);
+        let mut replica = entry(REPLICA_MODEL_NAME);
+        replica.litellm_params.api_base = format!("{replica_url}/v1");
+        self.model_list.extend([timeout, entry(PRIMARY_MODEL_NAME), replica]);
         self.litellm_settings = Some(LitellmSettings {
             fallbacks: vec![IndexMap::from([(
                 PRIMARY_MODEL_NAME.to_owned(),
@@ -171,11 +174,8 @@ impl Litellm {
         let mock = LocalMock::start(&settings.workshop).await?;
         let replica = LocalMock::start_as(&settings.workshop, Some(REPLICA_INSTANCE)).await?;
         let dir = tempfile::tempdir().map_err(|e| failed("no temporary folder", &e))?;
-        let config = LitellmConfig::workshop(&settings.workshop, mock.upstream().base()).with_configured(
-            &settings.workshop,
-            mock.upstream().base(),
-            replica.upstream().base(),
-        );
+        let config = LitellmConfig::workshop(&settings.workshop, mock.upstream().base())
+            .with_configured(replica.upstream().base());
         let config_path = dir.path().join("litellm.yaml");
         let yaml = serde_yaml::to_string(&config).map_err(|e| failed("config", &e))?;
         std::fs::write(&config_path, yaml).map_err(|e| failed("cannot write the config", &e))?;
@@ -348,8 +348,7 @@ mod tests {
     #[test]
     fn configured_entries_use_litellms_timeout_and_fallbacks() {
         let workshop = Workshop::default();
-        let config =
-            LitellmConfig::workshop(&workshop, "http://a:1").with_configured(&workshop, "http://a:1", "http://b:2");
+        let config = LitellmConfig::workshop(&workshop, "http://a:1").with_configured("http://b:2");
         let yaml = serde_yaml::to_string(&config).unwrap();
         let tail = yaml
             .split("- model_name: qwen3-timeout")
@@ -357,7 +356,13 @@ mod tests {
             .expect("the time-out entry");
         assert!(tail.starts_with("\n  litellm_params:\n"), "{tail}");
         assert!(tail.contains("    timeout: 2\n"), "{yaml}");
-        assert!(yaml.contains("api_base: http://b:2/v1"), "{yaml}");
+        let base = |name: &str| {
+            let entry = config.model_list.iter().find(|e| e.model_name == name).unwrap();
+            entry.litellm_params.api_base.clone()
+        };
+        assert_eq!(base(TIMEOUT_MODEL_NAME), "http://a:1/v1");
+        assert_eq!(base(PRIMARY_MODEL_NAME), "http://a:1/v1");
+        assert_eq!(base(REPLICA_MODEL_NAME), "http://b:2/v1");
         assert!(
             yaml.ends_with("litellm_settings:\n  fallbacks:\n  - qwen3-primary:\n    - qwen3-replica\n"),
             "{yaml}"

@@ -125,6 +125,14 @@ fn merge(target: &mut Value, patch: Value, prefix: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A setting given as a JSON number or as text ("250", "ramp:0:10:5s"), as the flags take it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NumberOrText {
+    Number(f64),
+    Text(String),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,15 +131,9 @@ impl Serialize for Script {
 
 impl<'de> Deserialize<'de> for Script {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Given {
-            Number(f64),
-            Text(String),
-        }
-        match Given::deserialize(deserializer)? {
-            Given::Number(value) => Ok(Script::Fixed(value)),
-            Given::Text(text) => text.parse().map_err(serde::de::Error::custom),
+        match super::NumberOrText::deserialize(deserializer)? {
+            super::NumberOrText::Number(value) => Ok(Script::Fixed(value)),
+            super::NumberOrText::Text(text) => text.parse().map_err(serde::de::Error::custom),
         }
     }
 }

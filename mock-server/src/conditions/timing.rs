@@ -29,17 +29,23 @@ impl Millis {
     }
 }
 
+impl Millis {
+    fn checked(ms: f64) -> Result<Self, String> {
+        if ms.is_finite() && ms >= 0.0 {
+            Ok(Millis(ms))
+        } else {
+            Err(format!("{ms} is not a number of milliseconds at least 0"))
+        }
+    }
+}
+
 impl std::str::FromStr for Millis {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if let Ok(ms) = text.parse::<f64>() {
-            return if ms.is_finite() && ms >= 0.0 {
-                Ok(Millis(ms))
-            } else {
-                Err(format!("{text} is not a number of milliseconds at least 0"))
-            };
+            return Millis::checked(ms);
         }
         humantime::parse_duration(text)
             .map(|d| Millis(d.as_secs_f64() * 1000.0))
@@ -61,15 +67,9 @@ impl Serialize for Millis {
 
 impl<'de> Deserialize<'de> for Millis {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Given {
-            Number(f64),
-            Text(String),
-        }
-        match Given::deserialize(deserializer)? {
-            Given::Number(ms) => format!("{ms}").parse(),
-            Given::Text(text) => text.parse(),
+        match super::NumberOrText::deserialize(deserializer)? {
+            super::NumberOrText::Number(ms) => Millis::checked(ms),
+            super::NumberOrText::Text(text) => text.parse(),
         }
         .map_err(serde::de::Error::custom)
     }

@@ -111,18 +111,34 @@ pub(super) fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Resu
 
 impl RequestBody for EmbeddingRequest {
     fn check(&self) -> Vec<FieldError> {
-        if self.normalize {
-            return vec![normalize_removed()];
-        }
-        if self.add_generation_prompt && self.continue_final_message {
-            return vec![generation_prompt_conflict()];
-        }
-        let mut errors = self.truncation().check();
-        if self.input.is_none() && self.messages.is_none() {
-            errors.push(FieldError::missing("input"));
-        }
-        errors
+        check_pooling(
+            self.normalize,
+            self.add_generation_prompt && self.continue_final_message,
+            self.truncation(),
+            self.input.is_some() || self.messages.is_some(),
+        )
     }
+}
+
+/// The checks vLLM's embeddings and pooling requests share (its pooling and chat mixins), in
+/// vLLM's order: the removed `normalize`, both chat flags, the truncation, a prompt at all.
+pub(super) fn check_pooling(
+    normalize: bool,
+    both_chat_flags: bool,
+    truncation: Truncation,
+    has_prompt: bool,
+) -> Vec<FieldError> {
+    if normalize {
+        return vec![normalize_removed()];
+    }
+    if both_chat_flags {
+        return vec![generation_prompt_conflict()];
+    }
+    let mut errors = truncation.check();
+    if !has_prompt {
+        errors.push(FieldError::missing("input"));
+    }
+    errors
 }
 
 impl Truncation {

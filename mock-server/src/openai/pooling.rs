@@ -70,17 +70,12 @@ impl PoolingRequest {
 
 impl RequestBody for PoolingRequest {
     fn check(&self) -> Vec<FieldError> {
-        if self.normalize {
-            return vec![super::embeddings::normalize_removed()];
-        }
-        if self.add_generation_prompt && self.continue_final_message {
-            return vec![super::embeddings::generation_prompt_conflict()];
-        }
-        let mut errors = self.truncation().check();
-        if self.input.is_none() && self.messages.is_none() {
-            errors.push(FieldError::missing("input"));
-        }
-        errors
+        super::embeddings::check_pooling(
+            self.normalize,
+            self.add_generation_prompt && self.continue_final_message,
+            self.truncation(),
+            self.input.is_some() || self.messages.is_some(),
+        )
     }
 }
 

@@ -17,6 +17,13 @@ pub enum Texts {
 }
 
 impl Texts {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            Texts::One(text) => std::slice::from_ref(text),
+            Texts::Many(texts) => texts,
+        }
+    }
+
     pub fn into_vec(self) -> Vec<String> {
         match self {
             Texts::One(text) => vec![text],
@@ -45,14 +52,14 @@ pub struct ScoreRequest {
 
 impl ScoreRequest {
     /// The two sides, whichever names the body gave them.
-    pub fn sides(self) -> Option<(Texts, Texts)> {
+    pub fn sides(&self) -> Option<(&Texts, &Texts)> {
         let pairs = [
-            (self.queries.clone(), self.documents),
-            (self.queries, self.items),
-            (self.data_1, self.data_2),
-            (self.text_1, self.text_2),
+            (&self.queries, &self.documents),
+            (&self.queries, &self.items),
+            (&self.data_1, &self.data_2),
+            (&self.text_1, &self.text_2),
         ];
-        pairs.into_iter().find_map(|(a, b)| a.zip(b))
+        pairs.into_iter().find_map(|(a, b)| a.as_ref().zip(b.as_ref()))
     }
 
     pub fn truncation(&self) -> Truncation {
@@ -66,7 +73,7 @@ impl ScoreRequest {
 impl RequestBody for ScoreRequest {
     fn check(&self) -> Vec<FieldError> {
         let mut errors = self.truncation().check();
-        if self.clone().sides().is_none() {
+        if self.sides().is_none() {
             // The first of vLLM's spellings, as pydantic names it first.
             if self.queries.is_none() {
                 errors.push(FieldError::missing("queries"));

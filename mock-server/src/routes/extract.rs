@@ -27,12 +27,12 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for VllmJson<T> {
 
 /// vLLM's `validate_json_request`: the body must be declared `application/json`.
 pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
-    let media_type = headers
+    let is_json = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    if media_type.as_deref() == Some("application/json") {
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if is_json {
         Ok(())
     } else {
         Err(ApiError::unsupported_media_type())

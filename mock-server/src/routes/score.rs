@@ -44,9 +44,9 @@ pub fn serve_score(state: &AppState, headers: &HeaderMap, request: ScoreRequest)
     let truncation = request.truncation();
     let (queries, documents) = request
         .sides()
-        .map(|(a, b)| (a.into_vec(), b.into_vec()))
+        .map(|(a, b)| (a.as_slice(), b.as_slice()))
         .unwrap_or_default();
-    let pairs = Pairs::scored(&queries, &documents, truncation, state)?;
+    let pairs = Pairs::scored(queries, documents, truncation, state)?;
     let data = pairs
         .scores
         .iter()
