@@ -5,6 +5,8 @@
     python3 bench/load.py --memory        # resident memory at 10k, 100k and 1M requests, and
                                           # with 60 KB embeddings batches
     python3 bench/load.py --pacing        # 1,000 streams at once at 10 ms inter-token latency
+    python3 bench/load.py --instructions  # instructions per request under callgrind, mock-vllm
+                                          # against the ceiling (repeatable on a shared host)
 
 Servers, each sent the workshop's Step 6 request by wrk on loopback:
   mock-vllm  the release binary, default settings: journal on, the workshop's log block on
@@ -16,10 +18,12 @@ Servers, each sent the workshop's Step 6 request by wrk on loopback:
 Modes: keep-alive, and new-connection (wrk sends `Connection: close`); 1, 16 and 64
 connections. Each row runs the three servers in --rounds interleaved rounds of --duration
 seconds and keeps each one's median round. Every run is bounded; nothing leaves 127.0.0.1.
-Needs wrk (Debian: apt-get install wrk), cargo and python3.
+Needs wrk (Debian: apt-get install wrk), cargo and python3; --instructions needs valgrind
+instead of wrk.
 """
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -284,6 +288,73 @@ def pacing(args, ours):
         print(f"\n{result['failed']} streams failed")
 
 
+def callgrind_total(command, port, requests, out_file, new_connections=False):
+    """Instructions a server executes, under callgrind, to start, answer the probe and then
+    `requests` of the workshop's Step 6 over one keep-alive connection (or each on a new one),
+    and stop."""
+    proc = subprocess.Popen(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", *command],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+    )
+    connection = None
+    for _ in range(600):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("POST", "/v1/embeddings", BODY, {"Content-Type": "application/json"})
+            if connection.getresponse().read() is not None:
+                break
+        except OSError:
+            connection = None
+            time.sleep(0.1)
+    if connection is None:
+        proc.kill()
+        sys.exit(f"{command[0]} did not answer under valgrind")
+    for _ in range(requests):
+        if new_connections:
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("POST", "/v1/embeddings", BODY, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            sys.exit(f"{command[0]} answered {response.status}")
+    connection.close()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=120)
+    for line in Path(out_file).read_text().splitlines():
+        if line.startswith("summary:") or line.startswith("totals:"):
+            return int(line.split()[1])
+    sys.exit(f"no total in {out_file}")
+
+
+def instructions(args, ours, ceiling, workdir):
+    """Instructions per request: each server's run with N requests minus its run with none, so
+    start-up, the probe and shutdown cancel out."""
+    servers = {
+        "mock-vllm": [str(ours), "--host", "127.0.0.1", "--port", str(PORTS["mock-vllm"])],
+        "ceiling": [str(ceiling), str(PORTS["ceiling"])],
+    }
+    per_request = {}
+    for name, command in servers.items():
+        base = callgrind_total(command, PORTS[name], 0, workdir / f"{name}-0.out", args.new_connections)
+        out = workdir / f"{name}-{args.requests}.out"
+        total = callgrind_total(command, PORTS[name], args.requests, out, args.new_connections)
+        per_request[name] = (total - base) / args.requests
+        print(f"{name:9} {per_request[name]:9,.0f} instructions per request "
+              f"({total:,} with {args.requests} requests, {base:,} with none)", file=sys.stderr)
+        if args.profile and name == "mock-vllm":
+            annotate = subprocess.run(["callgrind_annotate", "--threshold=95", str(out)],
+                                      capture_output=True, text=True).stdout
+            rows = [l for l in annotate.splitlines() if re.match(r"^\s*[\d,]+ \(", l)]
+            print("\nmock-vllm's top functions (self cost, whole run):\n", file=sys.stderr)
+            print("\n".join(rows[: args.profile]), file=sys.stderr)
+    ratio = per_request["mock-vllm"] / per_request["ceiling"]
+    print("| server | instructions per request |\n|---|---:|")
+    for name, value in per_request.items():
+        print(f"| {name} | {value:,.0f} |")
+    print(f"\nmock-vllm / ceiling: {ratio:.3f}x ({args.requests} requests each)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=2, help="seconds per wrk run (default 2)")
@@ -296,16 +367,26 @@ def main():
     parser.add_argument("--streams", type=int, default=1000, help="concurrent streams of the pacing run")
     parser.add_argument("--itl", type=int, default=10, help="inter-token latency of the pacing run, ms")
     parser.add_argument("--ttft", type=int, default=0, help="time to first token of the pacing run, ms")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per request under callgrind instead (needs valgrind)")
+    parser.add_argument("--requests", type=int, default=2000, help="requests of the --instructions run")
+    parser.add_argument("--new-connections", action="store_true",
+                        help="with --instructions, send each request on a new connection")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="with --instructions, print mock-vllm's N costliest functions")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is needed (Debian: apt-get install wrk)")
+    needed = "valgrind" if args.instructions else "wrk"
+    if not shutil.which(needed):
+        sys.exit(f"{needed} is needed (Debian: apt-get install {needed})")
     if not WORKSHOP.exists():
         sys.exit(f"the workshop copy is needed at {WORKSHOP}")
     ours, ceiling = build()
     print(f"machine: {machine()}\ndate: {time.strftime('%Y-%m-%d')}\n", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        if args.memory:
+        if args.instructions:
+            instructions(args, ours, ceiling, workdir)
+        elif args.memory:
             memory(args, ours, workdir)
         elif args.pacing:
             pacing(args, ours)

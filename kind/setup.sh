@@ -39,7 +39,8 @@ fi
 kubectl config use-context "kind-$cluster" >/dev/null
 
 step "mock-vllm image $image"
-"$root/mock-server/build-image.sh" "$image"
+# Built in a Rust builder for this Docker daemon's architecture, then FROM scratch.
+docker build --tag "$image" --file "$root/mock-server/Dockerfile" "$root"
 kind load docker-image "$image" --name "$cluster"
 
 step "Gateway API CRDs $gateway_api"

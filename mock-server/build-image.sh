@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds the mock-vllm container image from a static binary, with no base image to pull.
+# The registry-free path to the mock-vllm image: a static binary built here on the host, packed
+# FROM scratch. Needs no base image at all, but gives an image of this host's architecture
+# only (x86_64 Linux); mock-server/Dockerfile is the path that builds on any host.
 #
 #   mock-server/build-image.sh [TAG]      (default tag: mock-vllm:dev)
 set -euo pipefail
@@ -17,5 +19,11 @@ context="$root/target/image-context"
 rm -rf "$context"
 mkdir -p "$context"
 cp "target/$target/release/mock-vllm" "$context/"
-docker build --quiet --tag "$tag" --file mock-server/Dockerfile "$context" >/dev/null
+docker build --quiet --tag "$tag" --file - "$context" >/dev/null <<'DOCKERFILE'
+FROM scratch
+COPY mock-vllm /mock-vllm
+USER 65534:65534
+EXPOSE 8000
+ENTRYPOINT ["/mock-vllm"]
+DOCKERFILE
 echo "built $tag ($(docker image inspect --format '{{.Size}}' "$tag") bytes)"

@@ -331,6 +331,7 @@ mod tests {
             file: "gateway.feature".into(),
             scenario: scenario.into(),
             verdict,
+            message: None,
         };
         let mut report = Report::default();
         report.add(TargetRun::ran(

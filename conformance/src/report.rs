@@ -27,6 +27,8 @@ pub struct ScenarioResult {
     pub file: String,
     pub scenario: String,
     pub outcome: ScenarioOutcome,
+    /// Why it failed, where it did.
+    pub message: Option<String>,
 }
 
 /// Why a target did not run.
@@ -69,6 +71,7 @@ impl TargetRun {
                     Verdict::Failed => ScenarioOutcome::Failed,
                     Verdict::Skipped => ScenarioOutcome::Skipped("a step was skipped".to_owned()),
                 },
+                message: v.message,
             })
             .collect();
         scenarios.extend(not_applicable.into_iter().map(|(entry, reason)| ScenarioResult {
@@ -76,6 +79,7 @@ impl TargetRun {
             file: entry.file,
             scenario: entry.scenario,
             outcome: ScenarioOutcome::NotApplicable(reason),
+            message: None,
         }));
         TargetRun {
             target,
@@ -110,6 +114,7 @@ impl TargetRun {
                     file: entry.file,
                     scenario: entry.scenario,
                     outcome,
+                    message: None,
                 })
                 .collect(),
             errors: 0,
@@ -150,7 +155,7 @@ impl TargetRun {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Report {
     pub targets: Vec<TargetRun>,
     /// Required components that are not there (e.g. `openai-sdk`), with what they are.
@@ -160,6 +165,13 @@ pub struct Report {
 impl Report {
     pub fn add(&mut self, run: TargetRun) {
         self.targets.push(run);
+    }
+
+    /// This report with `run` added, leaving this one as it is (a target still running).
+    pub fn with(&self, run: TargetRun) -> Report {
+        let mut report = self.clone();
+        report.add(run);
+        report
     }
 
     /// A component the run requires is missing: the run fails.
@@ -228,26 +240,33 @@ impl Report {
     }
 }
 
-/// A JUnit report for a target that did not run: every scenario skipped with the reason, or,
-/// when it failed to start, in error with it.
-pub fn write_unrun_junit(path: &Path, run: &TargetRun) -> std::io::Result<()> {
-    let Some(not_run) = &run.not_run else {
-        return Ok(());
-    };
+/// A target's JUnit report: a test case per scenario it ran (passed, failed with the first
+/// failed step's error, skipped), or, for a target that did not run, every scenario skipped
+/// with the reason (in error with it, when it failed to start). Scenarios not for the target
+/// by design are left out.
+pub fn write_junit(path: &Path, run: &TargetRun) -> std::io::Result<()> {
     let mut suite = junit_report::TestSuite::new(&format!("conformance: {}", run.target));
     suite.add_testcases(run.scenarios.iter().filter_map(|s| {
         let name = crate::catalog::label(&s.feature, &s.scenario);
-        match &s.outcome {
-            ScenarioOutcome::Skipped(_) if not_run.failed => Some(junit_report::TestCase::error(
+        let zero = junit_report::Duration::ZERO;
+        match (&s.outcome, &run.not_run) {
+            (ScenarioOutcome::Skipped(_), Some(not_run)) if not_run.failed => Some(junit_report::TestCase::error(
                 &name,
-                junit_report::Duration::ZERO,
+                zero,
                 "start failed",
                 &not_run.reason,
             )),
-            ScenarioOutcome::Skipped(reason) => {
+            (ScenarioOutcome::Skipped(reason), _) => {
                 Some(junit_report::TestCase::skipped_with_cause(&name, "unavailable", reason))
             }
-            _ => None,
+            (ScenarioOutcome::Passed, _) => Some(junit_report::TestCase::success(&name, zero)),
+            (ScenarioOutcome::Failed, _) => Some(junit_report::TestCase::failure(
+                &name,
+                zero,
+                "step failed",
+                s.message.as_deref().unwrap_or("a step failed"),
+            )),
+            (ScenarioOutcome::NotApplicable(_), _) => None,
         }
     }));
     let mut report = junit_report::Report::new();
@@ -275,6 +294,7 @@ mod tests {
             file: "f.feature".into(),
             scenario: format!("s{i}"),
             verdict,
+            message: (verdict == Verdict::Failed).then(|| "Then x: expected 1, seen 2".to_owned()),
         };
         let verdicts = (0..passed)
             .map(|i| verdict(i, Verdict::Passed))
@@ -354,7 +374,7 @@ mod tests {
             failed: false,
         };
         let run = TargetRun::not_run("kind", absent, vec![entry("F", "Step 1"), entry("F", "Step 2")], vec![]);
-        write_unrun_junit(&path, &run).unwrap();
+        write_junit(&path, &run).unwrap();
         let xml = std::fs::read_to_string(path).unwrap();
         assert_eq!(xml.matches("<skipped ").count(), 2, "{xml}");
         assert!(xml.contains("no cluster"));

@@ -7,6 +7,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use cucumber::gherkin;
 use cucumber::tag::Ext as _;
@@ -15,7 +16,7 @@ use cucumber::{World as _, WriterExt as _, writer};
 
 use crate::catalog::{self, CatalogEntry};
 use crate::conformance_report::{RunInfo, conformance_report, markdown};
-use crate::report::{NotRun, Report, TargetRun, write_unrun_junit};
+use crate::report::{NotRun, Report, TargetRun, write_junit};
 use crate::sdk::OpenAiSdk;
 use crate::settings::Settings;
 use crate::targets::{Capability, StartError, TargetSpec, applies};
@@ -92,7 +93,23 @@ pub async fn run(settings: &Settings) -> bool {
                     sdk: sdk.clone(),
                 };
                 let implementation = target.implementation();
-                let (recorded, hook_errors) = run_target(spec, &available, run, settings, &features, &reports).await;
+                // Written after every scenario, so a killed run leaves what it ran.
+                let so_far = {
+                    let (report, info, reports) = (report.clone(), info.clone(), reports.clone());
+                    let (implementation, not_applicable) = (implementation.clone(), not_applicable.clone());
+                    move |recorded: &crate::verdicts::Recorded| {
+                        let run = TargetRun::ran(
+                            spec.name,
+                            implementation.clone(),
+                            recorded.clone(),
+                            0,
+                            not_applicable.clone(),
+                        );
+                        write_reports(&reports, &report.with(run.clone()), &run, &info);
+                    }
+                };
+                let (recorded, hook_errors) =
+                    run_target(spec, &available, run, settings, &features, Arc::new(so_far)).await;
                 // Read after the run: some targets learn their version while they set up.
                 let implementation = match target.implementation() {
                     later if later != implementation => later,
@@ -105,25 +122,29 @@ pub async fn run(settings: &Settings) -> bool {
                 let failed = matches!(err, StartError::Failed(_)) || settings.insists_on(spec.name);
                 let reason = err.to_string();
                 println!("{}: {reason}", if failed { "FAILED to start" } else { "skipped" });
-                let run = TargetRun::not_run(spec.name, NotRun { reason, failed }, applicable, not_applicable);
-                let path = reports.join(format!("{}.xml", spec.name));
-                if let Err(err) = write_unrun_junit(&path, &run) {
-                    eprintln!("cannot write {}: {err}", path.display());
-                }
-                run
+                TargetRun::not_run(spec.name, NotRun { reason, failed }, applicable, not_applicable)
             }
         };
-        write_yaml(&reports, &run, &info);
-        report.add(run);
+        report.add(run.clone());
+        write_reports(&reports, &report, &run, &info);
     }
 
     print!("{}", report.render());
-    let page = reports.join("report.md");
-    if let Err(err) = std::fs::write(&page, markdown(&report, &info)) {
-        eprintln!("cannot write {}: {err}", page.display());
-    }
     println!("reports: {}", reports.display());
     report.succeeded()
+}
+
+/// `<target>.xml`, `report-<target>.yaml` for `run`, and `report.md` for the whole `report`.
+fn write_reports(reports: &Path, report: &Report, run: &TargetRun, info: &RunInfo) {
+    let junit = reports.join(format!("{}.xml", run.target));
+    if let Err(err) = write_junit(&junit, run) {
+        eprintln!("cannot write {}: {err}", junit.display());
+    }
+    write_yaml(reports, run, info);
+    let page = reports.join("report.md");
+    if let Err(err) = std::fs::write(&page, markdown(report, info)) {
+        eprintln!("cannot write {}: {err}", page.display());
+    }
 }
 
 /// `report-<target>.yaml`
@@ -153,7 +174,7 @@ async fn run_target(
     run: Run,
     settings: &Settings,
     features: &Path,
-    reports: &Path,
+    so_far: crate::verdicts::OnScenario,
 ) -> (crate::verdicts::Recorded, usize) {
     let filter = {
         let settings = settings.clone();
@@ -164,15 +185,7 @@ async fn run_target(
             applies(spec.name, &available, &tags).is_ok() && selected_by_user(&settings, &label, &tags)
         }
     };
-    let junit_path = reports.join(format!("{}.xml", spec.name));
-    let junit = match std::fs::File::create(&junit_path) {
-        Ok(file) => file,
-        Err(err) => {
-            eprintln!("cannot write {}: {err}", junit_path.display());
-            return (Default::default(), 1);
-        }
-    };
-    let recorder = VerdictRecorder::default();
+    let recorder = VerdictRecorder::with_callback(so_far);
     let recorded = recorder.recorded();
     let writer = WorkshopWorld::cucumber()
         .max_concurrent_scenarios(1)
@@ -183,7 +196,6 @@ async fn run_target(
         .with_writer(
             writer::Basic::raw(io::stdout(), writer::Coloring::Auto, 0)
                 .summarized()
-                .tee::<WorkshopWorld, _>(writer::JUnit::for_tee(junit, 0))
                 .tee::<WorkshopWorld, _>(recorder)
                 .normalized(),
         )

@@ -25,6 +25,8 @@ pub struct ScenarioVerdict {
     pub file: String,
     pub scenario: String,
     pub verdict: Verdict,
+    /// Why it failed: the first failed step's error.
+    pub message: Option<String>,
 }
 
 /// What a run recorded.
@@ -34,13 +36,35 @@ pub struct Recorded {
     pub parse_errors: usize,
 }
 
-#[derive(Debug, Clone, Default)]
+/// Called after each scenario with everything recorded so far, so reports can be written as
+/// the run goes: a run that is killed still leaves what it ran.
+pub type OnScenario = Arc<dyn Fn(&Recorded) + Send + Sync>;
+
+#[derive(Clone, Default)]
 pub struct VerdictRecorder {
     recorded: Arc<Mutex<Recorded>>,
     current: Option<Verdict>,
+    message: Option<String>,
+    on_scenario: Option<OnScenario>,
+}
+
+impl std::fmt::Debug for VerdictRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerdictRecorder")
+            .field("current", &self.current)
+            .finish()
+    }
 }
 
 impl VerdictRecorder {
+    /// A recorder that calls `on_scenario` after each scenario.
+    pub fn with_callback(on_scenario: OnScenario) -> Self {
+        VerdictRecorder {
+            on_scenario: Some(on_scenario),
+            ..VerdictRecorder::default()
+        }
+    }
+
     /// What it recorded, readable after the run while the writer is owned by cucumber.
     pub fn recorded(&self) -> Arc<Mutex<Recorded>> {
         self.recorded.clone()
@@ -53,22 +77,37 @@ impl VerdictRecorder {
             _ => Some(new),
         };
         match event {
-            Scenario::Started => self.current = Some(Verdict::Passed),
-            Scenario::Step(_, step) | Scenario::Background(_, step) => match step {
-                Step::Failed(..) => self.current = worse(self.current, Verdict::Failed),
+            Scenario::Started => {
+                self.current = Some(Verdict::Passed);
+                self.message = None;
+            }
+            Scenario::Step(gherkin_step, step) | Scenario::Background(gherkin_step, step) => match step {
+                Step::Failed(_, _, _, err) => {
+                    self.current = worse(self.current, Verdict::Failed);
+                    if self.message.is_none() {
+                        self.message = Some(format!("{} {}: {err}", gherkin_step.keyword.trim(), gherkin_step.value));
+                    }
+                }
                 Step::Skipped => self.current = worse(self.current, Verdict::Skipped),
                 _ => {}
             },
             Scenario::Hook(_, Hook::Failed(..)) => self.current = worse(self.current, Verdict::Failed),
             Scenario::Finished => {
                 if let Some(verdict) = self.current.take() {
-                    let mut recorded = self.recorded.lock().unwrap_or_else(|e| e.into_inner());
-                    recorded.verdicts.push(ScenarioVerdict {
-                        feature: feature.name.clone(),
-                        file: file_name(feature),
-                        scenario: scenario.name.clone(),
-                        verdict,
-                    });
+                    let snapshot = {
+                        let mut recorded = self.recorded.lock().unwrap_or_else(|e| e.into_inner());
+                        recorded.verdicts.push(ScenarioVerdict {
+                            feature: feature.name.clone(),
+                            file: file_name(feature),
+                            scenario: scenario.name.clone(),
+                            verdict,
+                            message: self.message.take(),
+                        });
+                        self.on_scenario.as_ref().map(|_| recorded.clone())
+                    };
+                    if let (Some(on_scenario), Some(recorded)) = (&self.on_scenario, snapshot) {
+                        on_scenario(&recorded);
+                    }
                 }
             }
             _ => {}

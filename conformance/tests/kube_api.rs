@@ -198,20 +198,27 @@ async fn accepted_is_read_at_status_conditions_0_once_the_controller_sets_it() {
 }
 
 #[tokio::test]
-async fn a_backend_that_is_never_accepted_times_out() {
+async fn a_backend_that_is_never_accepted_times_out_with_its_condition() {
     let (api, mut handle) = api();
     let server = async move {
         let (_, send) = next_call(&mut handle).await;
         respond(send, 200, list(vec![backend("Invalid")]));
         // Hold the watch open with nothing on it.
         let (_call, _send) = next_call(&mut handle).await;
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        // Then the status is read for the message.
+        let (_, send) = next_call(&mut handle).await;
+        respond(send, 200, backend("Invalid"));
+        tokio::time::sleep(Duration::from_secs(1)).await;
     };
     let (result, ()) = tokio::join!(
         api.wait_accepted(WorkshopKind::Backend, Duration::from_millis(500)),
         server
     );
-    assert!(matches!(result, Err(KubeError::Timeout(..))), "{result:?}");
+    assert!(matches!(result, Err(KubeError::NotAccepted { .. })), "{result:?}");
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "AgentgatewayBackend qwen3 was not Accepted within 500ms: its condition is Accepted False (Invalid)"
+    );
 }
 
 #[tokio::test]
@@ -511,5 +518,298 @@ async fn the_gateways_image_is_read_from_its_running_pod() {
     assert_eq!(
         image.unwrap().as_deref(),
         Some("cr.agentgateway.dev/agentgateway:v1.2.3")
+    );
+}
+
+fn not_found(send: SendResponse<Response<Body>>) {
+    respond(
+        send,
+        404,
+        json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404, "message": "not found"}),
+    );
+}
+
+fn node(ready: bool, images: &[&str]) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Node", "metadata": {"name": "localhost"},
+        "status": {
+            "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}],
+            "images": [{"names": images, "sizeBytes": 1}]
+        }
+    })
+}
+
+fn crd(name: &str) -> Value {
+    json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": name},
+        "spec": {"group": "g", "names": {"plural": "p", "kind": "K"}, "scope": "Namespaced", "versions": []},
+        "status": {"conditions": [{"type": "Established", "status": "True"}]}
+    })
+}
+
+fn expected() -> conformance::targets::kind::preflight::Expected<'static> {
+    conformance::targets::kind::preflight::Expected {
+        namespace: NS,
+        gateway: "agentgateway",
+        image: "mock-vllm:dev",
+        kind_cluster: Some("vllm-gateway"),
+    }
+}
+
+/// Answers the preflight's calls in its order: nodes, the five CRDs, the Gateway, its class.
+async fn answer_preflight(
+    handle: &mut ApiHandle,
+    nodes: Vec<Value>,
+    crds_present: usize,
+    gateway: Option<Value>,
+    class: Option<Value>,
+) {
+    let (call, send) = next_call(handle).await;
+    assert_eq!(call.path, "/api/v1/nodes");
+    respond(send, 200, list(nodes));
+    for i in 0..5 {
+        let (call, send) = next_call(handle).await;
+        let name = call.path.rsplit('/').next().unwrap().to_owned();
+        assert!(
+            call.path
+                .starts_with("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/")
+        );
+        if i < crds_present {
+            respond(send, 200, crd(&name));
+        } else {
+            not_found(send);
+        }
+    }
+    let (call, send) = next_call(handle).await;
+    assert_eq!(
+        call.path,
+        format!("/apis/gateway.networking.k8s.io/v1/namespaces/{NS}/gateways/agentgateway")
+    );
+    let Some(gateway) = gateway else {
+        return not_found(send);
+    };
+    respond(send, 200, gateway);
+    let (call, send) = next_call(handle).await;
+    assert_eq!(
+        call.path,
+        "/apis/gateway.networking.k8s.io/v1/gatewayclasses/agentgateway"
+    );
+    match class {
+        Some(class) => respond(send, 200, class),
+        None => not_found(send),
+    }
+}
+
+fn gateway(programmed: bool) -> Value {
+    let status = if programmed {
+        json!({"conditions": [{"type": "Programmed", "status": "True", "reason": "Programmed"}]})
+    } else {
+        json!({})
+    };
+    json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+        "metadata": {"name": "agentgateway", "namespace": NS},
+        "spec": {"gatewayClassName": "agentgateway", "listeners": []},
+        "status": status
+    })
+}
+
+fn gateway_class() -> Value {
+    json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": "agentgateway"},
+        "spec": {"controllerName": "agentgateway.dev/agentgateway"},
+        "status": {"conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted"}]}
+    })
+}
+
+#[tokio::test]
+async fn a_ready_cluster_passes_the_preflight() {
+    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let client = kube::Client::new(service, NS);
+    let server = answer_preflight(
+        &mut handle,
+        vec![node(true, &["docker.io/library/mock-vllm:dev"])],
+        5,
+        Some(gateway(true)),
+        Some(gateway_class()),
+    );
+    let expected = expected();
+    let (findings, ()) = tokio::join!(conformance::targets::kind::preflight::check(&client, &expected), server);
+    assert_eq!(findings, vec![], "{findings:?}");
+}
+
+#[tokio::test]
+async fn the_preflight_names_each_missing_piece_and_its_fix() {
+    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let client = kube::Client::new(service, NS);
+    // A node that is not Ready and lacks the image, the agentgateway CRDs missing, a Gateway
+    // nobody programmed, and no GatewayClass: a real API server with no controller.
+    let server = answer_preflight(
+        &mut handle,
+        vec![node(false, &["k8s-local/pause:1"])],
+        3,
+        Some(gateway(false)),
+        None,
+    );
+    let expected = expected();
+    let (findings, ()) = tokio::join!(conformance::targets::kind::preflight::check(&client, &expected), server);
+    let lines: Vec<String> = findings.iter().map(ToString::to_string).collect();
+    let text = lines.join("\n");
+    assert_eq!(lines.len(), 6, "{text}");
+    assert!(
+        lines[0].starts_with("a Ready node: none is Ready (localhost)"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("the agentgateway CRD agentgatewaybackends.agentgateway.dev: is not installed"),
+        "{text}"
+    );
+    assert!(
+        lines[3].contains("GatewayClass agentgateway: does not exist: no Gateway controller is installed"),
+        "{text}"
+    );
+    assert!(
+        lines[4].contains("Gateway enterprise-agentgateway/agentgateway: has no status: no controller has seen it"),
+        "{text}"
+    );
+    assert!(
+        lines[5].contains("kind load docker-image mock-vllm:dev --name vllm-gateway"),
+        "{text}"
+    );
+    assert!(text.contains("KIND_CLUSTER_NAME=vllm-gateway kind/setup.sh"), "{text}");
+}
+
+#[tokio::test]
+async fn a_deployment_that_is_not_ready_says_why_from_its_pods_and_events() {
+    let (api, mut handle) = api();
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "mock-vllm", "namespace": NS, "resourceVersion": "5"},
+        "spec": {"selector": {"matchLabels": {"app": "mock-vllm"}}, "template": {"metadata": {}}},
+        "status": {"replicas": 1}
+    });
+    let pending = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "mock-vllm-abc", "namespace": NS},
+        "status": {
+            "phase": "Pending",
+            "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                            "message": "no nodes available to schedule pods"}]
+        }
+    });
+    let event = json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": "e1", "namespace": NS},
+        "involvedObject": {"kind": "Pod", "name": "mock-vllm-abc"},
+        "type": "Warning", "reason": "FailedScheduling", "message": "0/0 nodes are available"
+    });
+    let server = async {
+        // The wait: a list, then a watch that says nothing.
+        let (_, send) = next_call(&mut handle).await;
+        respond(send, 200, list(vec![deployment.clone()]));
+        let (_watch, _send) = next_call(&mut handle).await;
+        // The diagnosis: the Deployment, its pods, the pod's events.
+        let (call, send) = next_call(&mut handle).await;
+        assert!(call.path.ends_with("/deployments/mock-vllm"), "{}", call.path);
+        respond(send, 200, deployment.clone());
+        let (call, send) = next_call(&mut handle).await;
+        assert!(
+            call.path.ends_with("/pods") && call.query.contains("labelSelector"),
+            "{}",
+            call.path
+        );
+        respond(send, 200, list(vec![pending]));
+        let (call, send) = next_call(&mut handle).await;
+        assert!(
+            call.path.ends_with("/events") && call.query.contains("involvedObject.name"),
+            "{}",
+            call.query
+        );
+        respond(send, 200, list(vec![event]));
+    };
+    let (ready, ()) = tokio::join!(api.wait_mock_ready(Duration::from_millis(300)), server);
+    let message = ready.unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "the mock-vllm Deployment was not ready within 300ms: pod mock-vllm-abc (Pending): unschedulable: \
+         no nodes available to schedule pods, event FailedScheduling: 0/0 nodes are available"
+    );
+}
+
+#[tokio::test]
+async fn a_deployment_with_no_status_names_the_missing_controller_manager() {
+    let (api, mut handle) = api();
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "mock-vllm", "namespace": NS, "resourceVersion": "5"},
+        "spec": {"selector": {"matchLabels": {"app": "mock-vllm"}}, "template": {"metadata": {}}}
+    });
+    let server = async {
+        let (_, send) = next_call(&mut handle).await;
+        respond(send, 200, list(vec![deployment.clone()]));
+        let (_watch, _send) = next_call(&mut handle).await;
+        let (_, send) = next_call(&mut handle).await;
+        respond(send, 200, deployment.clone());
+    };
+    let (ready, ()) = tokio::join!(api.wait_mock_ready(Duration::from_millis(300)), server);
+    assert!(
+        ready
+            .unwrap_err()
+            .to_string()
+            .ends_with("no controller-manager has seen it (is kube-controller-manager running?)")
+    );
+}
+
+#[tokio::test]
+async fn an_accepted_time_out_says_no_controller_has_seen_the_object() {
+    let (api, mut handle) = api();
+    let unseen = json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "qwen3", "namespace": NS, "resourceVersion": "7"},
+        "spec": {"parentRefs": [], "rules": []}
+    });
+    let server = async {
+        let (_, send) = next_call(&mut handle).await;
+        respond(send, 200, list(vec![unseen.clone()]));
+        let (_watch, _send) = next_call(&mut handle).await;
+        let (call, send) = next_call(&mut handle).await;
+        assert!(call.path.ends_with("/httproutes/qwen3"));
+        respond(send, 200, unseen.clone());
+    };
+    let (result, ()) = tokio::join!(
+        api.wait_accepted(WorkshopKind::Route, Duration::from_millis(300)),
+        server
+    );
+    let message = result.unwrap_err().to_string();
+    assert!(
+        message.starts_with(
+            "HTTPRoute qwen3 was not Accepted within 300ms: no status: no controller has seen this object"
+        ),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn steps_the_preflight_found_hopeless_fail_at_once_naming_the_piece() {
+    let (service, _handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let client = kube::Client::new(service, NS);
+    let resources = WorkshopResources::for_run(&Workshop::default(), "mock-vllm:dev").unwrap();
+    let missing = conformance::targets::kind::preflight::Finding {
+        piece: "GatewayClass agentgateway".into(),
+        problem: "does not exist: no Gateway controller is installed".into(),
+        fix: "kind/setup.sh".into(),
+        blocks: conformance::targets::kind::preflight::Blocks::Controller,
+    };
+    let api = WorkshopApi::new(client, NS, resources).with_missing(vec![missing]);
+    let started = std::time::Instant::now();
+    let err = api
+        .wait_accepted(WorkshopKind::Backend, Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5), "no wait at all");
+    assert_eq!(
+        err.to_string(),
+        "not waiting for AgentgatewayBackend qwen3 to be Accepted: the preflight found GatewayClass agentgateway: \
+         does not exist: no Gateway controller is installed (fix: kind/setup.sh)"
     );
 }

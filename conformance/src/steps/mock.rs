@@ -14,9 +14,10 @@ use crate::hop::{Mismatch, entry_evidence, upstream};
 use crate::world::WorkshopWorld;
 
 #[given(expr = "the mock vLLM server is running")]
-async fn running(world: &mut WorkshopWorld) {
-    world.target().deploy_mock().await.expect("the mock is deployed");
+async fn running(world: &mut WorkshopWorld) -> Result<(), super::StepFailed> {
+    super::doing("deploying the mock", world.target().deploy_mock().await)?;
     world.reset_upstream().await;
+    Ok(())
 }
 
 /// A request to the mock's own URL, with the workshop's key as the gateway would send it.

@@ -20,6 +20,36 @@ use serde::de::DeserializeOwned;
 use crate::hop::{self, Mismatch};
 use crate::world::WorkshopWorld;
 
+/// A step that could not do its part: what it was doing and why, as one message (the error's
+/// own words, not a panic with a Debug value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepFailed {
+    pub doing: String,
+    pub why: String,
+}
+
+impl StepFailed {
+    pub fn new(doing: &str, why: impl std::fmt::Display) -> Self {
+        StepFailed {
+            doing: doing.to_owned(),
+            why: why.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for StepFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.doing, self.why)
+    }
+}
+
+impl std::error::Error for StepFailed {}
+
+/// `result` with its error as a [`StepFailed`] saying what the step was `doing`.
+pub fn doing<T, E: std::fmt::Display>(doing: &str, result: Result<T, E>) -> Result<T, StepFailed> {
+    result.map_err(|err| StepFailed::new(doing, err))
+}
+
 /// The row of a `| target | ... |` table that holds for the run's target: its own, else the
 /// `default` row.
 pub fn row_for_target(world: &WorkshopWorld, step: &Step) -> Vec<(String, String)> {

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use cucumber::{given, then, when};
 use serde_json::json;
 
+use super::{StepFailed, doing};
 use crate::hop::{self, Hop, Mismatch};
 use crate::targets::kind::{STEP_TIMEOUT, StatusPath, WorkshopApi, WorkshopKind};
 use crate::targets::{Call, wait_until};
@@ -21,28 +22,30 @@ fn kubernetes(world: &WorkshopWorld) -> &WorkshopApi {
 
 #[given(expr = "the mock vLLM server is deployed")]
 #[when(expr = "the mock vLLM server is deployed")]
-async fn deploy_mock(world: &mut WorkshopWorld) {
-    world
-        .target()
-        .deploy_mock()
-        .await
-        .expect("Step 1: the mock is deployed");
+async fn deploy_mock(world: &mut WorkshopWorld) -> Result<(), StepFailed> {
+    doing("Step 1: deploying the mock", world.target().deploy_mock().await)
 }
 
 #[then(expr = "the mock vLLM server is ready within {int} seconds")]
-async fn mock_ready(world: &mut WorkshopWorld, seconds: u64) {
+async fn mock_ready(world: &mut WorkshopWorld, seconds: u64) -> Result<(), StepFailed> {
     let upstream = world.target().upstream().clone();
-    wait_until(Duration::from_secs(seconds), "the mock's /health", || {
+    let ready = wait_until(Duration::from_secs(seconds), "the mock's /health", || {
         upstream.healthy()
     })
-    .await
-    .expect("Step 1: the mock answers /health");
+    .await;
+    doing("Step 1: the mock answering /health", ready)
 }
 
 #[given(expr = "the workshop is set up on the target")]
-async fn set_up(world: &mut WorkshopWorld) {
-    world.target().set_up().await.expect("Steps 1 to 5 are in place");
+async fn set_up(world: &mut WorkshopWorld) -> Result<(), StepFailed> {
+    // The target's own error says which step failed and why.
+    world
+        .target()
+        .set_up()
+        .await
+        .map_err(|err| StepFailed::new("setting up the workshop", err))?;
     world.reset_upstream().await;
+    Ok(())
 }
 
 #[when(expr = "the client sends the workshop's embeddings request through the gateway")]
@@ -88,38 +91,38 @@ async fn rotate_key(world: &mut WorkshopWorld, key: String) {
 }
 
 #[when(expr = "the Secret {string} is applied with the API key under {string}")]
-async fn apply_secret(world: &mut WorkshopWorld, name: String, key: String) {
+async fn apply_secret(world: &mut WorkshopWorld, name: String, key: String) -> Result<(), StepFailed> {
     assert_eq!(
         (name.as_str(), key.as_str()),
         (workshop::SECRET_NAME, workshop::SECRET_KEY)
     );
-    kubernetes(world)
-        .apply(WorkshopKind::Secret)
-        .await
-        .expect("Step 2: the Secret is applied");
+    doing(
+        "Step 2: applying the Secret",
+        kubernetes(world).apply(WorkshopKind::Secret).await,
+    )
 }
 
 #[then(expr = "the Secret {string} holds the API key under {string}")]
-async fn secret_holds(world: &mut WorkshopWorld, _name: String, key: String) -> Result<(), Mismatch> {
-    let value = kubernetes(world)
-        .secret_value(&key)
-        .await
-        .expect("the Secret is readable");
-    check_cluster("Secret data", Some(world.workshop().api_key.clone()), value)
+async fn secret_holds(world: &mut WorkshopWorld, _name: String, key: String) -> Result<(), StepFailed> {
+    let value = doing("reading the Secret", kubernetes(world).secret_value(&key).await)?;
+    doing(
+        "Step 2: the Secret's data",
+        check_cluster("Secret data", Some(world.workshop().api_key.clone()), value),
+    )
 }
 
 #[when(regex = r#"^the (AgentgatewayBackend|HTTPRoute|AgentgatewayPolicy) "([^"]+)" is applied$"#)]
-async fn apply_resource(world: &mut WorkshopWorld, kind: String, name: String) {
+async fn apply_resource(world: &mut WorkshopWorld, kind: String, name: String) -> Result<(), StepFailed> {
     let kind = WorkshopKind::parse(&kind).expect("a workshop kind");
     let expected = expected_name(kind);
     assert_eq!(name, expected, "the workshop names it {expected}");
-    kubernetes(world).apply(kind).await.expect("the resource is applied");
+    doing(&format!("applying the {kind:?}"), kubernetes(world).apply(kind).await)
 }
 
 #[then(
     regex = r#"^the (AgentgatewayBackend|HTTPRoute|AgentgatewayPolicy) "([^"]+)" is Accepted at (status\.conditions\[0\]|status\.parents\[0\]\.conditions\[0\]|status\.ancestors\[0\]\.conditions\[0\])$"#
 )]
-async fn accepted(world: &mut WorkshopWorld, kind: String, _name: String, path: String) -> Result<(), Mismatch> {
+async fn accepted(world: &mut WorkshopWorld, kind: String, _name: String, path: String) -> Result<(), StepFailed> {
     let kind = WorkshopKind::parse(&kind).expect("a workshop kind");
     let expected_path = match kind {
         WorkshopKind::Backend => StatusPath::Conditions,
@@ -132,28 +135,26 @@ async fn accepted(world: &mut WorkshopWorld, kind: String, _name: String, path: 
         _ => StatusPath::Ancestors,
     };
     assert_eq!(written, expected_path, "the workshop reads {kind:?} at another path");
-    let api = kubernetes(world);
-    match api.wait_accepted(kind, STEP_TIMEOUT).await {
-        Ok(_) => Ok(()),
-        Err(err) => {
-            let seen = api.reason(kind).await.ok().flatten();
-            check_cluster(&format!("{path}.reason ({err})"), Some("Accepted".to_owned()), seen)
-        }
-    }
+    // Not a hop: the cluster's own state, as its controller set it (or did not).
+    let waited = kubernetes(world).wait_accepted(kind, STEP_TIMEOUT).await;
+    doing(&format!("the cluster's state at {path}"), waited).map(|_| ())
 }
 
 #[when(expr = "the workshop's resources are deleted")]
-async fn delete_all(world: &mut WorkshopWorld) {
-    kubernetes(world)
-        .delete_all(STEP_TIMEOUT)
-        .await
-        .expect("Cleanup: the resources are deleted");
+async fn delete_all(world: &mut WorkshopWorld) -> Result<(), StepFailed> {
+    doing(
+        "Cleanup: deleting the resources",
+        kubernetes(world).delete_all(STEP_TIMEOUT).await,
+    )
 }
 
 #[then(expr = "none of the six resources exists")]
-async fn none_exists(world: &mut WorkshopWorld) -> Result<(), Mismatch> {
-    let existing = kubernetes(world).existing().await.expect("the cluster is readable");
-    check_cluster("resources left after Cleanup", Vec::new(), existing)
+async fn none_exists(world: &mut WorkshopWorld) -> Result<(), StepFailed> {
+    let existing = doing("reading the cluster", kubernetes(world).existing().await)?;
+    doing(
+        "Cleanup",
+        check_cluster("resources left after Cleanup", Vec::new(), existing),
+    )
 }
 
 fn expected_name(kind: WorkshopKind) -> &'static str {

@@ -162,10 +162,11 @@ pub enum StartError {
 pub enum TargetError {
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
-    #[error("{0}")]
-    Container(String),
     #[error(transparent)]
     Kube(#[from] kind::KubeError),
+    /// The target's set-up failed before; it is not tried again for every scenario.
+    #[error("Steps 1 to 5 are not in place: {0}")]
+    SetUp(String),
     #[error("timed out after {0:?} waiting for {1}")]
     Timeout(Duration, String),
 }

@@ -7,13 +7,14 @@
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Pod, Secret, Service};
+use k8s_openapi::api::core::v1::{Event, Pod, Secret, Service};
 use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams};
 use kube::runtime::wait::{Condition, await_condition, conditions};
 use kube::{Client, Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::preflight::{Blocks, Finding};
 use crate::resources::{
     AgentgatewayBackend, AgentgatewayPolicy, Condition as StatusCondition, HTTPRoute, WorkshopResources,
 };
@@ -35,6 +36,24 @@ pub enum KubeError {
     },
     #[error("timed out after {0:?} waiting for {1}")]
     Timeout(Duration, String),
+    /// Step 1's Deployment did not become ready; why, as the cluster tells it.
+    #[error("the {name} Deployment was not ready within {timeout:?}: {why}")]
+    NotReady {
+        name: String,
+        timeout: Duration,
+        why: String,
+    },
+    /// A resource was not Accepted in time; what its status holds now, and who should have set it.
+    #[error("{kind} {name} was not Accepted within {timeout:?}: {status}")]
+    NotAccepted {
+        kind: &'static str,
+        name: String,
+        timeout: Duration,
+        status: String,
+    },
+    /// The preflight found what makes this step impossible, so it was not waited for.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("no pod of {0} is running")]
     NoPod(String),
     #[error("port-forward: {0}")]
@@ -65,16 +84,23 @@ impl WorkshopKind {
         WorkshopKind::Policy,
     ];
 
-    pub fn parse(kind: &str) -> Result<Self, KubeError> {
-        match kind {
-            "Deployment" => Ok(WorkshopKind::Deployment),
-            "Service" => Ok(WorkshopKind::Service),
-            "Secret" => Ok(WorkshopKind::Secret),
-            "AgentgatewayBackend" => Ok(WorkshopKind::Backend),
-            "HTTPRoute" => Ok(WorkshopKind::Route),
-            "AgentgatewayPolicy" => Ok(WorkshopKind::Policy),
-            other => Err(KubeError::UnknownKind(other.to_owned())),
+    /// The kind as Kubernetes names it.
+    pub fn kind_name(self) -> &'static str {
+        match self {
+            WorkshopKind::Deployment => "Deployment",
+            WorkshopKind::Service => "Service",
+            WorkshopKind::Secret => "Secret",
+            WorkshopKind::Backend => "AgentgatewayBackend",
+            WorkshopKind::Route => "HTTPRoute",
+            WorkshopKind::Policy => "AgentgatewayPolicy",
         }
+    }
+
+    pub fn parse(kind: &str) -> Result<Self, KubeError> {
+        WorkshopKind::ALL
+            .into_iter()
+            .find(|k| k.kind_name() == kind)
+            .ok_or_else(|| KubeError::UnknownKind(kind.to_owned()))
     }
 }
 
@@ -96,6 +122,9 @@ pub struct WorkshopApi {
     client: Client,
     namespace: String,
     resources: WorkshopResources,
+    /// What the preflight found missing, when the run goes on anyway: the waits it makes
+    /// hopeless fail at once, naming it.
+    missing: Vec<Finding>,
 }
 
 impl WorkshopApi {
@@ -104,7 +133,31 @@ impl WorkshopApi {
             client,
             namespace: namespace.to_owned(),
             resources,
+            missing: Vec::new(),
         }
+    }
+
+    /// The preflight's findings, for a run told to go on without what they name.
+    pub fn with_missing(mut self, missing: Vec<Finding>) -> Self {
+        self.missing = missing;
+        self
+    }
+
+    /// An error naming what the preflight found missing that `blocks` this step, if anything.
+    fn blocked(&self, blocks: Blocks, step: &str) -> Result<(), KubeError> {
+        let missing: Vec<String> = self
+            .missing
+            .iter()
+            .filter(|f| f.blocks == blocks || (blocks == Blocks::Controller && f.blocks == Blocks::Pods))
+            .map(Finding::to_string)
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(KubeError::Unavailable(format!(
+            "not waiting for {step}: the preflight found {}",
+            missing.join("; ")
+        )))
     }
 
     pub fn resources(&self) -> &WorkshopResources {
@@ -134,21 +187,150 @@ impl WorkshopApi {
 
     /// Step 1's `kubectl wait --for=condition=ready`: the Deployment has a ready replica.
     pub async fn wait_mock_ready(&self, timeout: Duration) -> Result<(), KubeError> {
+        self.blocked(Blocks::Pods, "the mock-vllm Deployment to be ready")?;
         let name = self.resources.deployment.name_any();
         let ready = |d: Option<&Deployment>| {
             d.and_then(|d| d.status.as_ref())
                 .and_then(|s| s.ready_replicas)
                 .is_some_and(|n| n >= 1)
         };
-        wait(
+        match wait(
             self.api::<Deployment>(),
             &name,
             ready,
             timeout,
             "the mock-vllm Deployment to be ready",
         )
-        .await?;
-        Ok(())
+        .await
+        {
+            Ok(_) => Ok(()),
+            Err(KubeError::Timeout(..)) => Err(KubeError::NotReady {
+                why: self.why_not_ready(&name).await,
+                name,
+                timeout,
+            }),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Why the mock's Deployment has no ready replica, from its status, its pods' conditions
+    /// and container states, their events and, for a container that keeps crashing, its last
+    /// log lines. Read only on the failure path.
+    pub async fn why_not_ready(&self, name: &str) -> String {
+        let deployment = match self.api::<Deployment>().get_opt(name).await {
+            Ok(Some(deployment)) => deployment,
+            Ok(None) => return "it does not exist".to_owned(),
+            Err(err) => return format!("it cannot be read: {err}"),
+        };
+        if deployment.status.is_none() {
+            return "it has no status: no controller-manager has seen it (is kube-controller-manager running?)"
+                .to_owned();
+        }
+        let pods = match self
+            .api::<Pod>()
+            .list(&ListParams::default().labels(super::MOCK_SELECTOR))
+            .await
+        {
+            Ok(pods) => pods.items,
+            Err(err) => return format!("its pods cannot be listed: {err}"),
+        };
+        if pods.is_empty() {
+            let replica_failure = deployment
+                .status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .and_then(|c| c.iter().find(|c| c.type_.as_deref() == Some("ReplicaFailure")))
+                .and_then(|c| c.message.clone());
+            return match replica_failure {
+                Some(message) => format!("no pod was created: {message}"),
+                None => "no pod was created (is kube-controller-manager running?)".to_owned(),
+            };
+        }
+        let mut reasons = Vec::new();
+        for pod in &pods {
+            reasons.push(self.why_pod_not_ready(pod).await);
+        }
+        reasons.join("; ")
+    }
+
+    async fn why_pod_not_ready(&self, pod: &Pod) -> String {
+        let name = pod.name_any();
+        let status = pod.status.clone().unwrap_or_default();
+        let phase = status.phase.clone().unwrap_or_else(|| "no phase".to_owned());
+        let mut why = Vec::new();
+        for condition in status.conditions.iter().flatten() {
+            if condition.status != "True" && condition.type_ == "PodScheduled" {
+                why.push(format!(
+                    "unschedulable: {}",
+                    condition.message.as_deref().unwrap_or("no reason given")
+                ));
+            }
+        }
+        for container in status.container_statuses.iter().flatten() {
+            let state = container.state.clone().unwrap_or_default();
+            if let Some(waiting) = state.waiting {
+                let reason = waiting.reason.unwrap_or_default();
+                let message = waiting.message.map(|m| format!(": {m}")).unwrap_or_default();
+                let mut line = format!("container {} waiting, {reason}{message}", container.name);
+                if reason == "CrashLoopBackOff" {
+                    line.push_str(&self.last_log_lines(&name, &container.name).await);
+                }
+                why.push(line);
+            } else if let Some(terminated) = state.terminated {
+                why.push(format!(
+                    "container {} terminated, {} (exit code {})",
+                    container.name,
+                    terminated.reason.unwrap_or_default(),
+                    terminated.exit_code
+                ));
+            } else if !container.ready {
+                why.push(format!(
+                    "container {} running but not ready (readiness probe)",
+                    container.name
+                ));
+            }
+        }
+        why.extend(self.warning_events(&name).await);
+        if why.is_empty() {
+            why.push("no condition, container state or event says why".to_owned());
+        }
+        format!("pod {name} ({phase}): {}", why.join(", "))
+    }
+
+    /// The pod's Warning events, newest last, as `reason: message`.
+    async fn warning_events(&self, pod: &str) -> Vec<String> {
+        let params = ListParams::default().fields(&format!("involvedObject.name={pod}"));
+        let Ok(events) = self.api::<Event>().list(&params).await else {
+            return vec![];
+        };
+        let mut seen: Vec<String> = Vec::new();
+        for event in events.items.iter().filter(|e| e.type_.as_deref() == Some("Warning")) {
+            let line = format!(
+                "event {}: {}",
+                event.reason.as_deref().unwrap_or("Warning"),
+                event.message.as_deref().unwrap_or_default().trim()
+            );
+            if !seen.contains(&line) {
+                seen.push(line);
+            }
+        }
+        // The most recent few; a crash loop repeats itself.
+        let keep = seen.len().saturating_sub(3);
+        seen.split_off(keep)
+    }
+
+    /// The last lines the crashed container printed, as ` (last log lines: ...)`.
+    async fn last_log_lines(&self, pod: &str, container: &str) -> String {
+        let params = LogParams {
+            container: Some(container.to_owned()),
+            previous: true,
+            tail_lines: Some(5),
+            ..LogParams::default()
+        };
+        match self.api::<Pod>().logs(pod, &params).await {
+            Ok(log) if !log.trim().is_empty() => format!(" (last log lines: {})", log.trim().replace('\n', " | ")),
+            _ => String::new(),
+        }
     }
 
     /// The value the Secret holds under `key`, decoded.
@@ -160,39 +342,93 @@ impl WorkshopApi {
     }
 
     /// Waits until the status reason the workshop reads is Accepted (or Valid), and returns it.
+    /// A time-out says what the status holds then, and who should have set it.
     pub async fn wait_accepted(&self, kind: WorkshopKind, timeout: Duration) -> Result<String, KubeError> {
+        self.blocked(
+            Blocks::Controller,
+            &format!("{} {} to be Accepted", kind.kind_name(), self.name_of(kind)),
+        )?;
         let r = &self.resources;
-        match kind {
+        let waited = match kind {
             WorkshopKind::Backend => wait_reason(self.api(), &r.backend.name_any(), backend_reason, timeout).await,
             WorkshopKind::Route => wait_reason(self.api(), &r.route.name_any(), route_reason, timeout).await,
             WorkshopKind::Policy => wait_reason(self.api(), &r.policy.name_any(), policy_reason, timeout).await,
-            other => Err(KubeError::UnknownKind(format!("{other:?} has no Accepted condition"))),
+            other => return Err(KubeError::UnknownKind(format!("{other:?} has no Accepted condition"))),
+        };
+        match waited {
+            Err(KubeError::Timeout(..)) => {
+                let status = match self.condition(kind).await {
+                    Ok(Some(condition)) => format!(
+                        "its condition is {} {} ({}){}",
+                        condition.kind,
+                        condition.status,
+                        condition.reason.unwrap_or_default(),
+                        condition
+                            .message
+                            .filter(|m| !m.is_empty())
+                            .map(|m| format!(": {m}"))
+                            .unwrap_or_default()
+                    ),
+                    Ok(None) => "no status: no controller has seen this object (the agentgateway controller \
+                                 sets it; is it installed and running? kind/setup.sh installs it)"
+                        .to_owned(),
+                    Err(err) => format!("its status cannot be read: {err}"),
+                };
+                Err(KubeError::NotAccepted {
+                    kind: kind.kind_name(),
+                    name: self.name_of(kind),
+                    timeout,
+                    status,
+                })
+            }
+            other => other,
         }
+    }
+
+    /// The name the workshop gives the resource of `kind`.
+    pub fn name_of(&self, kind: WorkshopKind) -> String {
+        let r = &self.resources;
+        match kind {
+            WorkshopKind::Deployment => r.deployment.name_any(),
+            WorkshopKind::Service => r.service.name_any(),
+            WorkshopKind::Secret => r.secret.name_any(),
+            WorkshopKind::Backend => r.backend.name_any(),
+            WorkshopKind::Route => r.route.name_any(),
+            WorkshopKind::Policy => r.policy.name_any(),
+        }
+    }
+
+    /// The condition at the resource's status path now, as the workshop reads it.
+    pub async fn condition(&self, kind: WorkshopKind) -> Result<Option<StatusCondition>, KubeError> {
+        let name = self.name_of(kind);
+        Ok(match kind {
+            WorkshopKind::Backend => self
+                .api::<AgentgatewayBackend>()
+                .get(&name)
+                .await?
+                .status
+                .and_then(|s| s.conditions.into_iter().next()),
+            WorkshopKind::Route => self
+                .api::<HTTPRoute>()
+                .get(&name)
+                .await?
+                .status
+                .and_then(|s| s.parents.into_iter().next())
+                .and_then(|p| p.conditions.into_iter().next()),
+            WorkshopKind::Policy => self
+                .api::<AgentgatewayPolicy>()
+                .get(&name)
+                .await?
+                .status
+                .and_then(|s| s.ancestors.into_iter().next())
+                .and_then(|a| a.conditions.into_iter().next()),
+            _ => None,
+        })
     }
 
     /// The reason at the resource's status path now, as `kubectl get -o jsonpath` prints it.
     pub async fn reason(&self, kind: WorkshopKind) -> Result<Option<String>, KubeError> {
-        Ok(match kind {
-            WorkshopKind::Backend => {
-                let b = self
-                    .api::<AgentgatewayBackend>()
-                    .get(&self.resources.backend.name_any())
-                    .await?;
-                backend_reason(Some(&b)).map(str::to_owned)
-            }
-            WorkshopKind::Route => {
-                let r = self.api::<HTTPRoute>().get(&self.resources.route.name_any()).await?;
-                route_reason(Some(&r)).map(str::to_owned)
-            }
-            WorkshopKind::Policy => {
-                let p = self
-                    .api::<AgentgatewayPolicy>()
-                    .get(&self.resources.policy.name_any())
-                    .await?;
-                policy_reason(Some(&p)).map(str::to_owned)
-            }
-            _ => None,
-        })
+        Ok(self.condition(kind).await?.and_then(|c| c.reason))
     }
 
     /// Cleanup: deletes the six resources, policy first, and waits until each is gone.

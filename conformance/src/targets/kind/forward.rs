@@ -7,6 +7,7 @@
 //! the pod is replaced (a rollout, or Cleanup followed by Step 1 again).
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
@@ -18,6 +19,9 @@ use super::api::{KubeError, running_pod};
 pub struct Forward {
     pub addr: SocketAddr,
     task: JoinHandle<()>,
+    /// The last connection's failure (no running pod, a refused or failed port-forward), so
+    /// a caller can say why instead of timing out; also printed when it happens.
+    last_error: Arc<Mutex<Option<String>>>,
 }
 
 impl Forward {
@@ -26,25 +30,45 @@ impl Forward {
             .await
             .map_err(|e| KubeError::Forward(e.to_string()))?;
         let addr = listener.local_addr().map_err(|e| KubeError::Forward(e.to_string()))?;
+        let last_error = Arc::new(Mutex::new(None));
+        let errors = last_error.clone();
         let task = tokio::spawn(async move {
             while let Ok((mut connection, _)) = listener.accept().await {
                 let pods = pods.clone();
                 let selector = selector.clone();
+                let errors = errors.clone();
                 tokio::spawn(async move {
-                    let Ok(pod) = running_pod(&pods, &selector).await else {
-                        return;
+                    let failed = |error: String| {
+                        let error = format!("port-forward to {selector} port {port}: {error}");
+                        eprintln!("{error}");
+                        *errors.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
                     };
-                    let Ok(mut forwarder) = pods.portforward(&pod, &[port]).await else {
-                        return;
+                    let pod = match running_pod(&pods, &selector).await {
+                        Ok(pod) => pod,
+                        Err(err) => return failed(err.to_string()),
                     };
-                    if let Some(mut stream) = forwarder.take_stream(port) {
-                        let _ = tokio::io::copy_bidirectional(&mut connection, &mut stream).await;
+                    let mut forwarder = match pods.portforward(&pod, &[port]).await {
+                        Ok(forwarder) => forwarder,
+                        Err(err) => return failed(format!("pod {pod}: {err}")),
+                    };
+                    match forwarder.take_stream(port) {
+                        Some(mut stream) => {
+                            let _ = tokio::io::copy_bidirectional(&mut connection, &mut stream).await;
+                        }
+                        None => failed(format!("pod {pod}: no stream for the port")),
                     }
-                    let _ = forwarder.join().await;
+                    if let Err(err) = forwarder.join().await {
+                        failed(format!("pod {pod}: {err}"));
+                    }
                 });
             }
         });
-        Ok(Forward { addr, task })
+        Ok(Forward { addr, task, last_error })
+    }
+
+    /// Why the last connection through the forward failed, if it did.
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 

@@ -10,9 +10,16 @@
 //! It runs on the current context when that is a kind cluster (`kind-*`), or on the context
 //! `CONFORMANCE_KUBE_CONTEXT` names; any other current context is left alone, so a run never
 //! applies the workshop to a cluster nobody pointed it at.
+//!
+//! Before the first scenario, [`preflight`] checks that the cluster can run the workshop at
+//! all; what is missing fails the run at once, one line each with its fix, unless
+//! `CONFORMANCE_PREFLIGHT=continue` says to go on (to see which steps work without it), in which
+//! case the steps it makes hopeless fail at once, naming it. Steps 1 to 5 are set up once: a
+//! set-up that failed is not tried again for every scenario.
 
 pub mod api;
 mod forward;
+pub mod preflight;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +64,27 @@ pub struct Kind {
     gateway_image: OnceCell<Option<String>>,
     /// Until the mock's pod is forwarded, scenarios that read the journal have nothing to read.
     unforwarded: Upstream,
+    /// Steps 1 to 5, done once; a failure is kept and given to every later scenario.
+    set_up: OnceCell<Result<(), String>>,
+}
+
+/// What the run does when the preflight finds something missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnMissing {
+    Fail,
+    Continue,
+}
+
+impl std::str::FromStr for OnMissing {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "fail" => Ok(OnMissing::Fail),
+            "continue" => Ok(OnMissing::Continue),
+            _ => Err("expected `fail` or `continue`".to_owned()),
+        }
+    }
 }
 
 fn start(settings: &Settings) -> Starting<'_> {
@@ -116,10 +144,36 @@ impl Kind {
                 )));
             }
         }
+        let on_missing = env
+            .parse("CONFORMANCE_PREFLIGHT")
+            .map_err(invalid)?
+            .unwrap_or(OnMissing::Fail);
+        let expected = preflight::Expected {
+            namespace: &settings.workshop.namespace,
+            gateway: &settings.workshop.gateway_name,
+            image: &settings.mock_image,
+            kind_cluster: context.strip_prefix("kind-"),
+        };
+        let missing = preflight::check(&client, &expected).await;
+        if !missing.is_empty() {
+            let lines: Vec<String> = missing.iter().map(|f| format!("  - {f}")).collect();
+            let report = format!(
+                "context `{context}`: the cluster cannot run the workshop yet:\n{}",
+                lines.join("\n")
+            );
+            match on_missing {
+                OnMissing::Fail => {
+                    return Err(StartError::Failed(format!(
+                        "{report}\n(CONFORMANCE_PREFLIGHT=continue runs the scenarios anyway)"
+                    )));
+                }
+                OnMissing::Continue => println!("{report}\ngoing on (CONFORMANCE_PREFLIGHT=continue)"),
+            }
+        }
         let resources = WorkshopResources::for_run(&settings.workshop, &settings.mock_image)
             .map_err(|e| StartError::Failed(e.to_string()))?;
         Ok(Kind {
-            api: WorkshopApi::new(client, &settings.workshop.namespace, resources),
+            api: WorkshopApi::new(client, &settings.workshop.namespace, resources).with_missing(missing),
             workshop: settings.workshop.clone(),
             gateway_url: gateway_url.trim_end_matches('/').to_owned(),
             gateway_pod_port: gateway_port,
@@ -127,6 +181,7 @@ impl Kind {
             gateway_forward: OnceCell::new(),
             gateway_image: OnceCell::new(),
             unforwarded: Upstream::new("http://127.0.0.1:9", None),
+            set_up: OnceCell::new(),
         })
     }
 
@@ -142,6 +197,14 @@ impl Kind {
                 let forward = Forward::start(self.api.pods(), MOCK_SELECTOR.to_owned(), MOCK_PORT).await?;
                 // The mock starts without a key; the suite sets it through this client.
                 let upstream = Upstream::new(format!("http://{}", forward.addr), None);
+                // A forward that cannot reach the pod (RBAC, the kubelet) says so now, not as a
+                // later time-out.
+                if !upstream.healthy().await {
+                    let why = forward
+                        .last_error()
+                        .unwrap_or_else(|| "the mock did not answer /health".to_owned());
+                    return Err(KubeError::Forward(why));
+                }
                 Ok::<_, KubeError>((forward, upstream))
             })
             .await?;
@@ -170,6 +233,28 @@ impl Kind {
             })
             .await?;
         Ok(address)
+    }
+
+    /// Steps 1 to 5, and the gateway reached.
+    async fn set_up_once(&self) -> Result<(), TargetError> {
+        self.deploy_mock().await?;
+        for kind in [
+            WorkshopKind::Secret,
+            WorkshopKind::Backend,
+            WorkshopKind::Route,
+            WorkshopKind::Policy,
+        ] {
+            self.api.apply(kind).await?;
+        }
+        for kind in [WorkshopKind::Backend, WorkshopKind::Route, WorkshopKind::Policy] {
+            self.api.wait_accepted(kind, STEP_TIMEOUT).await?;
+        }
+        self.gateway().await?;
+        let selector = self.gateway_selector();
+        self.gateway_image
+            .get_or_try_init(|| self.api.pod_image(&selector))
+            .await?;
+        Ok(())
     }
 
     fn gateway_selector(&self) -> String {
@@ -210,24 +295,11 @@ impl Target for Kind {
     }
 
     async fn set_up(&self) -> Result<(), TargetError> {
-        self.deploy_mock().await?;
-        for kind in [
-            WorkshopKind::Secret,
-            WorkshopKind::Backend,
-            WorkshopKind::Route,
-            WorkshopKind::Policy,
-        ] {
-            self.api.apply(kind).await?;
-        }
-        for kind in [WorkshopKind::Backend, WorkshopKind::Route, WorkshopKind::Policy] {
-            self.api.wait_accepted(kind, STEP_TIMEOUT).await?;
-        }
-        self.gateway().await?;
-        let selector = self.gateway_selector();
-        self.gateway_image
-            .get_or_try_init(|| self.api.pod_image(&selector))
-            .await?;
-        Ok(())
+        let done = self
+            .set_up
+            .get_or_init(|| async { self.set_up_once().await.map_err(|e| e.to_string()) })
+            .await;
+        done.clone().map_err(TargetError::SetUp)
     }
 
     fn upstream(&self) -> &Upstream {
