@@ -240,6 +240,12 @@ Feature: mock-vllm, the workshop's mock vLLM server
     When the client hangs up after the first chunk of a streamed chat completion of 8 tokens
     Then the mock journaled the stream as aborted after fewer than 9 chunks
 
+  Scenario: A client that gives up on a slow stream leaves mid-stream, and the mock stops too
+    Given the mock's time to first token is 0 ms and its inter-token latency 100 ms
+    When the client streams a chat completion of 20 tokens from the mock, giving up after 500 ms
+    Then the client's stream ended before its [DONE]
+    And the mock journaled the stream as aborted after fewer than 21 chunks
+
   Scenario: With one running slot and a queue of one, a third request at once is refused
     Given the mock's time to first token is 300 ms and its inter-token latency 0 ms
     And the mock runs 1 request at a time and queues at most 1

@@ -138,9 +138,9 @@ impl ClientRequest {
             .unwrap_or_default()
     }
 
-    /// Sends the request; an answer that never came (a refused or reset connection, the
-    /// client's time-out) is an exchange with status 0 and the error as its body.
-    pub async fn send(self, http: &reqwest::Client) -> Exchange {
+    /// The request as reqwest sends it: method, headers, body, and the client's patience, which
+    /// covers the whole answer, a streamed body included.
+    pub fn builder(&self, http: &reqwest::Client) -> reqwest::RequestBuilder {
         let mut builder = http.request(self.method.clone(), &self.url);
         for (name, value) in &self.headers {
             builder = builder.header(name, value);
@@ -151,6 +151,13 @@ impl ClientRequest {
         if let Some(timeout) = self.timeout {
             builder = builder.timeout(timeout);
         }
+        builder
+    }
+
+    /// Sends the request; an answer that never came (a refused or reset connection, the
+    /// client's time-out) is an exchange with status 0 and the error as its body.
+    pub async fn send(self, http: &reqwest::Client) -> Exchange {
+        let builder = self.builder(http);
         let answered = async {
             let response = builder.send().await?;
             let status = response.status().as_u16();

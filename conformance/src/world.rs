@@ -141,16 +141,13 @@ impl WorkshopWorld {
     }
 
     /// Sends `request` and reads its streamed answer chunk by chunk, noting when each came;
-    /// with `hang_up_after`, the client leaves after that many chunks.
+    /// with `hang_up_after`, the client leaves after that many chunks; a request that gives up
+    /// after a time (`giving_up_after`) leaves when it has passed, mid-stream too.
     pub async fn stream(&mut self, request: ClientRequest, hang_up_after: Option<usize>) {
         self.mark().await;
         let started = tokio::time::Instant::now();
-        let mut builder = self.http.request(request.method.clone(), &request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
         self.chunk_arrivals.clear();
-        let mut response = match builder.body(request.body.clone().unwrap_or_default()).send().await {
+        let mut response = match request.builder(&self.http).send().await {
             Ok(response) => response,
             Err(err) => {
                 self.exchanges.push(Exchange::no_answer(request, &err));

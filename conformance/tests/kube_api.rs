@@ -656,6 +656,10 @@ async fn the_preflight_names_each_missing_piece_and_its_fix() {
     let lines: Vec<String> = findings.iter().map(ToString::to_string).collect();
     let text = lines.join("\n");
     assert_eq!(lines.len(), 6, "{text}");
+    assert_eq!(
+        findings[5].blocks,
+        conformance::targets::kind::preflight::Blocks::Unsure
+    );
     assert!(
         lines[0].starts_with("a Ready node: none is Ready (localhost)"),
         "{text}"

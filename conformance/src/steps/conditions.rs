@@ -80,6 +80,19 @@ async fn stream_chat(world: &mut WorkshopWorld, tokens: usize) {
     world.stream(request, None).await;
 }
 
+#[when(expr = "the client streams a chat completion of {int} tokens from the mock, giving up after {int} ms")]
+async fn stream_with_patience(world: &mut WorkshopWorld, tokens: usize, patience: u64) {
+    let request = chat_request(world, tokens, true).giving_up_after(Duration::from_millis(patience));
+    world.stream(request, None).await;
+}
+
+#[then(expr = "the client's stream ended before its [DONE]")]
+fn stream_cut_short(world: &mut WorkshopWorld) -> Result<(), Mismatch> {
+    let exchange = world.last();
+    let done = String::from_utf8_lossy(&exchange.body).contains("data: [DONE]");
+    returned(exchange, "the stream's [DONE] reached the client", false, done)
+}
+
 #[when(expr = "the client hangs up after the first chunk of a streamed chat completion of {int} tokens")]
 async fn hang_up(world: &mut WorkshopWorld, tokens: usize) {
     let request = chat_request(world, tokens, true);

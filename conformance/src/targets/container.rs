@@ -1,7 +1,7 @@
 //! `container`: the mock-vllm image run through testcontainers; no gateway.
 //!
 //! Reads `CONFORMANCE_MOCK_IMAGE` (default `mock-vllm:dev`, built by
-//! `mock-server/build-image.sh`). Without Docker or the image it is skipped, unless the run
+//! `docker build -t mock-vllm:dev -f mock-server/Dockerfile .`). Without Docker or the image it is skipped, unless the run
 //! insists on it.
 
 use std::sync::Arc;

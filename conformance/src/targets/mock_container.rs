@@ -33,7 +33,7 @@ impl MockContainer {
             Some(true) => {}
             Some(false) => {
                 return Err(absent(format!(
-                    "image {image} not found (build it with mock-server/build-image.sh)"
+                    "image {image} not found (build it: docker build -t {image} -f mock-server/Dockerfile .)"
                 )));
             }
             None => {

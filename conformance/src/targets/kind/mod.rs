@@ -154,7 +154,11 @@ impl Kind {
             image: &settings.mock_image,
             kind_cluster: context.strip_prefix("kind-"),
         };
-        let missing = preflight::check(&client, &expected).await;
+        let mut missing = preflight::check(&client, &expected).await;
+        for unsure in missing.iter().filter(|f| f.blocks == preflight::Blocks::Unsure) {
+            println!("preflight, perhaps a problem: {unsure}");
+        }
+        missing.retain(|f| f.blocks != preflight::Blocks::Unsure);
         if !missing.is_empty() {
             let lines: Vec<String> = missing.iter().map(|f| format!("  - {f}")).collect();
             let report = format!(

@@ -21,6 +21,9 @@ pub enum Blocks {
     Pods,
     /// Nothing sets `Accepted` or serves the Gateway: Steps 3 to 6.
     Controller,
+    /// Perhaps nothing: what the cluster reports may lag (a node lists its images every few
+    /// minutes), so this is said but does not stop the run.
+    Unsure,
 }
 
 /// One missing piece: what, why, and the command that fixes it.
@@ -143,7 +146,7 @@ fn gateway_api(client: &Client, kind: &str, plural: &str, namespace: Option<&str
     }
 }
 
-/// The status condition `kind` of a Gateway API object: `Some((status, reason))`.
+/// The status condition `kind` of a Gateway API object: `Some((status, "reason: message"))`.
 fn condition(object: &DynamicObject, kind: &str) -> Option<(String, String)> {
     let conditions = object.data.get("status")?.get("conditions")?.as_array()?;
     conditions
@@ -151,7 +154,13 @@ fn condition(object: &DynamicObject, kind: &str) -> Option<(String, String)> {
         .find(|c| c.get("type").and_then(Value::as_str) == Some(kind))
         .map(|c| {
             let text = |key| c.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
-            (text("status"), text("reason"))
+            let (reason, message) = (text("reason"), text("message"));
+            let why = if message.is_empty() {
+                reason
+            } else {
+                format!("{reason}: {message}")
+            };
+            (text("status"), why)
         })
 }
 
@@ -202,15 +211,22 @@ async fn gateway_findings(client: &Client, expected: &Expected<'_>, setup: &str)
         }
         Ok(None) => findings.push(finding(
             format!("GatewayClass {class_name}"),
-            "does not exist: no Gateway controller is installed".to_owned(),
+            "does not exist: no Gateway controller is installed (agentgateway's controller manages it)".to_owned(),
         )),
-        Err(_) => {}
+        // A missing GatewayClass CRD answers 404 for the kind itself.
+        Err(_) => findings.push(finding(
+            format!("GatewayClass {class_name}"),
+            "cannot be read: no Gateway controller is installed (agentgateway's controller manages it)".to_owned(),
+        )),
     }
     match condition(&gateway, "Programmed") {
         Some((status, _)) if status == "True" => {}
-        Some((status, reason)) => {
-            findings.push(finding(gateway_name, format!("is not Programmed ({status}, {reason})")))
-        }
+        Some((status, why)) => findings.push(finding(
+            gateway_name,
+            format!(
+                "is not Programmed ({status}, {why}): the controller of GatewayClass {class_name} has not programmed it"
+            ),
+        )),
         None => findings.push(finding(
             gateway_name,
             format!("has no status: no controller has seen it (GatewayClass {class_name})"),
@@ -271,9 +287,11 @@ fn image_finding(nodes: &[Node], expected: &Expected<'_>) -> Option<Finding> {
     };
     Some(Finding {
         piece: format!("the mock's image {}", expected.image),
-        problem: "is on no node, and names no registry to pull it from".to_owned(),
+        problem: "is in no node's reported images and names no registry to pull it from (a node reports its \
+                  images every few minutes: one loaded just now may not show yet)"
+            .to_owned(),
         fix,
-        blocks: Blocks::Pods,
+        blocks: Blocks::Unsure,
     })
 }
 
