@@ -382,7 +382,7 @@ mod tests {
         assert_eq!(kind.not_run.as_deref(), Some("no Kubernetes cluster"));
         assert_eq!(kind.features[0].skipped_reasons, ["no Kubernetes cluster"]);
 
-        let yaml = serde_yaml::to_string(&kind).unwrap();
+        let yaml = serde_yaml_ng::to_string(&kind).unwrap();
         assert!(
             yaml.starts_with("apiVersion: vllm-gateway-kit.conformance/v1alpha1\nkind: ConformanceReport\n"),
             "{yaml}"

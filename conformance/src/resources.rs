@@ -242,7 +242,7 @@ pub enum ManifestError {
     Parse {
         file: &'static str,
         #[source]
-        source: serde_yaml::Error,
+        source: serde_yaml_ng::Error,
     },
     #[error("{file}: unexpected kind `{kind}`")]
     UnexpectedKind { file: &'static str, kind: String },
@@ -276,9 +276,9 @@ impl WorkshopResources {
     pub fn from_manifests() -> Result<Self, ManifestError> {
         let mut loaded = Loaded::default();
         for (file, text) in MANIFESTS {
-            for document in serde_yaml::Deserializer::from_str(text) {
+            for document in serde_yaml_ng::Deserializer::from_str(text) {
                 let value =
-                    serde_yaml::Value::deserialize(document).map_err(|source| ManifestError::Parse { file, source })?;
+                    serde_yaml_ng::Value::deserialize(document).map_err(|source| ManifestError::Parse { file, source })?;
                 let kind = value
                     .get("kind")
                     .and_then(|k| k.as_str())
@@ -286,12 +286,12 @@ impl WorkshopResources {
                     .to_owned();
                 let parse = |value| ManifestError::Parse { file, source: value };
                 match kind.as_str() {
-                    "Deployment" => loaded.deployment = Some(serde_yaml::from_value(value).map_err(parse)?),
-                    "Service" => loaded.service = Some(serde_yaml::from_value(value).map_err(parse)?),
-                    "Secret" => loaded.secret = Some(serde_yaml::from_value(value).map_err(parse)?),
-                    "AgentgatewayBackend" => loaded.backend = Some(serde_yaml::from_value(value).map_err(parse)?),
-                    "HTTPRoute" => loaded.route = Some(serde_yaml::from_value(value).map_err(parse)?),
-                    "AgentgatewayPolicy" => loaded.policy = Some(serde_yaml::from_value(value).map_err(parse)?),
+                    "Deployment" => loaded.deployment = Some(serde_yaml_ng::from_value(value).map_err(parse)?),
+                    "Service" => loaded.service = Some(serde_yaml_ng::from_value(value).map_err(parse)?),
+                    "Secret" => loaded.secret = Some(serde_yaml_ng::from_value(value).map_err(parse)?),
+                    "AgentgatewayBackend" => loaded.backend = Some(serde_yaml_ng::from_value(value).map_err(parse)?),
+                    "HTTPRoute" => loaded.route = Some(serde_yaml_ng::from_value(value).map_err(parse)?),
+                    "AgentgatewayPolicy" => loaded.policy = Some(serde_yaml_ng::from_value(value).map_err(parse)?),
                     _ => return Err(ManifestError::UnexpectedKind { file, kind }),
                 }
             }

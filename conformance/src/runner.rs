@@ -150,7 +150,7 @@ fn write_reports(reports: &Path, report: &Report, run: &TargetRun, info: &RunInf
 /// `report-<target>.yaml`
 fn write_yaml(reports: &Path, run: &TargetRun, info: &RunInfo) {
     let path = reports.join(format!("report-{}.yaml", run.target));
-    let written = serde_yaml::to_string(&conformance_report(run, info))
+    let written = serde_yaml_ng::to_string(&conformance_report(run, info))
         .map_err(io::Error::other)
         .and_then(|yaml| std::fs::write(&path, yaml));
     if let Err(err) = written {

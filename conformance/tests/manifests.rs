@@ -17,7 +17,7 @@ fn schema_of(dir: &Path, kind: &str, version: &str) -> Value {
         if path.extension().is_none_or(|e| e != "yaml") {
             continue;
         }
-        let crd: Value = serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let crd: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         if crd["spec"]["names"]["kind"] != kind {
             continue;
         }
@@ -56,7 +56,7 @@ fn gateway_api_crds() -> Option<PathBuf> {
 fn manifest(kind: &str) -> Value {
     MANIFESTS
         .iter()
-        .flat_map(|(_, text)| serde_yaml::Deserializer::from_str(text))
+        .flat_map(|(_, text)| serde_yaml_ng::Deserializer::from_str(text))
         .map(|document| Value::deserialize(document).expect("the manifests are YAML"))
         .find(|document| document["kind"] == kind)
         .unwrap_or_else(|| panic!("kind/manifests has no {kind}"))
@@ -102,7 +102,7 @@ fn the_httproute_and_the_gateway_validate_against_gateway_api() {
     let route_errors = errors(&schema_of(&dir, "HTTPRoute", "v1"), &route);
     assert!(route_errors.is_empty(), "{route_errors:#?}");
 
-    let gateway: Value = serde_yaml::from_str(include_str!("../../kind/gateway.yaml")).unwrap();
+    let gateway: Value = serde_yaml_ng::from_str(include_str!("../../kind/gateway.yaml")).unwrap();
     let gateway_errors = errors(&schema_of(&dir, "Gateway", "v1"), &gateway);
     assert!(gateway_errors.is_empty(), "{gateway_errors:#?}");
 }
@@ -115,7 +115,7 @@ fn the_gateway_api_schemas_catch_a_wrong_match_type_and_listener_port() {
     let found = errors(&schema_of(&dir, "HTTPRoute", "v1"), &route);
     assert!(found.iter().any(|e| e.contains("Prefix")), "{found:#?}");
 
-    let mut gateway: Value = serde_yaml::from_str(include_str!("../../kind/gateway.yaml")).unwrap();
+    let mut gateway: Value = serde_yaml_ng::from_str(include_str!("../../kind/gateway.yaml")).unwrap();
     gateway["spec"]["listeners"][0]["port"] = json!(0);
     let found = errors(&schema_of(&dir, "Gateway", "v1"), &gateway);
     assert!(!found.is_empty(), "port 0 is refused");

@@ -386,7 +386,7 @@ impl Agentgateway {
             .map_err(|e| failed("config", e))?
             .with_configured(&replica.address());
         let path = dir.path().join("agentgateway.yaml");
-        let yaml = serde_yaml::to_string(&config).map_err(|e| failed("config", e))?;
+        let yaml = serde_yaml_ng::to_string(&config).map_err(|e| failed("config", e))?;
         std::fs::write(&path, yaml).map_err(|e| failed("cannot write the config", e))?;
         let launch = Launch::Process {
             program: bin.clone().into(),
@@ -434,7 +434,7 @@ impl Agentgateway {
         let config = StandaloneConfig::for_workshop(&settings.workshop, LISTEN_PORT, &address)
             .map_err(|e| failed("config", e))?
             .with_configured(&replica_address);
-        let yaml = serde_yaml::to_string(&config).map_err(|e| failed("config", e))?;
+        let yaml = serde_yaml_ng::to_string(&config).map_err(|e| failed("config", e))?;
         let launch = Launch::Container(ContainerLaunch {
             image: image.clone(),
             cmd: vec!["-f".to_owned(), "/etc/agentgateway/config.yaml".to_owned()],
@@ -556,7 +556,7 @@ mod tests {
     #[test]
     fn config_matches_the_golden_file() {
         let config = StandaloneConfig::for_workshop(&Workshop::default(), 8080, "127.0.0.1:8000").unwrap();
-        let yaml = serde_yaml::to_string(&config).unwrap();
+        let yaml = serde_yaml_ng::to_string(&config).unwrap();
         let golden = include_str!("../../golden/agentgateway-standalone.yaml");
         assert_eq!(
             yaml, golden,
@@ -586,7 +586,7 @@ mod tests {
             .map(|h| h.eviction.duration.as_str());
         assert_eq!(eviction, Some("10s"));
         // In agentgateway's spelling, as its schema/config.md has it.
-        let yaml = serde_yaml::to_string(&routes[..2]).unwrap();
+        let yaml = serde_yaml_ng::to_string(&routes[..2]).unwrap();
         for field in [
             "requestTimeout: 2s",
             "groups:",

@@ -177,7 +177,7 @@ impl Litellm {
         let config = LitellmConfig::workshop(&settings.workshop, mock.upstream().base())
             .with_configured(replica.upstream().base());
         let config_path = dir.path().join("litellm.yaml");
-        let yaml = serde_yaml::to_string(&config).map_err(|e| failed("config", &e))?;
+        let yaml = serde_yaml_ng::to_string(&config).map_err(|e| failed("config", &e))?;
         std::fs::write(&config_path, yaml).map_err(|e| failed("cannot write the config", &e))?;
         let log_config_path = dir.path().join("log-config.json");
         std::fs::write(&log_config_path, access_log_config().to_string())
@@ -326,7 +326,7 @@ mod tests {
     #[test]
     fn config_is_the_workshops_litellm_block() {
         let config = LitellmConfig::workshop(&Workshop::default(), "http://127.0.0.1:8000");
-        let yaml = serde_yaml::to_string(&config).unwrap();
+        let yaml = serde_yaml_ng::to_string(&config).unwrap();
         assert_eq!(
             yaml,
             "model_list:\n\
@@ -349,7 +349,7 @@ mod tests {
     fn configured_entries_use_litellms_timeout_and_fallbacks() {
         let workshop = Workshop::default();
         let config = LitellmConfig::workshop(&workshop, "http://a:1").with_configured("http://b:2");
-        let yaml = serde_yaml::to_string(&config).unwrap();
+        let yaml = serde_yaml_ng::to_string(&config).unwrap();
         let tail = yaml
             .split("- model_name: qwen3-timeout")
             .nth(1)
