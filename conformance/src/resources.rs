@@ -277,8 +277,8 @@ impl WorkshopResources {
         let mut loaded = Loaded::default();
         for (file, text) in MANIFESTS {
             for document in serde_yaml_ng::Deserializer::from_str(text) {
-                let value =
-                    serde_yaml_ng::Value::deserialize(document).map_err(|source| ManifestError::Parse { file, source })?;
+                let value = serde_yaml_ng::Value::deserialize(document)
+                    .map_err(|source| ManifestError::Parse { file, source })?;
                 let kind = value
                     .get("kind")
                     .and_then(|k| k.as_str())

@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use crate::client::{ClientRequest, Exchange};
 use crate::hop;
 use crate::sdk::{EmbeddingsCall, OpenAiSdk};
-use crate::targets::{AccessRecord, Target};
+use crate::targets::{AccessRecord, Target, poll};
 use crate::workshop::Workshop;
 
 /// What a cucumber run drives: the target, the workshop's settings, the clients at hand.
@@ -220,51 +220,45 @@ impl WorkshopWorld {
             since_seq: Some(self.marks.journal),
             ..Filter::default()
         };
-        let deadline = tokio::time::Instant::now() + EVIDENCE_WAIT;
-        loop {
+        let found = poll(EVIDENCE_WAIT, Duration::ZERO, || async {
             let list = self
                 .target()
                 .upstream()
                 .wait(&filter, 1, Duration::from_secs(2))
                 .await
                 .expect("the mock's journal is readable");
-            if let Some(entry) = list
-                .into_iter()
+            list.into_iter()
                 .flat_map(|l| l.requests)
                 .find(|e| !PROBE_PATHS.contains(&e.path.as_str()))
-            {
-                return Arc::unwrap_or_clone(entry);
-            }
-            if tokio::time::Instant::now() >= deadline {
-                panic!(
-                    "hop gateway → upstream: nothing reached the mock within {EVIDENCE_WAIT:?} after the client's request\n{}",
-                    hop::exchange_evidence(self.last())
-                );
-            }
+        })
+        .await;
+        match found {
+            Some(entry) => Arc::unwrap_or_clone(entry),
+            None => panic!(
+                "hop gateway → upstream: nothing reached the mock within {EVIDENCE_WAIT:?} after the client's request\n{}",
+                hop::exchange_evidence(self.last())
+            ),
         }
     }
 
     /// The gateway's access record of the client's last request: the first one after it,
     /// waited for (a gateway may write its line after it answered).
     pub async fn access_record(&self) -> AccessRecord {
-        let deadline = tokio::time::Instant::now() + EVIDENCE_WAIT;
-        loop {
+        let found = poll(EVIDENCE_WAIT, Duration::from_millis(50), || async {
             let records = self
                 .target()
                 .access_log()
                 .await
                 .expect("the gateway's access log is readable");
-            if let Some(record) = records.into_iter().nth(self.marks.access) {
-                return record;
-            }
-            if tokio::time::Instant::now() >= deadline {
-                panic!(
-                    "hop client → gateway: the gateway logged no request within {EVIDENCE_WAIT:?} after the client's\n{}",
-                    hop::exchange_evidence(self.last())
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            records.into_iter().nth(self.marks.access)
+        })
+        .await;
+        found.unwrap_or_else(|| {
+            panic!(
+                "hop client → gateway: the gateway logged no request within {EVIDENCE_WAIT:?} after the client's\n{}",
+                hop::exchange_evidence(self.last())
+            )
+        })
     }
 
     /// Puts the run's values into a step's text: the target's own placeholders, then

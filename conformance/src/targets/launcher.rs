@@ -150,36 +150,41 @@ impl Launched {
             .build()
             .unwrap_or_default();
         let url = format!("http://{}{}", self.address, readiness.path);
-        let deadline = tokio::time::Instant::now() + readiness.timeout;
-        loop {
+        // Ready, or exited (how); nothing yet.
+        let outcome = super::poll(readiness.timeout, Duration::from_millis(100), || async {
             if let Some(exit) = self.exited().await {
+                return Some(Err(exit));
+            }
+            match http.get(&url).send().await {
+                Ok(response) if (readiness.ready)(response.status().as_u16()) => Some(Ok(())),
+                _ => None,
+            }
+        })
+        .await;
+        match outcome {
+            Some(Ok(())) => Ok(()),
+            Some(Err(exit)) => {
                 // Its last words may still be in the pipes.
                 for reader in self.readers.lock().await.drain(..) {
                     let _ = tokio::time::timeout(Duration::from_secs(1), reader).await;
                 }
                 self.stop().await;
-                return Err(StartError::Failed(format!(
+                Err(StartError::Failed(format!(
                     "{} exited ({exit}) before it answered; its last lines:\n{}",
                     self.name,
                     self.log.tail(TAIL_LINES)
-                )));
+                )))
             }
-            if let Ok(response) = http.get(&url).send().await
-                && (readiness.ready)(response.status().as_u16())
-            {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() >= deadline {
+            None => {
                 self.stop().await;
-                return Err(StartError::Failed(format!(
+                Err(StartError::Failed(format!(
                     "{} did not answer GET {} within {:?}; its last lines:\n{}",
                     self.name,
                     readiness.path,
                     readiness.timeout,
                     self.log.tail(TAIL_LINES)
-                )));
+                )))
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

@@ -290,15 +290,31 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
 {
+    poll(timeout, Duration::from_millis(100), || {
+        let check = ready();
+        async move { check.await.then_some(()) }
+    })
+    .await
+    .ok_or_else(|| TargetError::Timeout(timeout, what.to_owned()))
+}
+
+/// The suite's one polling loop: calls `find` every `interval` until it gives a value or
+/// `timeout` has passed (a call that itself waits, such as the journal's long-poll, counts its
+/// time too). `None` when nothing came in time.
+pub async fn poll<T, F, Fut>(timeout: Duration, interval: Duration, mut find: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
-        if ready().await {
-            return Ok(());
+        if let Some(found) = find().await {
+            return Some(found);
         }
         if tokio::time::Instant::now() >= deadline {
-            return Err(TargetError::Timeout(timeout, what.to_owned()));
+            return None;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(interval).await;
     }
 }
 
