@@ -817,3 +817,62 @@ async fn steps_the_preflight_found_hopeless_fail_at_once_naming_the_piece() {
          does not exist: no Gateway controller is installed (fix: kind/setup.sh)"
     );
 }
+
+#[tokio::test]
+async fn a_crash_loop_says_its_last_log_lines_and_an_image_pull_its_reason() {
+    let (api, mut handle) = api();
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "mock-vllm", "namespace": NS, "resourceVersion": "5"},
+        "spec": {"selector": {"matchLabels": {"app": "mock-vllm"}}, "template": {"metadata": {}}},
+        "status": {"replicas": 1}
+    });
+    let waiting = |name: &str, reason: &str, message: &str| {
+        json!({"name": name, "ready": false, "restartCount": 3, "image": "mock-vllm:dev", "imageID": "",
+               "state": {"waiting": {"reason": reason, "message": message}}})
+    };
+    let pod = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "mock-vllm-abc", "namespace": NS},
+        "status": {
+            "phase": "Running",
+            "containerStatuses": [
+                waiting("server", "CrashLoopBackOff", "back-off 40s restarting failed container"),
+                waiting("sidecar", "ImagePullBackOff", "Back-off pulling image \"mock-vllm:nope\"")
+            ]
+        }
+    });
+    let server = async {
+        let (_, send) = next_call(&mut handle).await;
+        respond(send, 200, list(vec![deployment.clone()]));
+        let (_watch, _send) = next_call(&mut handle).await;
+        let (_, send) = next_call(&mut handle).await;
+        respond(send, 200, deployment.clone());
+        let (_, send) = next_call(&mut handle).await;
+        respond(send, 200, list(vec![pod]));
+        // The crashed container's previous log, as `kubectl logs --previous` reads it.
+        let (call, send) = next_call(&mut handle).await;
+        assert!(call.path.ends_with("/pods/mock-vllm-abc/log"), "{}", call.path);
+        assert!(
+            call.query.contains("previous=true") && call.query.contains("container=server"),
+            "{}",
+            call.query
+        );
+        send.send_response(
+            Response::builder()
+                .body(Body::from(
+                    b"Error: cannot listen on 0.0.0.0:8000\nCaused by: Address in use\n".to_vec(),
+                ))
+                .unwrap(),
+        );
+        let (_, send) = next_call(&mut handle).await;
+        respond(send, 200, list(vec![]));
+    };
+    let (ready, ()) = tokio::join!(api.wait_mock_ready(Duration::from_millis(300)), server);
+    assert_eq!(
+        ready.unwrap_err().to_string(),
+        "the mock-vllm Deployment was not ready within 300ms: pod mock-vllm-abc (Running): container server waiting, \
+         CrashLoopBackOff: back-off 40s restarting failed container (last log lines: Error: cannot listen on 0.0.0.0:8000 | \
+         Caused by: Address in use), container sidecar waiting, ImagePullBackOff: Back-off pulling image \"mock-vllm:nope\""
+    );
+}
