@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -50,6 +50,9 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
     let (parts, body) = request.into_parts();
     let declared = declared_length(&parts.headers);
     let mut pending = PendingEntry::new(state.clone(), &parts, declared);
+    // The route the router matched (its pattern), for the metrics' label; none for a path no
+    // route serves.
+    pending.route = parts.extensions.get::<MatchedPath>().cloned();
     let mut response = match read_body(&state, declared, body).await {
         Ok(bytes) => {
             pending.keep_body(&bytes, state.config.journal_body_limit);
@@ -166,6 +169,8 @@ pub struct PendingEntry {
     time: OffsetDateTime,
     method: http::Method,
     path: String,
+    /// The route pattern the router matched, when one did.
+    route: Option<MatchedPath>,
     query: Option<String>,
     headers: Vec<Header>,
     body: StoredBody,
@@ -190,6 +195,7 @@ impl PendingEntry {
             time: OffsetDateTime::now_utc(),
             method: parts.method.clone(),
             path: parts.uri.path().to_owned(),
+            route: None,
             query: parts.uri.query().map(str::to_owned),
             headers: received_headers(&parts.headers),
             body: StoredBody::new(&[], 0),
@@ -259,7 +265,8 @@ impl PendingEntry {
         }
         let latency = self.started.elapsed();
         let state = self.state.clone();
-        state.metrics.count_request(&self.path, &self.method, self.status);
+        let route = self.route.as_ref().map_or("other", MatchedPath::as_str);
+        state.metrics.count_request(route, &self.method, self.status);
         if let Some(work) = self.work {
             let completed = !self.treatment.aborted && (200..300).contains(&self.status);
             state.metrics.engine.finished(

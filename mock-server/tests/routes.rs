@@ -197,6 +197,7 @@ async fn health_version_and_metrics() {
         "{metrics}"
     );
     assert!(metrics.contains(r#"mock_vllm_requests_total{method="GET",route="other",status="404"} 1"#));
+    assert!(metrics.contains(r#"mock_vllm_requests_total{method="POST",route="/ping",status="200"} 1"#));
     // /health, two /ping, /version, the embedding and the 404 are journaled; /metrics after.
     assert!(metrics.contains("mock_vllm_journal_entries 6"), "{metrics}");
     assert!(metrics.contains("mock_vllm_journal_dropped 0"));
@@ -253,4 +254,28 @@ async fn body_over_the_limit_is_413_and_journaled() {
         entries.requests.iter().map(|e| e.status).collect::<Vec<_>>(),
         [413, 413]
     );
+}
+
+#[tokio::test]
+async fn every_route_counts_under_its_own_label() {
+    let mock = Mock::start().await;
+    mock.post_json("/tokenize", &json!({"prompt": "hello world"})).await;
+    mock.post_json("/rerank", &json!({"query": "a", "documents": ["b"]}))
+        .await;
+    mock.post_json("/v2/rerank", &json!({"query": "a", "documents": ["b"]}))
+        .await;
+    mock.post_json("/invocations", &json!({"input": "a"})).await;
+    mock.get("/load").await;
+    let metrics = mock.get("/metrics").await.text().await.unwrap();
+    for (method, route) in [
+        ("POST", "/tokenize"),
+        ("POST", "/rerank"),
+        ("POST", "/v2/rerank"),
+        ("POST", "/invocations"),
+        ("GET", "/load"),
+    ] {
+        let line = format!(r#"mock_vllm_requests_total{{method="{method}",route="{route}",status="200"}} 1"#);
+        assert!(metrics.contains(&line), "{line} in {metrics}");
+    }
+    assert!(!metrics.contains(r#"route="other""#), "{metrics}");
 }
