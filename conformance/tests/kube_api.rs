@@ -660,26 +660,24 @@ async fn the_preflight_names_each_missing_piece_and_its_fix() {
         findings[5].blocks,
         conformance::targets::kind::preflight::Blocks::Unsure
     );
-    assert!(
-        lines[0].starts_with("a Ready node: none is Ready (localhost)"),
-        "{text}"
-    );
-    assert!(
-        lines[1].starts_with("the agentgateway CRD agentgatewaybackends.agentgateway.dev: is not installed"),
-        "{text}"
-    );
-    assert!(
-        lines[3].contains("GatewayClass agentgateway: does not exist: no Gateway controller is installed"),
-        "{text}"
-    );
-    assert!(
-        lines[4].contains("Gateway enterprise-agentgateway/agentgateway: has no status: no controller has seen it"),
-        "{text}"
-    );
-    assert!(
-        lines[5].contains("kind load docker-image mock-vllm:dev --name vllm-gateway"),
-        "{text}"
-    );
+    for (line, says) in [
+        (0, "a Ready node: none is Ready (localhost)"),
+        (
+            1,
+            "the agentgateway CRD agentgatewaybackends.agentgateway.dev: is not installed",
+        ),
+        (
+            3,
+            "GatewayClass agentgateway: does not exist: no Gateway controller is installed",
+        ),
+        (
+            4,
+            "Gateway enterprise-agentgateway/agentgateway: has no status: no controller has seen it",
+        ),
+        (5, "kind load docker-image mock-vllm:dev --name vllm-gateway"),
+    ] {
+        assert!(lines[line].contains(says), "line {line} says {says:?} in\n{text}");
+    }
     assert!(text.contains("KIND_CLUSTER_NAME=vllm-gateway kind/setup.sh"), "{text}");
 }
 
