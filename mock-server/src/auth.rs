@@ -1,18 +1,10 @@
-//! API-key checks as vLLM does them: `/v1/*` needs `Authorization: Bearer <key>` when keys are
-//! configured; OPTIONS and every other path stay open. Keys are compared as sha256 digests in
-//! constant time, so neither a key's length nor its prefix leaks through timing.
+//! API keys as vLLM checks them: a set of accepted bearer tokens, compared as sha256 digests in
+//! constant time, so neither a key's length nor its prefix leaks through timing. Which paths
+//! need one is the router's business (`routes/guard.rs`).
 
-use std::sync::Arc;
-
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, Method, header::AUTHORIZATION};
+use http::{HeaderMap, header::AUTHORIZATION};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-
-use crate::openai::ApiError;
-use crate::state::AppState;
 
 /// A set of accepted bearer tokens; empty means no check.
 #[derive(Debug, Clone, Default)]
@@ -46,38 +38,6 @@ impl ApiKeys {
             .iter()
             .fold(subtle::Choice::from(0), |found, key| found | key.ct_eq(&digest))
             .into()
-    }
-}
-
-/// vLLM's AuthenticationMiddleware.
-pub async fn require_api_key(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let guarded = request.uri().path().starts_with("/v1") && request.method() != Method::OPTIONS;
-    if guarded {
-        let keys = state.api_keys.load();
-        if keys.is_enabled() && !keys.accepts(request.headers()) {
-            return ApiError::Unauthorized.into_response();
-        }
-    }
-    next.run(request).await
-}
-
-/// Who may use the `/_mock` API: with `--admin-token`, whoever has that token; otherwise, when
-/// the mock has API keys, whoever has one of them for a call that changes something (a key
-/// rotation, clearing the journal, a fault rule), so the key cannot be gone around; reads stay
-/// open. Without either, everyone.
-pub async fn require_admin_token(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let allowed = match &state.admin_token {
-        Some(token) => token.accepts(request.headers()),
-        None => {
-            let reads = matches!(*request.method(), Method::GET | Method::HEAD);
-            let keys = state.api_keys.load();
-            reads || !keys.is_enabled() || keys.accepts(request.headers())
-        }
-    };
-    if allowed {
-        next.run(request).await
-    } else {
-        ApiError::Unauthorized.into_response()
     }
 }
 

@@ -18,7 +18,7 @@ use tokio::time::Sleep;
 
 use crate::conditions::timing::Plan;
 use crate::outcome::StreamShape;
-use crate::record::PendingEntry;
+use crate::pending::PendingEntry;
 
 /// When each chunk of a streamed answer is due: the first token's after the time to first
 /// token from admission, each later one its gap after the first token actually went out. So a

@@ -20,6 +20,7 @@ pub mod log;
 pub mod metrics;
 pub mod openai;
 pub mod outcome;
+mod pending;
 pub mod record;
 mod routes;
 pub mod server;

@@ -9,7 +9,7 @@
 //! Only the `/_mock` inspection API passes unrecorded.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
@@ -17,17 +17,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
-use http::{HeaderMap, HeaderValue, request::Parts};
+use http::{HeaderMap, request::Parts};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use time::OffsetDateTime;
 
-use crate::conditions::capacity::{QueueFull, Slot};
+use crate::conditions::capacity::QueueFull;
 use crate::conditions::rules::{self, Effect};
-use crate::conditions::timing::Plan;
 use crate::delivery::{ChunkFault, Delivery, Schedule};
-use crate::journal::{Header, RecordedRequest, StoredBody, Treatment};
 use crate::openai::ApiError;
-use crate::outcome::{Outcome, Work};
+use crate::outcome::Outcome;
+use crate::pending::{NO_STATUS, PendingEntry};
 use crate::state::AppState;
 
 /// Where the inspection API lives; its calls are not journaled.
@@ -35,13 +33,6 @@ pub const ADMIN_PREFIX: &str = "/_mock";
 
 /// The response header naming the instance that answered (`--instance-id`).
 pub const INSTANCE_HEADER: &str = "x-mock-vllm-instance";
-
-/// The status journaled for a request whose client went away before it was answered
-/// (nginx's "client closed request").
-pub const CLIENT_CLOSED: u16 = 499;
-
-/// The status journaled for a connection a rule reset: no status was sent.
-pub const NO_STATUS: u16 = 0;
 
 pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     if is_admin(request.uri().path()) {
@@ -161,157 +152,6 @@ fn deliver(
     Response::from_parts(parts, Body::new(Delivery::new(body, schedule, fault, pending)))
 }
 
-/// A request's journal entry until its answer is complete. Written when finished, or, when
-/// dropped unfinished, as aborted: the client went away.
-pub struct PendingEntry {
-    state: Arc<AppState>,
-    started: Instant,
-    time: OffsetDateTime,
-    method: http::Method,
-    path: String,
-    /// The route pattern the router matched, when one did.
-    route: Option<MatchedPath>,
-    query: Option<String>,
-    headers: Vec<Header>,
-    body: StoredBody,
-    body_size: usize,
-    status: u16,
-    summary: String,
-    model: Option<String>,
-    inputs: Option<usize>,
-    work: Option<Work>,
-    treatment: Treatment,
-    plan: Option<Plan>,
-    /// The running slot, given back when the entry is written.
-    slot: Option<Slot>,
-    written: bool,
-}
-
-impl PendingEntry {
-    fn new(state: Arc<AppState>, parts: &Parts, declared: Option<u64>) -> Self {
-        PendingEntry {
-            state,
-            started: Instant::now(),
-            time: OffsetDateTime::now_utc(),
-            method: parts.method.clone(),
-            path: parts.uri.path().to_owned(),
-            route: None,
-            query: parts.uri.query().map(str::to_owned),
-            headers: received_headers(&parts.headers),
-            body: StoredBody::new(&[], 0),
-            // A body refused unread is journaled empty, with the size its sender declared.
-            body_size: declared.unwrap_or(0) as usize,
-            status: CLIENT_CLOSED,
-            summary: String::new(),
-            model: None,
-            inputs: None,
-            work: None,
-            treatment: Treatment::default(),
-            plan: None,
-            slot: None,
-            written: false,
-        }
-    }
-
-    fn keep_body(&mut self, bytes: &[u8], limit: usize) {
-        self.body = StoredBody::new(bytes, limit);
-        self.body_size = bytes.len();
-    }
-
-    /// What the handler answered.
-    fn outcome(&mut self, status: u16, outcome: Outcome) {
-        self.status = status;
-        self.summary = outcome.summary;
-        self.model = outcome.model;
-        self.inputs = outcome.inputs;
-        self.work = outcome.work;
-    }
-
-    fn set_plan(&mut self, plan: Plan) {
-        self.treatment.first_token_ms = Some(plan.first_token.as_secs_f64() * 1000.0);
-        self.treatment.inter_token_ms = plan.mean_gap_ms();
-        self.plan = Some(plan);
-    }
-
-    /// Answers with `response`, complete: writes the entry.
-    fn answer(mut self, mut response: Response) -> Response {
-        if let Some(outcome) = response.extensions_mut().remove::<Outcome>() {
-            self.outcome(response.status().as_u16(), outcome);
-        } else {
-            self.status = response.status().as_u16();
-        }
-        self.finish();
-        response
-    }
-
-    /// A delivered body ended: `cut` when a rule stopped it.
-    pub fn delivered(mut self, chunks: usize, cut: bool) {
-        if self.work.is_some_and(|w| w.stream.is_some()) || cut {
-            self.treatment.chunks_sent = Some(chunks);
-        }
-        self.finish();
-    }
-
-    /// A delivered body was dropped unfinished: the client went away.
-    pub fn abandoned(mut self, chunks: usize) {
-        self.treatment.chunks_sent = Some(chunks);
-        self.treatment.aborted = true;
-        self.finish();
-    }
-
-    fn finish(&mut self) {
-        if std::mem::replace(&mut self.written, true) {
-            return;
-        }
-        let latency = self.started.elapsed();
-        let state = self.state.clone();
-        let route = self.route.as_ref().map_or("other", MatchedPath::as_str);
-        state.metrics.count_request(route, &self.method, self.status);
-        if let Some(work) = self.work {
-            let completed = !self.treatment.aborted && (200..300).contains(&self.status);
-            state.metrics.engine.finished(
-                &work,
-                self.plan.as_ref(),
-                Duration::from_secs_f64(self.treatment.queued_ms / 1000.0),
-                latency,
-                completed,
-            );
-        }
-        self.slot = None;
-        state.journal.record(RecordedRequest {
-            seq: 0,
-            time: self.time,
-            method: self.method.to_string(),
-            path: std::mem::take(&mut self.path),
-            query: self.query.take(),
-            headers: std::mem::take(&mut self.headers),
-            body: std::mem::take(&mut self.body.body),
-            body_encoding: self.body.encoding,
-            body_size: self.body_size,
-            body_truncated: self.body.truncated,
-            status: self.status,
-            latency_ms: latency.as_secs_f64() * 1000.0,
-            model: self.model.take(),
-            inputs: self.inputs,
-            summary: std::mem::take(&mut self.summary),
-            instance: state.instance.clone(),
-            treatment: std::mem::take(&mut self.treatment),
-        });
-    }
-}
-
-impl Drop for PendingEntry {
-    fn drop(&mut self) {
-        if !self.written {
-            self.treatment.aborted = true;
-            if self.status == CLIENT_CLOSED {
-                self.summary = "aborted: the client went away before the answer".to_owned();
-            }
-            self.finish();
-        }
-    }
-}
-
 fn is_admin(path: &str) -> bool {
     path == ADMIN_PREFIX || path.starts_with("/_mock/")
 }
@@ -323,17 +163,6 @@ fn model_of(body: &[u8]) -> Option<String> {
         model: Option<String>,
     }
     serde_json::from_slice::<Model>(body).ok()?.model
-}
-
-/// Header names as hyper hands them over (lower-cased), in order, repeats kept.
-fn received_headers(headers: &HeaderMap) -> Vec<Header> {
-    headers
-        .iter()
-        .map(|(name, value)| Header {
-            name: name.as_str().to_owned(),
-            value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        })
-        .collect()
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
@@ -361,9 +190,4 @@ async fn read_body(state: &AppState, declared: Option<u64>, body: Body) -> Resul
             timeout.as_secs()
         ))),
     }
-}
-
-/// The instance header's value, made once.
-pub fn instance_header(instance: &str) -> HeaderValue {
-    HeaderValue::from_str(instance).unwrap_or_else(|_| HeaderValue::from_static("mock-vllm"))
 }

@@ -101,7 +101,7 @@ impl AppState {
             bytes: config.journal_max_bytes,
         };
         Ok(Arc::new(AppState {
-            instance_header: crate::record::instance_header(&instance),
+            instance_header: instance_header(&instance),
             instance,
             conditions,
             models: ServedModels::new(&config),
@@ -116,6 +116,11 @@ impl AppState {
             config,
         }))
     }
+}
+
+/// The instance header's value, made once.
+pub fn instance_header(instance: &str) -> HeaderValue {
+    HeaderValue::from_str(instance).unwrap_or_else(|_| HeaderValue::from_static("mock-vllm"))
 }
 
 /// The model names the mock answers to.

@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::RequestBody;
-use super::embeddings::generation_prompt_conflict;
 use super::usage::Usage;
 use super::validation::{FieldError, lax_int};
 
@@ -44,6 +43,14 @@ impl RequestBody for ChatCompletionRequest {
         }
         vec![]
     }
+}
+
+/// vLLM's check on every chat-shaped request.
+pub fn generation_prompt_conflict() -> FieldError {
+    FieldError::vllm(
+        "Cannot set both `continue_final_message` and `add_generation_prompt` to True.",
+        None,
+    )
 }
 
 /// vLLM's check on chat and completion requests.

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::chat::ChatMessage;
+use super::chat::{ChatMessage, generation_prompt_conflict};
 use super::usage::Usage;
 use super::validation::{FieldError, lax_int};
 use super::{Prompt, RequestBody};
@@ -154,14 +154,6 @@ pub fn normalize_removed() -> FieldError {
     FieldError::vllm(
         "Parameter `normalize` was removed; use `use_activation` instead.",
         Some("normalize"),
-    )
-}
-
-/// vLLM's check on every chat-shaped request.
-pub fn generation_prompt_conflict() -> FieldError {
-    FieldError::vllm(
-        "Cannot set both `continue_final_message` and `add_generation_prompt` to True.",
-        None,
     )
 }
 

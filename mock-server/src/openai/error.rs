@@ -3,15 +3,13 @@
 //! vLLM answers errors as `{"error": {"message", "type", "param", "code"}}`, except the API-key
 //! middleware, which answers a bare `{"error": "Unauthorized"}`, and FastAPI's router, which
 //! answers an unknown path or method with `{"detail": "Not Found"}`. Handlers return
-//! `Result<_, ApiError>` and never build an error body by hand.
+//! `Result<_, ApiError>` and never build an error body by hand; how an error becomes an HTTP
+//! answer is the routes' business (`routes/error.rs`).
 
-use axum::Json;
-use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::validation::{self, FieldError, python_str};
-use crate::outcome::Outcome;
 
 /// The body of every vLLM error except the API-key rejection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -162,7 +160,7 @@ impl ApiError {
     }
 
     /// vLLM's `type`: the exception name for serving errors, the HTTP phrase for the others.
-    fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             ApiError::BadRequest { .. } => "BadRequestError",
             ApiError::ModelNotFound(_) => "NotFoundError",
@@ -205,41 +203,6 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        let outcome = Outcome::summary(format!("error {} {}", status.as_u16(), self.kind()));
-        let mut response = match self {
-            ApiError::Unauthorized => (
-                status,
-                Json(UnauthorizedResponse {
-                    error: "Unauthorized".to_owned(),
-                }),
-            )
-                .into_response(),
-            ApiError::Routing(_) => (
-                status,
-                Json(DetailResponse {
-                    detail: self.to_string(),
-                }),
-            )
-                .into_response(),
-            ApiError::Injected {
-                retry_after: Some(seconds),
-                ..
-            } => (
-                status,
-                [(http::header::RETRY_AFTER, seconds.to_string())],
-                Json(self.body()),
-            )
-                .into_response(),
-            _ => (status, Json(self.body())).into_response(),
-        };
-        response.extensions_mut().insert(outcome);
-        response
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,26 +230,6 @@ mod tests {
             "1 validation error:\n  {'type': 'json_invalid', 'loc': ('body', 13), 'msg': 'JSON decode error', 'input': {}, \
              'ctx': {'error': 'EOF while parsing a value'}}"
         );
-    }
-
-    #[test]
-    fn unknown_routes_answer_as_fastapi() {
-        let response = ApiError::Routing(StatusCode::METHOD_NOT_ALLOWED).into_response();
-        assert_eq!(response.status(), 405);
-        assert_eq!(ApiError::Routing(StatusCode::NOT_FOUND).to_string(), "Not Found");
-    }
-
-    #[test]
-    fn injected_failures_carry_their_status_and_retry_after() {
-        let response = ApiError::injected(429, None, Some(1)).into_response();
-        assert_eq!(response.status(), 429);
-        assert_eq!(response.headers()["retry-after"], "1");
-        let body = ApiError::injected(503, Some("down".into()), None).body();
-        assert_eq!(
-            (body.error.kind.as_str(), body.error.message.as_str()),
-            ("ServiceUnavailableError", "down")
-        );
-        assert_eq!(ApiError::injected(401, None, None), ApiError::Unauthorized);
     }
 
     #[test]

@@ -4,8 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::RequestBody;
-use super::chat::ChatMessage;
-use super::embeddings::generation_prompt_conflict;
+use super::chat::{ChatMessage, generation_prompt_conflict};
 use super::validation::{FieldError, Int, Loc};
 
 #[derive(Debug, Clone, Deserialize)]
