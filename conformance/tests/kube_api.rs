@@ -622,37 +622,33 @@ fn gateway_class() -> Value {
     })
 }
 
-#[tokio::test]
-async fn a_ready_cluster_passes_the_preflight() {
+/// The preflight's findings on a cluster that answers as [`answer_preflight`] is told.
+async fn preflight_on(
+    nodes: Vec<Value>,
+    crds_present: usize,
+    gateway: Option<Value>,
+    class: Option<Value>,
+) -> Vec<conformance::targets::kind::preflight::Finding> {
     let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
     let client = kube::Client::new(service, NS);
-    let server = answer_preflight(
-        &mut handle,
-        vec![node(true, &["docker.io/library/mock-vllm:dev"])],
-        5,
-        Some(gateway(true)),
-        Some(gateway_class()),
-    );
+    let server = answer_preflight(&mut handle, nodes, crds_present, gateway, class);
     let expected = expected();
     let (findings, ()) = tokio::join!(conformance::targets::kind::preflight::check(&client, &expected), server);
+    findings
+}
+
+#[tokio::test]
+async fn a_ready_cluster_passes_the_preflight() {
+    let nodes = vec![node(true, &["docker.io/library/mock-vllm:dev"])];
+    let findings = preflight_on(nodes, 5, Some(gateway(true)), Some(gateway_class())).await;
     assert_eq!(findings, vec![], "{findings:?}");
 }
 
 #[tokio::test]
 async fn the_preflight_names_each_missing_piece_and_its_fix() {
-    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let client = kube::Client::new(service, NS);
     // A node that is not Ready and lacks the image, the agentgateway CRDs missing, a Gateway
     // nobody programmed, and no GatewayClass: a real API server with no controller.
-    let server = answer_preflight(
-        &mut handle,
-        vec![node(false, &["k8s-local/pause:1"])],
-        3,
-        Some(gateway(false)),
-        None,
-    );
-    let expected = expected();
-    let (findings, ()) = tokio::join!(conformance::targets::kind::preflight::check(&client, &expected), server);
+    let findings = preflight_on(vec![node(false, &["k8s-local/pause:1"])], 3, Some(gateway(false)), None).await;
     let lines: Vec<String> = findings.iter().map(ToString::to_string).collect();
     let text = lines.join("\n");
     assert_eq!(lines.len(), 6, "{text}");

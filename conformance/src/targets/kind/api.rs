@@ -350,9 +350,9 @@ impl WorkshopApi {
         )?;
         let r = &self.resources;
         let waited = match kind {
-            WorkshopKind::Backend => wait_reason(self.api(), &r.backend.name_any(), backend_reason, timeout).await,
-            WorkshopKind::Route => wait_reason(self.api(), &r.route.name_any(), route_reason, timeout).await,
-            WorkshopKind::Policy => wait_reason(self.api(), &r.policy.name_any(), policy_reason, timeout).await,
+            WorkshopKind::Backend => wait_reason(self.api(), &r.backend.name_any(), backend_condition, timeout).await,
+            WorkshopKind::Route => wait_reason(self.api(), &r.route.name_any(), route_condition, timeout).await,
+            WorkshopKind::Policy => wait_reason(self.api(), &r.policy.name_any(), policy_condition, timeout).await,
             other => return Err(KubeError::UnknownKind(format!("{other:?} has no Accepted condition"))),
         };
         match waited {
@@ -402,26 +402,9 @@ impl WorkshopApi {
     pub async fn condition(&self, kind: WorkshopKind) -> Result<Option<StatusCondition>, KubeError> {
         let name = self.name_of(kind);
         Ok(match kind {
-            WorkshopKind::Backend => self
-                .api::<AgentgatewayBackend>()
-                .get(&name)
-                .await?
-                .status
-                .and_then(|s| s.conditions.into_iter().next()),
-            WorkshopKind::Route => self
-                .api::<HTTPRoute>()
-                .get(&name)
-                .await?
-                .status
-                .and_then(|s| s.parents.into_iter().next())
-                .and_then(|p| p.conditions.into_iter().next()),
-            WorkshopKind::Policy => self
-                .api::<AgentgatewayPolicy>()
-                .get(&name)
-                .await?
-                .status
-                .and_then(|s| s.ancestors.into_iter().next())
-                .and_then(|a| a.conditions.into_iter().next()),
+            WorkshopKind::Backend => backend_condition(Some(&self.api().get(&name).await?)).cloned(),
+            WorkshopKind::Route => route_condition(Some(&self.api().get(&name).await?)).cloned(),
+            WorkshopKind::Policy => policy_condition(Some(&self.api().get(&name).await?)).cloned(),
             _ => None,
         })
     }
@@ -563,28 +546,19 @@ pub async fn running_pod(pods: &Api<Pod>, selector: &str) -> Result<String, Kube
         .ok_or_else(|| KubeError::NoPod(selector.to_owned()))
 }
 
-fn first_reason(conditions: &[StatusCondition]) -> Option<&str> {
-    conditions.first().and_then(|c| c.reason.as_deref())
+/// `status.conditions[0]`
+pub fn backend_condition(b: Option<&AgentgatewayBackend>) -> Option<&StatusCondition> {
+    b.and_then(|b| b.status.as_ref())?.conditions.first()
 }
 
-/// `status.conditions[0].reason`
-pub fn backend_reason(b: Option<&AgentgatewayBackend>) -> Option<&str> {
-    b.and_then(|b| b.status.as_ref())
-        .and_then(|s| first_reason(&s.conditions))
+/// `status.parents[0].conditions[0]`
+pub fn route_condition(r: Option<&HTTPRoute>) -> Option<&StatusCondition> {
+    r.and_then(|r| r.status.as_ref())?.parents.first()?.conditions.first()
 }
 
-/// `status.parents[0].conditions[0].reason`
-pub fn route_reason(r: Option<&HTTPRoute>) -> Option<&str> {
-    r.and_then(|r| r.status.as_ref())
-        .and_then(|s| s.parents.first())
-        .and_then(|p| first_reason(&p.conditions))
-}
-
-/// `status.ancestors[0].conditions[0].reason`
-pub fn policy_reason(p: Option<&AgentgatewayPolicy>) -> Option<&str> {
-    p.and_then(|p| p.status.as_ref())
-        .and_then(|s| s.ancestors.first())
-        .and_then(|a| first_reason(&a.conditions))
+/// `status.ancestors[0].conditions[0]`
+pub fn policy_condition(p: Option<&AgentgatewayPolicy>) -> Option<&StatusCondition> {
+    p.and_then(|p| p.status.as_ref())?.ancestors.first()?.conditions.first()
 }
 
 async fn apply<K>(api: Api<K>, object: &K) -> Result<(), KubeError>
@@ -596,22 +570,23 @@ where
     Ok(())
 }
 
-/// Waits for the reason `reason_of` reads to be Accepted (or Valid), and returns it from the
-/// object the watch delivered (no second read).
+/// Waits for the reason of the condition `condition_of` reads to be Accepted (or Valid), and
+/// returns it from the object the watch delivered (no second read).
 async fn wait_reason<K>(
     api: Api<K>,
     name: &str,
-    reason_of: fn(Option<&K>) -> Option<&str>,
+    condition_of: fn(Option<&K>) -> Option<&StatusCondition>,
     timeout: Duration,
 ) -> Result<String, KubeError>
 where
     K: Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
     K::DynamicType: Default,
 {
-    let accepted = move |object: Option<&K>| reason_of(object).is_some_and(|r| ACCEPTED_REASONS.contains(&r));
+    let reason_of = move |object: Option<&K>| condition_of(object).and_then(|c| c.reason.clone());
+    let accepted = move |object: Option<&K>| reason_of(object).is_some_and(|r| ACCEPTED_REASONS.contains(&r.as_str()));
     let what = format!("{} {name} to be Accepted", K::kind(&K::DynamicType::default()));
     let object = wait(api, name, accepted, timeout, &what).await?;
-    Ok(reason_of(object.as_ref()).unwrap_or_default().to_owned())
+    Ok(reason_of(object.as_ref()).unwrap_or_default())
 }
 
 /// Waits for `cond` on the named object, returning the object that met it.
