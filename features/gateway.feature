@@ -26,6 +26,7 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | target  | 400 | 429 | 500 | 503 | why                                          |
       | default | 1   | 1   | 1   | 1   |                                              |
       | litellm | 1   | 3   | 3   | 3   | LiteLLM retries twice by default, not a 400 |
+      | sglang-router | 1 | 5 | 5 | 5 | 5 attempts (--retry-max-retries) on 408, 429 and 5xx |
 
     Examples:
       | status |
@@ -42,11 +43,14 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | default      | none   | the connection is reset                             |
       | litellm      | 500    | with "Connection reset by peer" in LiteLLM's body   |
       | agentgateway | 503    | "upstream call failed: ... Connection reset by peer" |
+      | nginx        | 502    | nginx's HTML page; a POST is not tried again         |
+      | sglang-router | 500   | its own JSON error, code call_upstream_request_error |
       | kind         | 503    |                                                     |
     And vLLM was called this many times for the client's one request:
-      | target  | calls |
-      | default | 1     |
-      | litellm | 3     |
+      | target        | calls |
+      | default       | 1     |
+      | litellm       | 3     |
+      | sglang-router | 5     |
 
   Scenario: A client that gives up on a slow vLLM: is vLLM's request cancelled?
     Given vLLM takes 3 seconds to answer embeddings requests
@@ -87,6 +91,7 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | target       | streamed                                        | why                                                |
       | default      | yes                                             |                                                    |
       | agentgateway | no: vLLM's /v1/embeddings answered it whole     | the workshop's path override sends chat to embeddings |
+      | nginx        | buffered                                        | proxy_buffering is on by default                   |
       | kind         | no: vLLM's /v1/embeddings answered it whole     |                                                    |
 
   Scenario: A client that hangs up mid-stream: does vLLM stop?
@@ -96,6 +101,7 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | target       | stopped                                     |
       | default      | yes                                         |
       | agentgateway | no: vLLM's /v1/embeddings answered it whole |
+      | nginx        | no: it ran to its end                       |
       | kind         | no: vLLM's /v1/embeddings answered it whole |
 
   # The scenarios below configure the gateway beyond the workshop, each through the gateway's
@@ -111,10 +117,12 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | target       | answer | why                                                      |
       | litellm      | 408    | LiteLLM's timeout error, after trying three times         |
       | agentgateway | 504    | "request timeout", as text                                |
+      | nginx        | 504    | proxy_read_timeout 2s; nginx's HTML page                  |
     And vLLM was called this many times for the client's one request:
       | target       | calls |
       | litellm      | 3     |
       | agentgateway | 1     |
+      | nginx        | 1     |
     And every call vLLM saw was cancelled by the gateway
 
   @configured
@@ -126,8 +134,10 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | target       | statuses | why                                                                    |
       | litellm      | 200, 200 | LiteLLM falls back to the replica within the request that failed       |
       | agentgateway | 503, 200 | agentgateway evicts the failing vLLM; the next request goes to the replica |
+      | nginx        | 200, 200 | proxy_next_upstream http_503 non_idempotent; max_fails=1 sets vLLM aside |
     And vLLM's two replicas were called:
       | target       | first | second |
       | litellm      | 6     | 2      |
       | agentgateway | 1     | 1      |
+      | nginx        | 1     | 2      |
     And the client's last answer came from the second replica

@@ -40,6 +40,7 @@ Feature: Self-hosted vLLM embeddings with Agent Gateway
       | default      | -                 | POST   | /v1/embeddings | 200    | no gateway: the mock's journal is this hop  |
       | litellm      | -                 | POST   | /v1/embeddings | 200    | uvicorn's access line names no route        |
       | agentgateway | default/qwen3     | POST   | /qwen3         | 200    |                                             |
+      | nginx        | -                 | POST   | /qwen3         | 200    | `location = /qwen3`                         |
       | kind         | <namespace>/qwen3 | POST   | /qwen3         | 200    |                                             |
     And the client gets status 200
     And the client gets the workshop's embedding for the model the target answers as:
@@ -66,13 +67,14 @@ Feature: Self-hosted vLLM embeddings with Agent Gateway
       | target       | route             | method | path                 | status |
       | default      | -                 | POST   | /v1/embeddings       | 200    |
       | agentgateway | default/qwen3     | POST   | /qwen3/v1/embeddings | 200    |
+      | nginx        | -                 | POST   | /qwen3/v1/embeddings | 200    |
       | kind         | <namespace>/qwen3 | POST   | /qwen3/v1/embeddings | 200    |
     And the client gets status 200
     And embedding 0 decodes from base64 to the workshop's vector in float32
     And the upstream saw path "/v1/embeddings"
     And the upstream saw authorization "Bearer <api key>"
 
-  @gateway
+  @gateway @injects-key
   Scenario: A client's own Authorization is replaced by the Secret's key upstream
     The client presents a key of its own (on LiteLLM, the proxy's master key, which is the
     only key it accepts); upstream, vLLM must see the key the gateway holds, and never the
@@ -82,7 +84,7 @@ Feature: Self-hosted vLLM embeddings with Agent Gateway
     Then the client gets status 200
     And the upstream saw authorization "Bearer <api key>"
 
-  @not-target.litellm
+  @not-target.litellm @not-target.sglang-router
   Scenario: Step 6 - Passthrough forwards the body as the client sent it
     Given the workshop is set up on the target
     When the client sends the workshop's embeddings request through the gateway
@@ -98,6 +100,18 @@ Feature: Self-hosted vLLM embeddings with Agent Gateway
       | input           | ["The food was delicious and the waiter was friendly."] |
       | encoding_format | "float"                                                  |
       | mode            | "embedding"                                              |
+
+  @target.sglang-router
+  Scenario: Step 6 on sglang-router - the body is parsed and sent again, compact
+    The router reads the request as its own OpenAI type and serialises it again: the fields
+    vLLM reads arrive, the client's formatting does not.
+    Given the workshop is set up on the target
+    When the client sends the workshop's embeddings request through the gateway
+    Then the upstream body has:
+      | field           | value                                                  |
+      | model           | "/apps/ecs_mounts/data/q3.6b"                          |
+      | input           | "The food was delicious and the waiter was friendly." |
+      | encoding_format | "float"                                                |
 
   Scenario: Step 6 - the mock's log shows the workshop's block
     Given the workshop is set up on the target

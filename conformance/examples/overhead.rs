@@ -10,8 +10,9 @@
 
 use std::time::{Duration, Instant};
 
+use conformance::client::Call;
 use conformance::settings::{Env, Settings};
-use conformance::targets::{Call, REGISTRY, StartError};
+use conformance::targets::{REGISTRY, StartError};
 
 const TARGETS: [&str; 3] = ["direct", "litellm", "agentgateway"];
 

@@ -3,7 +3,25 @@
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
-use crate::targets::Call;
+/// The calls the workshop's client makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    /// Step 6, as the workshop's curl sends it.
+    Embeddings,
+    ChatCompletions,
+    Models,
+}
+
+impl Call {
+    /// The OpenAI path of the call.
+    pub fn api_path(self) -> &'static str {
+        match self {
+            Call::Embeddings => "/v1/embeddings",
+            Call::ChatCompletions => "/v1/chat/completions",
+            Call::Models => "/v1/models",
+        }
+    }
+}
 
 /// How a client reaches the workshop's route on a target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +49,19 @@ impl ClientRoute {
             prefix: String::new(),
             embeddings_path: Call::Embeddings.api_path().to_owned(),
             key,
+            model_name: None,
+        }
+    }
+
+    /// How a client reaches a route on a path prefix, as the workshop's HTTPRoute on Agent
+    /// Gateway: Step 6 posts to the prefix itself; an OpenAI client puts `/v1/...` after it;
+    /// no key (the gateway injects vLLM's).
+    pub fn prefixed(origin: impl Into<String>, prefix: &str) -> Self {
+        ClientRoute {
+            origin: origin.into(),
+            prefix: prefix.to_owned(),
+            embeddings_path: prefix.to_owned(),
+            key: None,
             model_name: None,
         }
     }

@@ -81,9 +81,16 @@ pub async fn run(settings: &Settings) -> bool {
         report.missing("openai-sdk", Capability::OpenAiSdk.describe());
     }
 
-    for &spec in &settings.targets {
+    let targets = match crate::targets::selected(settings) {
+        Ok(targets) => targets,
+        Err(err) => {
+            eprintln!("{err}");
+            return false;
+        }
+    };
+    for spec in targets {
         println!("\n=== conformance: target {} ===", spec.name);
-        let available = available_capabilities(spec, sdk.is_some());
+        let available = available_capabilities(spec, settings, sdk.is_some());
         let (applicable, not_applicable) = split_by_applicability(&scenarios, spec.name, &available, settings);
         let run = match (spec.start)(settings).await {
             Ok(target) => {
@@ -159,8 +166,8 @@ fn write_yaml(reports: &Path, run: &TargetRun, info: &RunInfo) {
 }
 
 /// What a target offers, and the clients at hand on this machine.
-fn available_capabilities(spec: &TargetSpec, sdk: bool) -> Vec<Capability> {
-    let mut available = spec.capabilities.to_vec();
+fn available_capabilities(spec: &TargetSpec, settings: &Settings, sdk: bool) -> Vec<Capability> {
+    let mut available = (spec.capabilities)(settings);
     if sdk {
         available.push(Capability::OpenAiSdk);
     }

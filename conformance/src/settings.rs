@@ -22,7 +22,6 @@ use std::sync::Arc;
 use cucumber::codegen::Regex;
 use cucumber::gherkin::tagexpr::TagOperation;
 
-use crate::targets::{REGISTRY, TargetSpec};
 use crate::workshop::Workshop;
 
 /// A variable that is set to something the suite cannot use.
@@ -93,9 +92,9 @@ impl fmt::Debug for Env {
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub targets: Vec<&'static TargetSpec>,
-    /// The user named the targets: each must run, none is skipped for being absent.
-    pub targets_named: bool,
+    /// The targets the user named (`crate::targets::selected` resolves them): each must run,
+    /// none is skipped for being absent. `None`: every target, each where it is found.
+    pub targets: Option<Vec<String>>,
     /// Components CI must have (targets, `openai-sdk`, `crds`, `fuzz`).
     pub required: Vec<String>,
     pub workshop: Workshop,
@@ -113,11 +112,6 @@ impl Settings {
 
     pub fn from(env: Env) -> Result<Self, SettingsError> {
         let named = env.list("CONFORMANCE_TARGET");
-        let targets = if named.is_empty() {
-            REGISTRY.iter().collect()
-        } else {
-            named.iter().map(|name| target_spec(name)).collect::<Result<_, _>>()?
-        };
         let defaults = Workshop::default();
         let tags = env.get("CONFORMANCE_TAGS").map(|expr| {
             expr.parse::<TagOperation>().map_err(|err| SettingsError {
@@ -127,8 +121,7 @@ impl Settings {
             })
         });
         Ok(Settings {
-            targets,
-            targets_named: !named.is_empty(),
+            targets: (!named.is_empty()).then_some(named),
             required: env.list("CONFORMANCE_REQUIRE"),
             workshop: Workshop {
                 namespace: env.get("CONFORMANCE_NAMESPACE").unwrap_or(defaults.namespace),
@@ -150,19 +143,8 @@ impl Settings {
 
     /// Whether a target must run: the user named it, or CI requires it.
     pub fn insists_on(&self, target: &str) -> bool {
-        self.targets_named || self.requires(target)
+        self.targets.is_some() || self.requires(target)
     }
-}
-
-fn target_spec(name: &str) -> Result<&'static TargetSpec, SettingsError> {
-    REGISTRY.iter().find(|t| t.name == name).ok_or_else(|| SettingsError {
-        variable: "CONFORMANCE_TARGET".to_owned(),
-        value: name.to_owned(),
-        reason: format!(
-            "unknown target (expected one of {})",
-            REGISTRY.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
-        ),
-    })
 }
 
 #[cfg(test)]
@@ -176,14 +158,26 @@ mod tests {
     }
 
     fn names(s: &Settings) -> Vec<&str> {
-        s.targets.iter().map(|t| t.name).collect()
+        crate::targets::selected(s).unwrap().iter().map(|t| t.name).collect()
     }
 
     #[test]
     fn every_target_by_default_with_the_workshops_values() {
         let s = settings(&[]).unwrap();
-        assert_eq!(names(&s), ["direct", "container", "litellm", "agentgateway", "kind"]);
-        assert!(!s.targets_named);
+        assert_eq!(
+            names(&s),
+            [
+                "direct",
+                "container",
+                "litellm",
+                "agentgateway",
+                "nginx",
+                "sglang-router",
+                "command",
+                "kind"
+            ]
+        );
+        assert!(s.targets.is_none());
         assert_eq!(s.workshop.namespace, "enterprise-agentgateway");
         assert_eq!(s.workshop.gateway_name, "agentgateway");
         assert!(s.required.is_empty());
@@ -205,7 +199,8 @@ mod tests {
 
     #[test]
     fn malformed_values_are_errors_naming_the_variable() {
-        let err = settings(&[("CONFORMANCE_TARGET", "direct,nope")]).unwrap_err();
+        let named = settings(&[("CONFORMANCE_TARGET", "direct,nope")]).unwrap();
+        let err = crate::targets::selected(&named).unwrap_err();
         assert_eq!(err.variable, "CONFORMANCE_TARGET");
         assert!(err.to_string().contains("\"nope\""), "{err}");
 

@@ -4,8 +4,8 @@ use cucumber::gherkin::Step;
 use cucumber::{then, when};
 
 use super::row_for_target;
+use crate::client::Call;
 use crate::hop::{Mismatch, arrived};
-use crate::targets::Call;
 use crate::workshop;
 use crate::world::WorkshopWorld;
 

@@ -11,9 +11,9 @@ use mock_vllm::openai::error::ErrorResponse;
 use serde_json::json;
 
 use super::{EmbeddingList, answer, cell_for_target};
+use crate::client::Call;
 use crate::client::{ClientRequest, NO_ANSWER};
 use crate::hop::{self, Hop, Mismatch, returned, upstream};
-use crate::targets::Call;
 use crate::workshop::{self, UPSTREAM_PATH};
 use crate::world::WorkshopWorld;
 

@@ -53,7 +53,7 @@ pub fn doing<T, E: std::fmt::Display>(doing: &str, result: Result<T, E>) -> Resu
 /// The row of a `| target | ... |` table that holds for the run's target: its own, else the
 /// `default` row.
 pub fn row_for_target(world: &WorkshopWorld, step: &Step) -> Vec<(String, String)> {
-    let target = world.target().name();
+    let target = world.target().rows();
     let rows = table_rows(step);
     let row_of = |name: &str| {
         rows.iter()

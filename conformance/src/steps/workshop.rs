@@ -7,17 +7,20 @@ use cucumber::{given, then, when};
 use serde_json::json;
 
 use super::{StepFailed, doing};
+use crate::client::Call;
 use crate::hop::{self, Hop, Mismatch};
+use crate::targets::kind::Kind;
 use crate::targets::kind::{STEP_TIMEOUT, StatusPath, WorkshopApi, WorkshopKind};
-use crate::targets::{Call, wait_until};
+use crate::targets::wait_until;
 use crate::workshop;
 use crate::world::WorkshopWorld;
 
 fn kubernetes(world: &WorkshopWorld) -> &WorkshopApi {
-    world
-        .target()
-        .cluster()
-        .expect("a @kubernetes scenario runs on a target with a cluster")
+    let target: &dyn std::any::Any = world.target();
+    target
+        .downcast_ref::<Kind>()
+        .expect("a @kubernetes scenario runs on the kind target")
+        .api()
 }
 
 #[given(expr = "the mock vLLM server is deployed")]

@@ -1,8 +1,8 @@
 //! The client's hop as the gateway recorded it: one access record per request, parsed from
 //! the gateway's own log.
 //!
-//! Each gateway has its own line format; a parser turns a line into an [`AccessRecord`] or
-//! passes it by. Where no gateway stands in front of the mock, the mock's journal entry is the
+//! Each gateway has its own line format, parsed in its own file (`Gateway::access_line`) into
+//! an [`AccessRecord`], with the helpers here. Where no gateway stands in front of the mock, the mock's journal entry is the
 //! record of the client's hop ([`AccessRecord::from_journal`]).
 
 use mock_vllm::RecordedRequest;
@@ -39,50 +39,13 @@ impl AccessRecord {
     }
 }
 
-/// Every record `parse` finds in `log`, oldest first.
-pub fn records(log: &str, parse: fn(&str) -> Option<AccessRecord>) -> Vec<AccessRecord> {
-    log.lines().filter_map(parse).collect()
-}
-
-/// agentgateway's access line: `key=value` fields (values with spaces in double quotes), e.g.
-/// `info request gateway=default/default listener=listener0 route=default/qwen3
-/// endpoint=127.0.0.1:18600 ... http.method=POST http.path=/qwen3 http.status=200 ...`.
-pub fn agentgateway_line(line: &str) -> Option<AccessRecord> {
-    let fields = key_values(line);
-    let field = |key: &str| fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
-    let path = field("http.path")?;
-    Some(AccessRecord {
-        method: field("http.method")?,
-        path: path.split('?').next().unwrap_or_default().to_owned(),
-        status: field("http.status").and_then(|s| s.parse().ok()),
-        route: field("route"),
-        endpoint: field("endpoint"),
-        line: line.to_owned(),
-    })
-}
-
-/// uvicorn's access line, as the LiteLLM proxy logs it:
-/// `INFO:     127.0.0.1:49916 - "POST /v1/embeddings HTTP/1.1" 200 OK`.
-pub fn uvicorn_line(line: &str) -> Option<AccessRecord> {
-    let (_, rest) = line.split_once(" - \"")?;
-    let (request_line, after) = rest.split_once('"')?;
-    let mut request = request_line.split(' ');
-    let (method, target, version) = (request.next()?, request.next()?, request.next()?);
-    if !version.starts_with("HTTP/") {
-        return None;
-    }
-    Some(AccessRecord {
-        method: method.to_owned(),
-        path: target.split('?').next().unwrap_or_default().to_owned(),
-        status: after.split_whitespace().next().and_then(|s| s.parse().ok()),
-        route: None,
-        endpoint: None,
-        line: line.to_owned(),
-    })
+/// A request target without its query: the path the records compare.
+pub fn without_query(target: &str) -> String {
+    target.split('?').next().unwrap_or_default().to_owned()
 }
 
 /// `key=value` pairs of a log line; a value may be double-quoted and hold spaces.
-fn key_values(line: &str) -> Vec<(&str, String)> {
+pub fn key_values(line: &str) -> Vec<(&str, String)> {
     let mut fields = Vec::new();
     let mut rest = line;
     while let Some(eq) = rest.find('=') {
@@ -111,43 +74,18 @@ fn key_values(line: &str) -> Vec<(&str, String)> {
 mod tests {
     use super::*;
 
-    /// As the shared reference quotes the line of agentgateway d579b414f.
-    const AGENTGATEWAY: &str = "info request gateway=default/default listener=listener0 route=default/qwen3 \
-        endpoint=127.0.0.1:18600 src.addr=127.0.0.1:56272 http.method=POST http.host=localhost \
-        http.path=/qwen3/v1/chat/completions http.version=HTTP/1.1 http.status=400 protocol=llm \
-        gen_ai.operation.name=chat gen_ai.provider.name=openai duration=6ms";
-
     #[test]
-    fn agentgateway_lines_give_route_endpoint_method_path_and_status() {
-        let record = agentgateway_line(AGENTGATEWAY).unwrap();
-        assert_eq!(record.route.as_deref(), Some("default/qwen3"));
-        assert_eq!(record.endpoint.as_deref(), Some("127.0.0.1:18600"));
+    fn key_values_take_quoted_values_whole() {
+        let fields = key_values(r#"info request route=a/b error="upstream call failed: Connect" x= y=1"#);
         assert_eq!(
-            (record.method.as_str(), record.path.as_str(), record.status),
-            ("POST", "/qwen3/v1/chat/completions", Some(400))
+            fields,
+            [
+                ("route", "a/b".to_owned()),
+                ("error", "upstream call failed: Connect".to_owned()),
+                ("x", String::new()),
+                ("y", "1".to_owned()),
+            ]
         );
-    }
-
-    #[test]
-    fn quoted_values_and_other_lines() {
-        let line = r#"2026-11-25T10:00:00Z info request route=default/qwen3 error="upstream call failed: Connect" http.method=GET http.path=/qwen3/v1/models?x=1 http.status=503"#;
-        let record = agentgateway_line(line).unwrap();
-        assert_eq!(record.path, "/qwen3/v1/models");
-        assert_eq!(record.status, Some(503));
-        assert!(agentgateway_line("info state_manager loaded config").is_none());
-        assert!(agentgateway_line("").is_none());
-    }
-
-    #[test]
-    fn uvicorn_lines_give_method_path_and_status() {
-        let record = uvicorn_line(r#"INFO:     127.0.0.1:49916 - "POST /v1/embeddings HTTP/1.1" 200 OK"#).unwrap();
-        assert_eq!(
-            (record.method.as_str(), record.path.as_str(), record.status),
-            ("POST", "/v1/embeddings", Some(200))
-        );
-        assert_eq!(record.route, None);
-        assert!(uvicorn_line("LiteLLM: Proxy initialized with Config").is_none());
-        let log = "x\nINFO:     1.2.3.4:5 - \"GET /health/liveliness HTTP/1.1\" 200 OK\ny\n";
-        assert_eq!(records(log, uvicorn_line).len(), 1);
+        assert_eq!(without_query("/v1/models?x=1"), "/v1/models");
     }
 }

@@ -18,30 +18,21 @@
 //! two provider groups, the workshop's vLLM first (evicted on a 5xx by a `health` policy), a
 //! second mock next.
 
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::access_log::{agentgateway_line, records};
-use super::launcher::{ContainerLaunch, Launch, Launched, Readiness};
-use super::{
-    AccessRecord, CONFIGURED_TIMEOUT, Capability, Configured, Implementation, LocalMock, MockContainer, StartError,
-    Starting, Target, TargetError, TargetSpec, free_port,
-};
-use crate::client::{ClientRequest, ClientRoute};
+use super::access_log::{key_values, without_query};
+use super::gateway::{ConfiguredRoutes, Gateway, Placement, Plan, PlanError, RouteTo, command_output};
+use super::launcher::{ContainerLaunch, Launch, Readiness};
+use super::{AccessRecord, CONFIGURED_TIMEOUT, Capability, StartError};
+use crate::client::ClientRoute;
 use crate::resources::{ManifestError, WorkshopResources};
 use crate::settings::Settings;
-use crate::upstream::Upstream;
-use crate::workshop::{self, MOCK_PORT, Workshop};
-
-pub const SPEC: TargetSpec = TargetSpec {
-    name: "agentgateway",
-    capabilities: &[Capability::Gateway, Capability::AgentGateway, Capability::Configured],
-    start,
-};
+use crate::workshop::{self, Workshop};
 
 /// agentgateway's standalone config (`agentgateway -f config.yaml`), the part the workshop uses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -299,259 +290,154 @@ const FAILOVER_PREFIX: &str = "/configured/failover";
 const LISTEN_PORT: u16 = 8080;
 /// The path the readiness probe asks for: no route matches it, so the mock never sees it.
 const PROBE_PATH: &str = "/conformance-readiness-probe";
+/// Where its config is inside its container.
+const CONTAINER_CONFIG: &str = "/etc/agentgateway/config.yaml";
 
-fn start(settings: &Settings) -> Starting<'_> {
-    Box::pin(async move {
-        let target = match (
-            settings.env.get("AGENTGATEWAY_BIN"),
-            settings.env.get("AGENTGATEWAY_IMAGE"),
-        ) {
-            (Some(bin), _) => Agentgateway::run_binary(settings, bin).await?,
-            (None, Some(image)) => Agentgateway::run_image(settings, image).await?,
-            (None, None) => {
-                return Err(StartError::Absent(
-                    "no agentgateway (set AGENTGATEWAY_BIN or AGENTGATEWAY_IMAGE)".to_owned(),
-                ));
-            }
-        };
-        Ok(Arc::new(target) as Arc<dyn Target>)
-    })
-}
-
-/// The vLLM side: in this process beside a local binary, a container beside an image.
-enum Mock {
-    InProcess(LocalMock),
-    Container {
-        mock: Box<MockContainer>,
-        /// `name:8000` on the shared network, as the gateway is told.
-        address: String,
-    },
-}
-
-impl Mock {
-    fn upstream(&self) -> &Upstream {
-        match self {
-            Mock::InProcess(mock) => mock.upstream(),
-            Mock::Container { mock, .. } => mock.upstream(),
-        }
-    }
-
-    /// As the backend names it: by host name, as the workshop's backend does
-    /// (`mock-vllm.<namespace>.svc.cluster.local`); agentgateway treats a name and an IP
-    /// address differently (see the README).
-    fn address(&self) -> String {
-        match self {
-            Mock::InProcess(mock) => format!("localhost:{}", mock.port()),
-            Mock::Container { address, .. } => address.clone(),
-        }
-    }
-
-    fn log(&self) -> String {
-        match self {
-            Mock::InProcess(mock) => mock.log(),
-            Mock::Container { mock, .. } => mock.log(),
-        }
-    }
-}
-
-pub struct Agentgateway {
-    mock: Mock,
-    /// The second vLLM of the failover route.
-    replica: Mock,
-    gateway: Launched,
-    version: Option<String>,
-    _dir: tempfile::TempDir,
-}
-
-fn readiness() -> Readiness {
-    Readiness {
-        path: PROBE_PATH,
-        // Any HTTP answer means the listener is up.
-        ready: |_| true,
-        timeout: Duration::from_secs(30),
-    }
-}
-
-fn failed(what: &str, err: impl std::fmt::Display) -> StartError {
-    StartError::Failed(format!("agentgateway: {what}: {err}"))
-}
-
-impl Agentgateway {
-    async fn run_binary(settings: &Settings, bin: String) -> Result<Self, StartError> {
-        let mock = Mock::InProcess(LocalMock::start(&settings.workshop).await?);
-        let replica = Mock::InProcess(LocalMock::start_as(&settings.workshop, Some(super::REPLICA_INSTANCE)).await?);
-        let dir = tempfile::tempdir().map_err(|e| failed("no temporary folder", e))?;
-        let port = free_port()?;
-        let config = StandaloneConfig::for_workshop(&settings.workshop, port, &mock.address())
-            .map_err(|e| failed("config", e))?
-            .with_configured(&replica.address());
-        let path = dir.path().join("agentgateway.yaml");
-        let yaml = serde_yaml_ng::to_string(&config).map_err(|e| failed("config", e))?;
-        std::fs::write(&path, yaml).map_err(|e| failed("cannot write the config", e))?;
-        let launch = Launch::Process {
-            program: bin.clone().into(),
-            args: vec!["-f".into(), path.into()],
-            // Its admin, stats and readiness listeners default to fixed ports; this run needs none.
-            env: ["ADMIN_ADDR", "STATS_ADDR", "READINESS_ADDR"]
-                .map(|var| (var.to_owned(), "off".to_owned()))
-                .into(),
-            port,
-        };
-        let gateway = Launched::start("agentgateway", launch, readiness()).await?;
-        let version = command_output(tokio::process::Command::new(&bin).arg("-V")).await;
-        Ok(Agentgateway {
-            mock,
-            replica,
-            gateway,
-            version,
-            _dir: dir,
-        })
-    }
-
-    async fn run_image(settings: &Settings, image: String) -> Result<Self, StartError> {
-        let dir = tempfile::tempdir().map_err(|e| failed("no temporary folder", e))?;
-        let run = format!("conformance-{}", std::process::id());
-        let mock_name = format!("{run}-mock-vllm");
-        let replica_name = format!("{run}-mock-vllm-replica");
-        let start_mock = |name: &str| {
-            MockContainer::start(
-                &settings.mock_image,
-                &settings.workshop.api_key,
-                Some((run.clone(), Some(name.to_owned()))),
-                true,
-            )
-        };
-        let mock = start_mock(&mock_name).await?;
-        let replica = match start_mock(&replica_name).await {
-            Ok(replica) => replica,
-            Err(err) => {
-                mock.stop().await;
-                return Err(err);
-            }
-        };
-        let address = format!("{mock_name}:{MOCK_PORT}");
-        let replica_address = format!("{replica_name}:{MOCK_PORT}");
-        let config = StandaloneConfig::for_workshop(&settings.workshop, LISTEN_PORT, &address)
-            .map_err(|e| failed("config", e))?
-            .with_configured(&replica_address);
-        let yaml = serde_yaml_ng::to_string(&config).map_err(|e| failed("config", e))?;
-        let launch = Launch::Container(ContainerLaunch {
-            image: image.clone(),
-            cmd: vec!["-f".to_owned(), "/etc/agentgateway/config.yaml".to_owned()],
-            files: vec![("/etc/agentgateway/config.yaml".to_owned(), yaml.into_bytes())],
-            port: LISTEN_PORT,
-            network: Some(run),
-            ..ContainerLaunch::default()
-        });
-        let gateway = match Launched::start("agentgateway", launch, readiness()).await {
-            Ok(gateway) => gateway,
-            Err(err) => {
-                mock.stop().await;
-                replica.stop().await;
-                return Err(err);
-            }
-        };
-        let version = command_output(tokio::process::Command::new("docker").args(["run", "--rm", &image, "-V"])).await;
-        Ok(Agentgateway {
-            mock: Mock::Container {
-                mock: Box::new(mock),
-                address,
-            },
-            replica: Mock::Container {
-                mock: Box::new(replica),
-                address: replica_address,
-            },
-            gateway,
-            version,
-            _dir: dir,
-        })
-    }
-}
-
-/// The first line a command prints, when it succeeds.
-async fn command_output(command: &mut tokio::process::Command) -> Option<String> {
-    let output = command.stdin(std::process::Stdio::null()).output().await.ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    output
-        .status
-        .success()
-        .then(|| text.lines().next().unwrap_or_default().trim().to_owned())
-        .filter(|line| !line.is_empty())
+/// A user's agentgateway: a binary run here, or an image run beside the mock's.
+pub enum Agentgateway {
+    Binary(PathBuf),
+    Image(String),
 }
 
 #[async_trait]
-impl Target for Agentgateway {
-    fn name(&self) -> &'static str {
-        SPEC.name
+impl Gateway for Agentgateway {
+    const NAME: &'static str = "agentgateway";
+    const OFFERS: &'static [Capability] = &[Capability::InjectsKey, Capability::AgentGateway];
+    const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes {
+        timeout: RouteTo::Prefix(TIMEOUT_PREFIX),
+        failover: RouteTo::Prefix(FAILOVER_PREFIX),
+    });
+
+    fn find(settings: &Settings) -> Result<Self, StartError> {
+        match (
+            settings.env.get("AGENTGATEWAY_BIN"),
+            settings.env.get("AGENTGATEWAY_IMAGE"),
+        ) {
+            (Some(bin), _) => Ok(Agentgateway::Binary(bin.into())),
+            (None, Some(image)) => Ok(Agentgateway::Image(image)),
+            (None, None) => Err(StartError::Absent(
+                "no agentgateway (set AGENTGATEWAY_BIN or AGENTGATEWAY_IMAGE)".to_owned(),
+            )),
+        }
     }
 
-    fn upstream(&self) -> &Upstream {
-        self.mock.upstream()
+    /// By host name, as the workshop's backend names vLLM
+    /// (`mock-vllm.<namespace>.svc.cluster.local`): agentgateway treats a name and an IP
+    /// address differently (see the README).
+    fn placement(&self) -> Placement {
+        match self {
+            Agentgateway::Binary(_) => Placement::InProcess { host: "localhost" },
+            Agentgateway::Image(_) => Placement::Containers,
+        }
+    }
+
+    fn launch(&self, plan: &Plan<'_>) -> Result<Launch, PlanError> {
+        let port = match self {
+            Agentgateway::Binary(_) => plan.port,
+            Agentgateway::Image(_) => LISTEN_PORT,
+        };
+        let config = StandaloneConfig::for_workshop(plan.workshop, port, &plan.vllm)
+            .map_err(PlanError::config)?
+            .with_configured(&plan.replica);
+        let yaml = serde_yaml_ng::to_string(&config).map_err(PlanError::config)?;
+        Ok(match self {
+            Agentgateway::Binary(bin) => Launch::Process {
+                program: bin.clone(),
+                args: vec!["-f".into(), plan.write("agentgateway.yaml", yaml)?.into()],
+                // Its admin, stats and readiness listeners default to fixed ports; this run needs none.
+                env: ["ADMIN_ADDR", "STATS_ADDR", "READINESS_ADDR"]
+                    .map(|var| (var.to_owned(), "off".to_owned()))
+                    .into(),
+                port,
+            },
+            Agentgateway::Image(image) => Launch::Container(ContainerLaunch {
+                image: image.clone(),
+                cmd: vec!["-f".to_owned(), CONTAINER_CONFIG.to_owned()],
+                files: vec![(CONTAINER_CONFIG.to_owned(), yaml.into_bytes())],
+                port,
+                network: plan.network.clone(),
+                ..ContainerLaunch::default()
+            }),
+        })
+    }
+
+    fn readiness(&self) -> Readiness {
+        Readiness {
+            path: PROBE_PATH.into(),
+            // Any HTTP answer means the listener is up.
+            ready: |_| true,
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    fn access_line(&self, line: &str) -> Option<AccessRecord> {
+        agentgateway_line(line)
     }
 
     /// As the workshop's client: no key, the route's prefix, the path of the call after it.
-    fn route(&self) -> ClientRoute {
-        agent_gateway_route(self.gateway.address())
+    fn route(&self, address: &str) -> ClientRoute {
+        ClientRoute::prefixed(format!("http://{address}"), workshop::ROUTE_PREFIX)
     }
 
-    fn mock_address(&self) -> String {
-        self.mock.address()
+    fn implementation(&self) -> String {
+        match self {
+            Agentgateway::Binary(_) => "agentgateway (standalone binary)",
+            Agentgateway::Image(_) => "agentgateway (standalone image)",
+        }
+        .to_owned()
     }
 
-    async fn mock_log(&self) -> Result<String, TargetError> {
-        Ok(self.mock.log())
-    }
-
-    async fn access_log(&self) -> Result<Vec<AccessRecord>, TargetError> {
-        Ok(records(&self.gateway.log().text(), agentgateway_line))
-    }
-
-    fn implementation(&self) -> Implementation {
-        let how = match self.mock {
-            Mock::InProcess(_) => "agentgateway (standalone binary)",
-            Mock::Container { .. } => "agentgateway (standalone image)",
-        };
-        Implementation::new(how, self.version.as_deref().unwrap_or("version not reported"))
-    }
-
-    fn configured_request(&self, behaviour: Configured, body: bytes::Bytes) -> Option<ClientRequest> {
-        let prefix = match behaviour {
-            Configured::Timeout => TIMEOUT_PREFIX,
-            Configured::Failover => FAILOVER_PREFIX,
-        };
-        let url = format!("http://{}{prefix}/v1/embeddings", self.gateway.address());
-        Some(ClientRequest::post_json(url, body))
-    }
-
-    fn replica(&self) -> Option<&Upstream> {
-        Some(self.replica.upstream())
-    }
-
-    async fn shut_down(&self) {
-        self.gateway.stop().await;
-        for mock in [&self.mock, &self.replica] {
-            if let Mock::Container { mock, .. } = mock {
-                mock.stop().await;
+    async fn version(&self, _address: &str) -> Option<String> {
+        match self {
+            Agentgateway::Binary(bin) => command_output(tokio::process::Command::new(bin).arg("-V")).await,
+            Agentgateway::Image(image) => {
+                command_output(tokio::process::Command::new("docker").args(["run", "--rm", image, "-V"])).await
             }
         }
     }
 }
 
-/// How a client reaches the workshop's HTTPRoute on an Agent Gateway at `address`: Step 6
-/// posts to the route's prefix itself; an OpenAI client puts `/v1/...` after it.
-pub fn agent_gateway_route(address: &str) -> ClientRoute {
-    ClientRoute {
-        origin: format!("http://{address}"),
-        prefix: workshop::ROUTE_PREFIX.to_owned(),
-        embeddings_path: workshop::ROUTE_PREFIX.to_owned(),
-        key: None,
-        model_name: None,
-    }
+/// agentgateway's access line: `key=value` fields (values with spaces in double quotes), e.g.
+/// `info request gateway=default/default listener=listener0 route=default/qwen3
+/// endpoint=127.0.0.1:18600 ... http.method=POST http.path=/qwen3 http.status=200 ...`.
+pub fn agentgateway_line(line: &str) -> Option<AccessRecord> {
+    let fields = key_values(line);
+    let field = |key: &str| fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+    Some(AccessRecord {
+        method: field("http.method")?,
+        path: without_query(&field("http.path")?),
+        status: field("http.status").and_then(|s| s.parse().ok()),
+        route: field("route"),
+        endpoint: field("endpoint"),
+        line: line.to_owned(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As the shared reference quotes the line of agentgateway d579b414f.
+    const LINE: &str = "info request gateway=default/default listener=listener0 route=default/qwen3 \
+        endpoint=127.0.0.1:18600 src.addr=127.0.0.1:56272 http.method=POST http.host=localhost \
+        http.path=/qwen3/v1/chat/completions http.version=HTTP/1.1 http.status=400 protocol=llm \
+        gen_ai.operation.name=chat gen_ai.provider.name=openai duration=6ms";
+
+    #[test]
+    fn access_lines_give_route_endpoint_method_path_and_status() {
+        let record = agentgateway_line(LINE).unwrap();
+        assert_eq!(record.route.as_deref(), Some("default/qwen3"));
+        assert_eq!(record.endpoint.as_deref(), Some("127.0.0.1:18600"));
+        assert_eq!(
+            (record.method.as_str(), record.path.as_str(), record.status),
+            ("POST", "/qwen3/v1/chat/completions", Some(400))
+        );
+        let quoted = r#"info request route=default/qwen3 error="upstream call failed: Connect" http.method=GET http.path=/qwen3/v1/models?x=1 http.status=503"#;
+        let record = agentgateway_line(quoted).unwrap();
+        assert_eq!((record.path.as_str(), record.status), ("/qwen3/v1/models", Some(503)));
+        assert!(agentgateway_line("info state_manager loaded config").is_none());
+        assert!(agentgateway_line("").is_none());
+    }
 
     #[test]
     fn config_matches_the_golden_file() {

@@ -16,7 +16,7 @@ use crate::upstream::Upstream;
 
 pub const SPEC: TargetSpec = TargetSpec {
     name: "container",
-    capabilities: &[Capability::Mock],
+    capabilities: |_| vec![Capability::Mock],
     start,
 };
 

@@ -13,7 +13,7 @@ use crate::upstream::Upstream;
 
 pub const SPEC: TargetSpec = TargetSpec {
     name: "direct",
-    capabilities: &[Capability::Mock],
+    capabilities: |_| vec![Capability::Mock],
     start,
 };
 

@@ -6,6 +6,7 @@
 //! and the last lines of output, reported within a second of the process exiting rather than
 //! after the readiness timeout.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -58,7 +59,7 @@ pub struct ContainerLaunch {
 #[derive(Debug, Clone)]
 pub struct Readiness {
     /// A path to GET on it.
-    pub path: &'static str,
+    pub path: Cow<'static, str>,
     /// Whether the answer's status means ready; any answer at all is `|_| true`.
     pub ready: fn(u16) -> bool,
     pub timeout: Duration,
@@ -270,7 +271,7 @@ mod tests {
 
     fn any_answer() -> Readiness {
         Readiness {
-            path: "/",
+            path: "/".into(),
             ready: |_| true,
             timeout: Duration::from_secs(30),
         }

@@ -13,31 +13,20 @@
 //! `qwen3-primary` with a `fallbacks` entry to `qwen3-replica`, a second mock.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::access_log::{records, uvicorn_line};
-use super::launcher::{Launch, Launched, Readiness};
-use super::{
-    AccessRecord, CONFIGURED_TIMEOUT, Capability, Configured, Implementation, LocalMock, ModelEntries,
-    REPLICA_INSTANCE, StartError, Starting, Target, TargetError, TargetSpec, free_port,
-};
-use crate::client::{ClientRequest, ClientRoute, with_model};
+use super::access_log::without_query;
+use super::gateway::{ConfiguredRoutes, Gateway, Plan, PlanError, RouteTo, peers_or_path};
+use super::launcher::{Launch, Readiness};
+use super::{AccessRecord, CONFIGURED_TIMEOUT, Capability, StartError};
+use crate::client::ClientRoute;
 use crate::settings::Settings;
-use crate::upstream::Upstream;
 use crate::workshop::{MODEL, MODEL_NAME, Workshop};
-
-pub const SPEC: TargetSpec = TargetSpec {
-    name: "litellm",
-    capabilities: &[Capability::Gateway, Capability::Configured],
-    start,
-};
 
 /// The key the client presents to the proxy.
 pub const MASTER_KEY: &str = "sk-conformance-litellm-master";
@@ -148,175 +137,121 @@ fn access_log_config() -> serde_json::Value {
     })
 }
 
-fn start(settings: &Settings) -> Starting<'_> {
-    Box::pin(async move {
-        let Some(bin) = find_binary(settings) else {
-            return Err(StartError::Absent(
-                "no LiteLLM proxy (run .ci/run to create .venv, or set LITELLM_BIN)".to_owned(),
-            ));
-        };
-        let target = Litellm::start(settings, bin).await?;
-        Ok(Arc::new(target) as Arc<dyn Target>)
-    })
-}
-
+/// The LiteLLM proxy found on this machine.
 pub struct Litellm {
-    mock: LocalMock,
-    replica: LocalMock,
-    proxy: Launched,
-    version: Option<String>,
-    _dir: tempfile::TempDir,
+    bin: PathBuf,
 }
 
-impl Litellm {
-    async fn start(settings: &Settings, bin: PathBuf) -> Result<Self, StartError> {
-        let failed = |what: &str, e: &dyn std::fmt::Display| StartError::Failed(format!("litellm: {what}: {e}"));
-        let mock = LocalMock::start(&settings.workshop).await?;
-        let replica = LocalMock::start_as(&settings.workshop, Some(REPLICA_INSTANCE)).await?;
-        let dir = tempfile::tempdir().map_err(|e| failed("no temporary folder", &e))?;
-        let config = LitellmConfig::workshop(&settings.workshop, mock.upstream().base())
-            .with_configured(replica.upstream().base());
-        let config_path = dir.path().join("litellm.yaml");
-        let yaml = serde_yaml_ng::to_string(&config).map_err(|e| failed("config", &e))?;
-        std::fs::write(&config_path, yaml).map_err(|e| failed("cannot write the config", &e))?;
-        let log_config_path = dir.path().join("log-config.json");
-        std::fs::write(&log_config_path, access_log_config().to_string())
-            .map_err(|e| failed("cannot write the log config", &e))?;
-        let port = free_port()?;
+#[async_trait]
+impl Gateway for Litellm {
+    const NAME: &'static str = "litellm";
+    const OFFERS: &'static [Capability] = &[Capability::InjectsKey];
+    const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes {
+        timeout: RouteTo::Model(TIMEOUT_MODEL_NAME),
+        failover: RouteTo::Model(PRIMARY_MODEL_NAME),
+    });
 
-        let launch = Launch::Process {
-            program: bin,
+    fn find(settings: &Settings) -> Result<Self, StartError> {
+        let bin = match settings.env.get("LITELLM_BIN") {
+            Some(bin) => Some(bin.into()),
+            None => peers_or_path("litellm"),
+        };
+        bin.map(|bin| Litellm { bin }).ok_or_else(|| {
+            StartError::Absent("no LiteLLM proxy (run .ci/run to create .venv, or set LITELLM_BIN)".to_owned())
+        })
+    }
+
+    fn launch(&self, plan: &Plan<'_>) -> Result<Launch, PlanError> {
+        let [vllm, replica] = plan.vllm_urls();
+        let config = LitellmConfig::workshop(plan.workshop, &vllm).with_configured(&replica);
+        let config = plan.write(
+            "litellm.yaml",
+            serde_yaml_ng::to_string(&config).map_err(PlanError::config)?,
+        )?;
+        let log_config = plan.write("log-config.json", access_log_config().to_string())?;
+        Ok(Launch::Process {
+            program: self.bin.clone(),
             args: vec![
                 "--config".into(),
-                config_path.into(),
+                config.into(),
                 "--host".into(),
                 "127.0.0.1".into(),
                 "--port".into(),
-                port.to_string().into(),
+                plan.port.to_string().into(),
                 "--log_config".into(),
-                log_config_path.into(),
+                log_config.into(),
             ],
             env: vec![
                 ("LITELLM_LOCAL_MODEL_COST_MAP".into(), "True".into()),
                 ("LITELLM_MASTER_KEY".into(), MASTER_KEY.into()),
                 ("LITELLM_LOG".into(), "ERROR".into()),
             ],
-            port,
-        };
-        let readiness = Readiness {
-            path: "/health/liveliness",
-            ready: |status| (200..300).contains(&status),
-            timeout: Duration::from_secs(90),
-        };
-        let proxy = Launched::start("the LiteLLM proxy", launch, readiness).await?;
-        let version = reported_version(proxy.address()).await;
-        Ok(Litellm {
-            mock,
-            replica,
-            proxy,
-            version,
-            _dir: dir,
+            port: plan.port,
         })
     }
-}
 
-/// The version `/health/readiness/details` reports (`litellm_version`; the master key reads it).
-async fn reported_version(address: &str) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Readiness {
-        litellm_version: Option<String>,
-    }
-    let url = format!("http://{address}/health/readiness/details");
-    let response = reqwest::Client::new()
-        .get(&url)
-        .bearer_auth(MASTER_KEY)
-        .send()
-        .await
-        .ok()?;
-    response.json::<Readiness>().await.ok()?.litellm_version
-}
-
-fn find_binary(settings: &Settings) -> Option<PathBuf> {
-    if let Some(bin) = settings.env.get("LITELLM_BIN") {
-        return Some(bin.into());
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/litellm");
-    if venv.exists() {
-        return Some(venv);
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("litellm"))
-            .find(|candidate| candidate.is_file())
-    })
-}
-
-#[async_trait]
-impl Target for Litellm {
-    fn name(&self) -> &'static str {
-        SPEC.name
-    }
-
-    fn upstream(&self) -> &Upstream {
-        self.mock.upstream()
-    }
-
-    fn route(&self) -> ClientRoute {
-        ClientRoute {
-            model_name: Some(MODEL_NAME.to_owned()),
-            ..ClientRoute::openai(format!("http://{}", self.proxy.address()), Some(MASTER_KEY.to_owned()))
+    fn readiness(&self) -> Readiness {
+        Readiness {
+            path: "/health/liveliness".into(),
+            ready: |status| (200..300).contains(&status),
+            timeout: Duration::from_secs(90),
         }
     }
 
-    fn mock_address(&self) -> String {
-        self.mock.address()
+    fn access_line(&self, line: &str) -> Option<AccessRecord> {
+        uvicorn_line(line)
+    }
+
+    fn route(&self, address: &str) -> ClientRoute {
+        ClientRoute {
+            model_name: Some(MODEL_NAME.to_owned()),
+            ..ClientRoute::openai(format!("http://{address}"), Some(MASTER_KEY.to_owned()))
+        }
+    }
+
+    fn implementation(&self) -> String {
+        "LiteLLM proxy".to_owned()
+    }
+
+    /// What `/health/readiness/details` reports (`litellm_version`; the master key reads it).
+    async fn version(&self, address: &str) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Readiness {
+            litellm_version: Option<String>,
+        }
+        let url = format!("http://{address}/health/readiness/details");
+        let response = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(MASTER_KEY)
+            .send()
+            .await
+            .ok()?;
+        response.json::<Readiness>().await.ok()?.litellm_version
     }
 
     fn placeholders(&self) -> Vec<(&'static str, String)> {
         vec![("<client key>", MASTER_KEY.to_owned())]
     }
-
-    async fn mock_log(&self) -> Result<String, TargetError> {
-        Ok(self.mock.log())
-    }
-
-    async fn access_log(&self) -> Result<Vec<AccessRecord>, TargetError> {
-        Ok(records(&self.proxy.log().text(), uvicorn_line))
-    }
-
-    fn implementation(&self) -> Implementation {
-        Implementation::new(
-            "LiteLLM proxy",
-            self.version.as_deref().unwrap_or("version not reported"),
-        )
-    }
-
-    fn model_entries(&self) -> Option<&dyn ModelEntries> {
-        Some(self)
-    }
-
-    fn configured_request(&self, behaviour: Configured, body: Bytes) -> Option<ClientRequest> {
-        let model_name = match behaviour {
-            Configured::Timeout => TIMEOUT_MODEL_NAME,
-            Configured::Failover => PRIMARY_MODEL_NAME,
-        };
-        Some(self.request_for_model(model_name, body))
-    }
-
-    fn replica(&self) -> Option<&Upstream> {
-        Some(self.replica.upstream())
-    }
-
-    async fn shut_down(&self) {
-        self.proxy.stop().await;
-    }
 }
 
-impl ModelEntries for Litellm {
-    fn request_for_model(&self, model_name: &str, body: Bytes) -> ClientRequest {
-        let url = format!("http://{}/v1/embeddings", self.proxy.address());
-        ClientRequest::post_json(url, with_model(&body, model_name)).with_bearer(Some(MASTER_KEY))
+/// uvicorn's access line, as the LiteLLM proxy logs it with [`access_log_config`]:
+/// `INFO:     127.0.0.1:49916 - "POST /v1/embeddings HTTP/1.1" 200 OK`.
+pub fn uvicorn_line(line: &str) -> Option<AccessRecord> {
+    let (_, rest) = line.split_once(" - \"")?;
+    let (request_line, after) = rest.split_once('"')?;
+    let mut request = request_line.split(' ');
+    let (method, target, version) = (request.next()?, request.next()?, request.next()?);
+    if !version.starts_with("HTTP/") {
+        return None;
     }
+    Some(AccessRecord {
+        method: method.to_owned(),
+        path: without_query(target),
+        status: after.split_whitespace().next().and_then(|s| s.parse().ok()),
+        route: None,
+        endpoint: None,
+        line: line.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -367,6 +302,18 @@ mod tests {
             yaml.ends_with("litellm_settings:\n  fallbacks:\n  - qwen3-primary:\n    - qwen3-replica\n"),
             "{yaml}"
         );
+    }
+
+    #[test]
+    fn uvicorn_lines_give_method_path_and_status() {
+        let record = uvicorn_line(r#"INFO:     127.0.0.1:49916 - "POST /v1/embeddings?x=1 HTTP/1.1" 200 OK"#).unwrap();
+        assert_eq!(
+            (record.method.as_str(), record.path.as_str(), record.status),
+            ("POST", "/v1/embeddings", Some(200))
+        );
+        assert_eq!(record.route, None);
+        assert!(uvicorn_line("LiteLLM: Proxy initialized with Config").is_none());
+        assert!(uvicorn_line(r#"x - "not a request" y"#).is_none());
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl MockContainer {
             ..ContainerLaunch::default()
         });
         let readiness = Readiness {
-            path: "/health",
+            path: "/health".into(),
             ready: |status| status == 200,
             timeout: Duration::from_secs(30),
         };

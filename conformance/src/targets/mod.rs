@@ -5,22 +5,28 @@
 //! each hop: the gateway's own access log for the client's hop, the mock's journal and log for
 //! the upstream. Scenarios only talk to this trait.
 //!
-//! A new gateway is one file: a type implementing [`Target`], a [`TargetSpec`] naming it and
-//! its capabilities, one line in [`REGISTRY`], and rows in the features' tables where it
-//! differs from their `default` row. [`launcher`] runs a gateway as a local process or a
-//! container and keeps its log; [`access_log`] has the parsers for the gateways' access lines.
+//! A new gateway is one file: a type implementing [`gateway::Gateway`] (where it is, what to
+//! run, its access line, the client's route), one line in [`REGISTRY`], and rows in the
+//! features' tables where it differs from their `default` row. [`local_gateway`] runs it in
+//! front of two vLLM replicas; [`launcher`] runs a process or a container and keeps its log.
 
 pub mod access_log;
 pub mod agentgateway;
+pub mod command;
 pub mod container;
 pub mod direct;
+pub mod gateway;
 pub mod kind;
 pub mod launcher;
 pub mod litellm;
+pub mod local_gateway;
 mod local_mock;
 mod log_capture;
 mod mock_container;
+pub mod nginx;
+pub mod sglang_router;
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -35,18 +41,41 @@ pub use log_capture::LogCapture;
 pub use mock_container::MockContainer;
 
 use crate::client::ClientRoute;
-use crate::settings::Settings;
+use crate::settings::{Settings, SettingsError};
 use crate::upstream::{Upstream, UpstreamError};
-use kind::WorkshopApi;
+use local_gateway::spec;
 
 /// Every target the suite knows, in the order a run takes them.
-pub static REGISTRY: [TargetSpec; 5] = [
+pub static REGISTRY: &[TargetSpec] = &[
     direct::SPEC,
     container::SPEC,
-    litellm::SPEC,
-    agentgateway::SPEC,
+    spec::<litellm::Litellm>(),
+    spec::<agentgateway::Agentgateway>(),
+    spec::<nginx::Nginx>(),
+    spec::<sglang_router::SglangRouter>(),
+    spec::<command::Command>(),
     kind::SPEC,
 ];
+
+/// The targets a run takes: those `CONFORMANCE_TARGET` names, in its order, or all.
+pub fn selected(settings: &Settings) -> Result<Vec<&'static TargetSpec>, SettingsError> {
+    let Some(named) = &settings.targets else {
+        return Ok(REGISTRY.iter().collect());
+    };
+    named
+        .iter()
+        .map(|name| {
+            REGISTRY.iter().find(|t| t.name == name).ok_or_else(|| SettingsError {
+                variable: "CONFORMANCE_TARGET".to_owned(),
+                value: name.clone(),
+                reason: format!(
+                    "unknown target (expected one of {})",
+                    REGISTRY.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
+                ),
+            })
+        })
+        .collect()
+}
 
 /// The future a target's `start` returns.
 pub type Starting<'a> = Pin<Box<dyn Future<Output = Result<Arc<dyn Target>, StartError>> + Send + 'a>>;
@@ -55,7 +84,7 @@ pub type Starting<'a> = Pin<Box<dyn Future<Output = Result<Arc<dyn Target>, Star
 pub struct TargetSpec {
     pub name: &'static str,
     /// What it offers, matched against scenario tags before it starts.
-    pub capabilities: &'static [Capability],
+    pub capabilities: fn(&Settings) -> Vec<Capability>,
     pub start: for<'a> fn(&'a Settings) -> Starting<'a>,
 }
 
@@ -76,6 +105,9 @@ pub enum Capability {
     AgentGateway,
     /// The Kubernetes API (`@kubernetes`).
     Kubernetes,
+    /// The gateway sends vLLM the key it holds, whatever the client sent (`@injects-key`):
+    /// the workshop's Secret.
+    InjectsKey,
     /// The OpenAI Python SDK as a client (`@openai-sdk`), from the peers venv.
     OpenAiSdk,
     /// A gateway also configured, beyond the workshop, for a time-out and a failover
@@ -90,6 +122,7 @@ impl Capability {
             "gateway" => Some(Capability::Gateway),
             "agentgateway" => Some(Capability::AgentGateway),
             "kubernetes" => Some(Capability::Kubernetes),
+            "injects-key" => Some(Capability::InjectsKey),
             "openai-sdk" => Some(Capability::OpenAiSdk),
             "configured" => Some(Capability::Configured),
             _ => None,
@@ -102,28 +135,9 @@ impl Capability {
             Capability::Gateway => "a gateway in front of the mock",
             Capability::AgentGateway => "Agent Gateway's route types",
             Capability::Kubernetes => "a Kubernetes cluster",
+            Capability::InjectsKey => "a gateway that sends vLLM its own key",
             Capability::OpenAiSdk => "the OpenAI Python SDK (the peers venv: run .ci/run, or set PEERS_PYTHON)",
-            Capability::Configured => "a gateway configured for a time-out and a failover (litellm, agentgateway)",
-        }
-    }
-}
-
-/// The calls the workshop's client makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Call {
-    /// Step 6, as the workshop's curl sends it.
-    Embeddings,
-    ChatCompletions,
-    Models,
-}
-
-impl Call {
-    /// The OpenAI path of the call.
-    pub fn api_path(self) -> &'static str {
-        match self {
-            Call::Embeddings => "/v1/embeddings",
-            Call::ChatCompletions => "/v1/chat/completions",
-            Call::Models => "/v1/models",
+            Capability::Configured => "a gateway configured for a time-out and a failover",
         }
     }
 }
@@ -172,8 +186,17 @@ pub enum TargetError {
 }
 
 #[async_trait]
-pub trait Target: Send + Sync {
+/// `Any`, so that steps that need one kind of target (the cluster's Kubernetes API) can ask
+/// for it by type (`&dyn Target` upcasts to `&dyn Any`) instead of every target answering
+/// "not me".
+pub trait Target: Send + Sync + Any {
     fn name(&self) -> &'static str;
+
+    /// The features' table rows it is held to: its name's, unless it runs a gateway that has
+    /// rows of its own (the `command` target running nginx).
+    fn rows(&self) -> &str {
+        self.name()
+    }
 
     /// Step 1: the mock is deployed (idempotent). Local targets start it when they start.
     async fn deploy_mock(&self) -> Result<(), TargetError> {
@@ -218,11 +241,6 @@ pub trait Target: Send + Sync {
 
     /// What answers the client, named and versioned as it reports itself (for the reports).
     fn implementation(&self) -> Implementation;
-
-    /// The Kubernetes API, on targets that run the workshop on a cluster.
-    fn cluster(&self) -> Option<&WorkshopApi> {
-        None
-    }
 
     /// Requests to other entries of the gateway's model list, on gateways that have one.
     fn model_entries(&self) -> Option<&dyn ModelEntries> {
@@ -372,5 +390,26 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), REGISTRY.len());
+    }
+
+    #[test]
+    fn a_gateway_offers_what_its_impl_says() {
+        let settings = Settings::from(crate::settings::Env::from_fn(|_| None)).unwrap();
+        let capabilities = |name: &str| (REGISTRY.iter().find(|t| t.name == name).unwrap().capabilities)(&settings);
+        assert_eq!(
+            capabilities("agentgateway"),
+            [
+                Capability::Gateway,
+                Capability::InjectsKey,
+                Capability::AgentGateway,
+                Capability::Configured
+            ]
+        );
+        assert_eq!(
+            capabilities("litellm"),
+            [Capability::Gateway, Capability::InjectsKey, Capability::Configured]
+        );
+        assert_eq!(capabilities("sglang-router"), [Capability::Gateway]);
+        assert_eq!(capabilities("direct"), [Capability::Mock]);
     }
 }

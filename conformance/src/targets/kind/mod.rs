@@ -31,18 +31,24 @@ use tokio::sync::OnceCell;
 pub use api::{KubeError, StatusPath, WorkshopApi, WorkshopKind};
 use forward::Forward;
 
-use super::access_log::{agentgateway_line, records};
-use super::agentgateway::agent_gateway_route;
+use super::agentgateway::agentgateway_line;
 use super::{AccessRecord, Capability, Implementation, StartError, Starting, Target, TargetError, TargetSpec};
 use crate::client::ClientRoute;
 use crate::resources::WorkshopResources;
 use crate::settings::{Settings, SettingsError};
 use crate::upstream::Upstream;
-use crate::workshop::{MOCK_PORT, Workshop};
+use crate::workshop::{self, MOCK_PORT, Workshop};
 
 pub const SPEC: TargetSpec = TargetSpec {
     name: "kind",
-    capabilities: &[Capability::Gateway, Capability::AgentGateway, Capability::Kubernetes],
+    capabilities: |_| {
+        vec![
+            Capability::Gateway,
+            Capability::InjectsKey,
+            Capability::AgentGateway,
+            Capability::Kubernetes,
+        ]
+    },
     start,
 };
 
@@ -321,7 +327,7 @@ impl Target for Kind {
                 .trim_start_matches("https://")
                 .to_owned(),
         };
-        agent_gateway_route(&gateway)
+        ClientRoute::prefixed(format!("http://{gateway}"), workshop::ROUTE_PREFIX)
     }
 
     fn mock_address(&self) -> String {
@@ -340,7 +346,7 @@ impl Target for Kind {
 
     async fn access_log(&self) -> Result<Vec<AccessRecord>, TargetError> {
         let log = self.api.pod_logs(&self.gateway_selector()).await?;
-        Ok(records(&log, agentgateway_line))
+        Ok(log.lines().filter_map(agentgateway_line).collect())
     }
 
     fn implementation(&self) -> Implementation {
@@ -349,9 +355,5 @@ impl Target for Kind {
             "agentgateway on Kubernetes",
             image.unwrap_or_else(|| "image not read yet".to_owned()),
         )
-    }
-
-    fn cluster(&self) -> Option<&WorkshopApi> {
-        Some(&self.api)
     }
 }
