@@ -4,8 +4,9 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
   what vLLM saw. The workshop's configuration sets no retries, time-outs or fallbacks, so the
   tables show each gateway's defaults. The `default` row is vLLM itself, as a client talking to
   it directly meets it (the direct and container targets); each gateway's row was seen by
-  running it (LiteLLM 1.108.7, agentgateway d579b414f); the kind rows are agentgateway's,
-  not yet run on a cluster.
+  running it (LiteLLM 1.108.7, agentgateway d579b414f, nginx 1.22.1, sglang-router 0.3.2); a
+  gateway without a row of its own did what vLLM does; the kind rows are agentgateway's, not
+  yet run on a cluster with its controller.
 
   Background:
     Given the workshop is set up on the target
@@ -23,10 +24,10 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | default | 1           |                                            |
       | litellm | -           | LiteLLM sends it as llm_provider-retry-after |
     And vLLM was called this many times for the client's one request, at status <status>:
-      | target  | 400 | 429 | 500 | 503 | why                                          |
-      | default | 1   | 1   | 1   | 1   |                                              |
-      | litellm | 1   | 3   | 3   | 3   | LiteLLM retries twice by default, not a 400 |
-      | sglang-router | 1 | 5 | 5 | 5 | 5 attempts (--retry-max-retries) on 408, 429 and 5xx |
+      | target        | calls at 400 | calls at 429 | calls at 500 | calls at 503 | why                                          |
+      | default       | 1            | 1            | 1            | 1            |                                              |
+      | litellm       | 1            | 3            | 3            | 3            | LiteLLM retries twice by default, not a 400 |
+      | sglang-router | 1            | 5            | 5            | 5            | 5 attempts (--retry-max-retries) on 408, 429 and 5xx |
 
     Examples:
       | status |
@@ -106,8 +107,10 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
 
   # The scenarios below configure the gateway beyond the workshop, each through the gateway's
   # documented configuration, on a route of its own: LiteLLM's `timeout` and `fallbacks`,
-  # agentgateway's `timeout` route policy and provider groups with a `health` policy. They run
-  # on the gateways the suite starts itself (litellm, agentgateway).
+  # agentgateway's `timeout` route policy and provider groups with a `health` policy, nginx's
+  # `proxy_read_timeout` and `proxy_next_upstream http_503 non_idempotent`. They run on the
+  # gateways the suite starts itself that have such routes (sglang-router's time-out and
+  # retries are flags of the whole router, not of a route).
 
   @configured
   Scenario: A 2 s request time-out, and a vLLM that takes 5 s

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use cucumber::gherkin::{self, GherkinEnv};
 
+use crate::behaviour::Expectation;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogEntry {
     pub feature: String,
@@ -14,6 +16,8 @@ pub struct CatalogEntry {
     pub scenario: String,
     /// The feature's, the rule's and the scenario's tags.
     pub tags: Vec<String>,
+    /// What its per-target tables expect of each target, for the behaviour matrix.
+    pub expectations: Vec<Expectation>,
 }
 
 impl CatalogEntry {
@@ -70,12 +74,13 @@ pub fn load(dir: &Path) -> Vec<CatalogEntry> {
             .iter()
             .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
         for (rule, scenario) in feature.scenarios.iter().map(|s| (None, s)).chain(rules) {
-            for name in expanded_names(scenario) {
+            for (name, example) in expanded(scenario) {
                 entries.push(CatalogEntry {
                     feature: feature.name.clone(),
                     file: file_name(&feature),
                     scenario: name,
                     tags: scenario_tags(&feature, rule, scenario),
+                    expectations: Expectation::of(scenario, &example),
                 });
             }
         }
@@ -83,8 +88,12 @@ pub fn load(dir: &Path) -> Vec<CatalogEntry> {
     entries
 }
 
-/// A scenario's name, or an outline's once per example row with its placeholders filled in.
-fn expanded_names(scenario: &gherkin::Scenario) -> Vec<String> {
+/// An example row of an outline: its columns and values.
+type Example = Vec<(String, String)>;
+
+/// A scenario's name, or an outline's once per example row with its placeholders filled in,
+/// with the row.
+fn expanded(scenario: &gherkin::Scenario) -> Vec<(String, Example)> {
     let rows: Vec<(&Vec<String>, &Vec<String>)> = scenario
         .examples
         .iter()
@@ -92,16 +101,15 @@ fn expanded_names(scenario: &gherkin::Scenario) -> Vec<String> {
         .flat_map(|table| table.rows.iter().skip(1).map(move |row| (&table.rows[0], row)))
         .collect();
     if rows.is_empty() {
-        return vec![scenario.name.clone()];
+        return vec![(scenario.name.clone(), Vec::new())];
     }
     rows.into_iter()
         .map(|(header, row)| {
-            header
-                .iter()
-                .zip(row)
-                .fold(scenario.name.clone(), |name, (column, value)| {
-                    name.replace(&format!("<{column}>"), value)
-                })
+            let example: Example = header.iter().cloned().zip(row.iter().cloned()).collect();
+            let name = example.iter().fold(scenario.name.clone(), |name, (column, value)| {
+                name.replace(&format!("<{column}>"), value)
+            });
+            (name, example)
         })
         .collect()
 }

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::catalog::CatalogEntry;
 use crate::report::{Report, ScenarioOutcome, TargetRun};
 use crate::targets::Implementation;
 
@@ -186,7 +187,7 @@ fn result_word(result: Result) -> &'static str {
 }
 
 /// Every target side by side: the summary, the features, and each scenario.
-pub fn markdown(report: &Report, info: &RunInfo) -> String {
+pub fn markdown(report: &Report, catalog: &[CatalogEntry], info: &RunInfo) -> String {
     let runs = &report.targets;
     let reports: Vec<ConformanceReport> = runs.iter().map(|run| conformance_report(run, info)).collect();
     let mut md = String::new();
@@ -287,6 +288,11 @@ pub fn markdown(report: &Report, info: &RunInfo) -> String {
         md,
         "\n`-`: not for this target by design (a gateway-only scenario on a target without one, a Kubernetes step without a cluster); each YAML report gives the reasons."
     );
+    let _ = writeln!(
+        md,
+        "\n## What each gateway did\n\nPer scenario, the rows of its tables that hold for each target (its own, else `default`: vLLM's own behaviour), where the scenario passed: what the target was seen to do in this run.\n{}",
+        crate::behaviour::matrix(report, catalog)
+    );
     md
 }
 
@@ -322,6 +328,7 @@ mod tests {
             file: "gateway.feature".into(),
             scenario: scenario.into(),
             tags: vec![],
+            expectations: vec![],
         }
     }
 
@@ -392,7 +399,7 @@ mod tests {
 
     #[test]
     fn the_page_lays_targets_side_by_side() {
-        let md = markdown(&runs(), &info());
+        let md = markdown(&runs(), &[], &info());
         assert!(
             md.contains("| litellm | LiteLLM proxy | 1.108.7 | FAILED | 1 | 1 | 0 | 1 |"),
             "{md}"

@@ -5,6 +5,7 @@
 //! sent, what the upstream vLLM server saw (from mock-vllm's journal), and what came back.
 //! `tests/conformance.rs` runs them once per available target.
 
+pub mod behaviour;
 pub mod catalog;
 pub mod client;
 pub mod conformance_report;

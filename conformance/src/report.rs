@@ -43,6 +43,8 @@ pub struct NotRun {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetRun {
     pub target: &'static str,
+    /// The features' rows it was held to: its own name's, unless it ran another gateway.
+    pub rows: String,
     pub implementation: Implementation,
     pub scenarios: Vec<ScenarioResult>,
     /// Parse and hook errors.
@@ -83,6 +85,7 @@ impl TargetRun {
         }));
         TargetRun {
             target,
+            rows: target.to_owned(),
             implementation,
             scenarios,
             errors: recorded.parse_errors + hook_errors,
@@ -106,6 +109,7 @@ impl TargetRun {
             .map(|(entry, reason)| (entry, ScenarioOutcome::NotApplicable(reason)));
         TargetRun {
             target,
+            rows: target.to_owned(),
             implementation: Implementation::not_started(target),
             scenarios: skipped
                 .chain(other)
@@ -120,6 +124,12 @@ impl TargetRun {
             errors: 0,
             not_run: Some(not_run),
         }
+    }
+
+    /// Held to the rows of `rows` (the `command` target running nginx is held to nginx's).
+    pub fn held_to(mut self, rows: &str) -> Self {
+        self.rows = rows.to_owned();
+        self
     }
 
     fn count(&self, wanted: fn(&ScenarioOutcome) -> bool) -> usize {
@@ -285,6 +295,7 @@ mod tests {
             file: "f.feature".into(),
             scenario: scenario.into(),
             tags: vec![],
+            expectations: vec![],
         }
     }
 

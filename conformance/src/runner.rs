@@ -100,9 +100,11 @@ pub async fn run(settings: &Settings) -> bool {
                     sdk: sdk.clone(),
                 };
                 let implementation = target.implementation();
+                let rows = target.rows().to_owned();
                 // Written after every scenario, so a killed run leaves what it ran.
                 let so_far = {
                     let (report, info, reports) = (report.clone(), info.clone(), reports.clone());
+                    let (catalog, rows) = (scenarios.clone(), rows.clone());
                     let (implementation, not_applicable) = (implementation.clone(), not_applicable.clone());
                     move |recorded: &crate::verdicts::Recorded| {
                         let run = TargetRun::ran(
@@ -111,8 +113,9 @@ pub async fn run(settings: &Settings) -> bool {
                             recorded.clone(),
                             0,
                             not_applicable.clone(),
-                        );
-                        write_reports(&reports, &report.with(run.clone()), &run, &info);
+                        )
+                        .held_to(&rows);
+                        write_reports(&reports, &report.with(run.clone()), &run, &catalog, &info);
                     }
                 };
                 let (recorded, hook_errors) =
@@ -123,7 +126,7 @@ pub async fn run(settings: &Settings) -> bool {
                     _ => implementation,
                 };
                 target.shut_down().await;
-                TargetRun::ran(spec.name, implementation, recorded, hook_errors, not_applicable)
+                TargetRun::ran(spec.name, implementation, recorded, hook_errors, not_applicable).held_to(&rows)
             }
             Err(err) => {
                 let failed = matches!(err, StartError::Failed(_)) || settings.insists_on(spec.name);
@@ -133,7 +136,7 @@ pub async fn run(settings: &Settings) -> bool {
             }
         };
         report.add(run.clone());
-        write_reports(&reports, &report, &run, &info);
+        write_reports(&reports, &report, &run, &scenarios, &info);
     }
 
     print!("{}", report.render());
@@ -142,14 +145,14 @@ pub async fn run(settings: &Settings) -> bool {
 }
 
 /// `<target>.xml`, `report-<target>.yaml` for `run`, and `report.md` for the whole `report`.
-fn write_reports(reports: &Path, report: &Report, run: &TargetRun, info: &RunInfo) {
+fn write_reports(reports: &Path, report: &Report, run: &TargetRun, catalog: &[CatalogEntry], info: &RunInfo) {
     let junit = reports.join(format!("{}.xml", run.target));
     if let Err(err) = write_junit(&junit, run) {
         eprintln!("cannot write {}: {err}", junit.display());
     }
     write_yaml(reports, run, info);
     let page = reports.join("report.md");
-    if let Err(err) = std::fs::write(&page, markdown(report, info)) {
+    if let Err(err) = std::fs::write(&page, markdown(report, catalog, info)) {
         eprintln!("cannot write {}: {err}", page.display());
     }
 }

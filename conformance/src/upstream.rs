@@ -6,6 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use mock_vllm::conditions::rules::Rule;
 use mock_vllm::{Filter, RecordedRequest, RequestList};
 use serde_json::json;
 
@@ -111,7 +112,7 @@ impl Upstream {
     }
 
     /// Adds a fault rule (`/_mock/rules`); returns its id.
-    pub async fn add_rule(&self, rule: &serde_json::Value) -> Result<String, UpstreamError> {
+    pub async fn add_rule(&self, rule: &Rule) -> Result<String, UpstreamError> {
         #[derive(serde::Deserialize)]
         struct Ids {
             ids: Vec<String>,

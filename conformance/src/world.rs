@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use mock_vllm::conditions::rules::Rule;
 use mock_vllm::{Filter, RecordedRequest, RequestList};
 use tokio::task::JoinHandle;
 
@@ -95,7 +96,7 @@ impl WorkshopWorld {
     }
 
     /// Gives the target's vLLM a rule (`POST /_mock/rules`) for the rest of the scenario.
-    pub async fn add_upstream_rule(&self, rule: serde_json::Value) {
+    pub async fn add_upstream_rule(&self, rule: Rule) {
         self.target()
             .upstream()
             .add_rule(&rule)

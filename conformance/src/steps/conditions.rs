@@ -7,6 +7,7 @@ use bytes::Bytes;
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use mock_vllm::Filter;
+use mock_vllm::conditions::rules::{Match, Rule};
 use serde_json::json;
 
 use super::table_rows;
@@ -33,11 +34,11 @@ fn chat_request(world: &WorkshopWorld, tokens: usize, stream: bool) -> ClientReq
     expr = "the rule {string} answers the first {int} request(s) to {string} with status {int} and Retry-After {int}"
 )]
 async fn rule_first_n(world: &mut WorkshopWorld, id: String, first: u64, path: String, status: u16, retry_after: u64) {
-    let rule = json!({
-        "id": id, "match": {"path": path},
-        "action": {"type": "status", "status": status, "retry_after": retry_after},
-        "count": {"first": first},
-    });
+    let rule = Rule::on(Match::path(path))
+        .status(status)
+        .retry_after(retry_after)
+        .first(first)
+        .named(id);
     world.add_upstream_rule(rule).await;
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
+use mock_vllm::conditions::rules::{Match, Rule};
 use mock_vllm::{Filter, RecordedRequest};
-use serde_json::json;
 
 use super::cell_for_target;
 use crate::hop::{self, Hop, Mismatch, returned};
@@ -19,8 +19,7 @@ use crate::world::WorkshopWorld;
 
 #[given(expr = "vLLM answers every embeddings request with status {int}")]
 async fn answers_with(world: &mut WorkshopWorld, status: u16) {
-    let rule =
-        json!({"id": "vllm-fails", "match": {"path": UPSTREAM_PATH}, "action": {"type": "status", "status": status}});
+    let rule = Rule::on(Match::path(UPSTREAM_PATH)).status(status).named("vllm-fails");
     world.add_upstream_rule(rule).await;
 }
 

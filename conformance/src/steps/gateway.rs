@@ -7,6 +7,7 @@ use bytes::Bytes;
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use mock_vllm::Filter;
+use mock_vllm::conditions::rules::{Match, Rule};
 use mock_vllm::openai::error::ErrorResponse;
 use serde_json::json;
 
@@ -30,25 +31,24 @@ fn step_6(world: &WorkshopWorld) -> ClientRequest {
 
 #[given(expr = "vLLM answers every embeddings request with status {int} and Retry-After {int}")]
 async fn answers_with(world: &mut WorkshopWorld, status: u16, retry_after: u64) {
-    let rule = json!({
-        "id": "vllm-fails", "match": {"path": UPSTREAM_PATH},
-        "action": {"type": "status", "status": status, "retry_after": retry_after},
-    });
+    let rule = Rule::on(Match::path(UPSTREAM_PATH))
+        .status(status)
+        .retry_after(retry_after)
+        .named("vllm-fails");
     world.add_upstream_rule(rule).await;
 }
 
 #[given(expr = "vLLM resets the connection of every embeddings request")]
 async fn resets(world: &mut WorkshopWorld) {
-    let rule = json!({"id": "vllm-resets", "match": {"path": UPSTREAM_PATH}, "action": {"type": "reset"}});
+    let rule = Rule::on(Match::path(UPSTREAM_PATH)).reset().named("vllm-resets");
     world.add_upstream_rule(rule).await;
 }
 
 #[given(expr = "vLLM takes {int} seconds to answer embeddings requests")]
 async fn slow(world: &mut WorkshopWorld, seconds: u64) {
-    let rule = json!({
-        "id": "vllm-slow", "match": {"path": UPSTREAM_PATH},
-        "action": {"type": "delay", "ms": seconds * 1000},
-    });
+    let rule = Rule::on(Match::path(UPSTREAM_PATH))
+        .delay(Duration::from_secs(seconds))
+        .named("vllm-slow");
     world.add_upstream_rule(rule).await;
 }
 
@@ -153,7 +153,7 @@ async fn upstream_entries(world: &WorkshopWorld, path: &str, count: usize) -> Ve
 
 #[then(expr = "vLLM was called this many times for the client's one request, at status {int}:")]
 async fn tries(world: &mut WorkshopWorld, status: u16, step: &Step) -> Result<(), Mismatch> {
-    let expected: usize = cell_for_target(world, step, &status.to_string())
+    let expected: usize = cell_for_target(world, step, &format!("calls at {status}"))
         .parse()
         .expect("a number of calls");
     tries_are(world, expected).await
