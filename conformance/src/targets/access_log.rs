@@ -44,8 +44,22 @@ pub fn without_query(target: &str) -> String {
     target.split('?').next().unwrap_or_default().to_owned()
 }
 
+/// The `key=value` fields of a log line (agentgateway's, sglang-router's, our nginx format).
+pub struct Fields<'a>(Vec<(&'a str, String)>);
+
+impl<'a> Fields<'a> {
+    pub fn of(line: &'a str) -> Self {
+        Fields(key_values(line))
+    }
+
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
+    }
+}
+
 /// `key=value` pairs of a log line; a value may be double-quoted and hold spaces.
-pub fn key_values(line: &str) -> Vec<(&str, String)> {
+fn key_values(line: &str) -> Vec<(&str, String)> {
     let mut fields = Vec::new();
     let mut rest = line;
     while let Some(eq) = rest.find('=') {

@@ -25,7 +25,7 @@ use async_trait::async_trait;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::access_log::{key_values, without_query};
+use super::access_log::{Fields, without_query};
 use super::gateway::{ConfiguredRoutes, Gateway, Placement, Plan, PlanError, RouteTo, command_output};
 use super::launcher::{ContainerLaunch, Launch, Readiness};
 use super::{AccessRecord, CONFIGURED_TIMEOUT, Capability, StartError};
@@ -401,8 +401,8 @@ impl Gateway for Agentgateway {
 /// `info request gateway=default/default listener=listener0 route=default/qwen3
 /// endpoint=127.0.0.1:18600 ... http.method=POST http.path=/qwen3 http.status=200 ...`.
 pub fn agentgateway_line(line: &str) -> Option<AccessRecord> {
-    let fields = key_values(line);
-    let field = |key: &str| fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+    let fields = Fields::of(line);
+    let field = |key: &str| fields.get(key);
     Some(AccessRecord {
         method: field("http.method")?,
         path: without_query(&field("http.path")?),

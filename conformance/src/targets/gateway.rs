@@ -206,6 +206,11 @@ pub async fn command_output(command: &mut tokio::process::Command) -> Option<Str
         .filter(|line| !line.is_empty())
 }
 
+/// The program `variable` names, else what `otherwise` finds.
+pub fn program(settings: &Settings, variable: &str, otherwise: impl FnOnce() -> Option<PathBuf>) -> Option<PathBuf> {
+    settings.env.get(variable).map(PathBuf::from).or_else(otherwise)
+}
+
 /// `name` in the peers venv (`.ci/run` makes it), then on `PATH`.
 pub fn peers_or_path(name: &str) -> Option<PathBuf> {
     let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::access_log::without_query;
-use super::gateway::{ConfiguredRoutes, Gateway, Plan, PlanError, RouteTo, peers_or_path};
+use super::gateway::{ConfiguredRoutes, Gateway, Plan, PlanError, RouteTo, peers_or_path, program};
 use super::launcher::{Launch, Readiness};
 use super::{AccessRecord, CONFIGURED_TIMEOUT, Capability, StartError};
 use crate::client::ClientRoute;
@@ -152,13 +152,11 @@ impl Gateway for Litellm {
     });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {
-        let bin = match settings.env.get("LITELLM_BIN") {
-            Some(bin) => Some(bin.into()),
-            None => peers_or_path("litellm"),
-        };
-        bin.map(|bin| Litellm { bin }).ok_or_else(|| {
-            StartError::Absent("no LiteLLM proxy (run .ci/run to create .venv, or set LITELLM_BIN)".to_owned())
-        })
+        program(settings, "LITELLM_BIN", || peers_or_path("litellm"))
+            .map(|bin| Litellm { bin })
+            .ok_or_else(|| {
+                StartError::Absent("no LiteLLM proxy (run .ci/run to create .venv, or set LITELLM_BIN)".to_owned())
+            })
     }
 
     fn launch(&self, plan: &Plan<'_>) -> Result<Launch, PlanError> {

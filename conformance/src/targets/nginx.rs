@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::access_log::{key_values, without_query};
-use super::gateway::{ConfiguredRoutes, Gateway, Plan, PlanError, RouteTo, command_output, on_path};
+use super::access_log::{Fields, without_query};
+use super::gateway::{ConfiguredRoutes, Gateway, Plan, PlanError, RouteTo, command_output, on_path, program};
 use super::launcher::{Launch, Readiness};
 use super::{AccessRecord, CONFIGURED_TIMEOUT, Capability, StartError};
 use crate::client::ClientRoute;
@@ -151,11 +151,10 @@ impl Gateway for Nginx {
     });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {
-        let bin = match settings.env.get("NGINX_BIN") {
-            Some(bin) => Some(bin.into()),
-            None => on_path("nginx").or_else(|| Some(PathBuf::from("/usr/sbin/nginx")).filter(|p| p.is_file())),
-        };
-        bin.map(|bin| Nginx { bin })
+        // Debian puts it in /usr/sbin, which a user's PATH may lack.
+        let debian = || Some(PathBuf::from("/usr/sbin/nginx")).filter(|p| p.is_file());
+        program(settings, "NGINX_BIN", || on_path("nginx").or_else(debian))
+            .map(|bin| Nginx { bin })
             .ok_or_else(|| StartError::Absent("no nginx (apt-get install nginx, or set NGINX_BIN)".to_owned()))
     }
 
@@ -199,8 +198,8 @@ impl Gateway for Nginx {
 
     fn access_line(&self, line: &str) -> Option<AccessRecord> {
         let rest = line.strip_prefix(ACCESS_TAG)?;
-        let fields = key_values(rest);
-        let field = |key: &str| fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+        let fields = Fields::of(rest);
+        let field = |key: &str| fields.get(key);
         Some(AccessRecord {
             method: field("method")?,
             path: without_query(&field("uri")?),

@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::access_log::{key_values, without_query};
-use super::gateway::{Gateway, Plan, PlanError, command_output, peers_or_path};
+use super::access_log::{Fields, without_query};
+use super::gateway::{Gateway, Plan, PlanError, command_output, peers_or_path, program};
 use super::launcher::{Launch, Readiness};
 use super::{AccessRecord, StartError, free_port};
 use crate::client::ClientRoute;
@@ -38,14 +38,14 @@ impl Gateway for SglangRouter {
     const FRESH_PER_SCENARIO: bool = true;
 
     fn find(settings: &Settings) -> Result<Self, StartError> {
-        let bin = match settings.env.get("SGLANG_ROUTER_BIN") {
-            Some(bin) => Some(bin.into()),
-            None => peers_or_path("sglang-router"),
-        };
         let api_key = settings.workshop.api_key.clone();
-        bin.map(|bin| SglangRouter { bin, api_key }).ok_or_else(|| {
-            StartError::Absent("no sglang-router (run .ci/run to create .venv, or set SGLANG_ROUTER_BIN)".to_owned())
-        })
+        program(settings, "SGLANG_ROUTER_BIN", || peers_or_path("sglang-router"))
+            .map(|bin| SglangRouter { bin, api_key })
+            .ok_or_else(|| {
+                StartError::Absent(
+                    "no sglang-router (run .ci/run to create .venv, or set SGLANG_ROUTER_BIN)".to_owned(),
+                )
+            })
     }
 
     fn launch(&self, plan: &Plan<'_>) -> Result<Launch, PlanError> {
@@ -86,8 +86,8 @@ impl Gateway for SglangRouter {
         let line = without_colour(line);
         let (_, span) = line.split_once("http_request{")?;
         let (fields, _) = span.split_once('}')?;
-        let fields = key_values(fields);
-        let field = |key: &str| fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+        let fields = Fields::of(fields);
+        let field = |key: &str| fields.get(key);
         Some(AccessRecord {
             method: field("method")?,
             path: without_query(&field("uri")?),
