@@ -63,13 +63,13 @@ Feature: mock-vllm, the workshop's mock vLLM server
       | body                               | status | type            |
       | {"input": 5}                       | 400    | Bad Request     |
       | {"model": "qwen3"}                 | 400    | Bad Request     |
-      | {"input": ""}                      | 400    | BadRequestError |
+      | {"input": []}                      | 400    | BadRequestError |
       | {"input": "x", "dimensions": 0}    | 400    | BadRequestError |
       | {"input": "x", "encoding_format": "int8"} | 400 | Bad Request  |
       | {"input": "x", "embed_dtype": "int8"}     | 400 | Bad Request  |
       | {"input": "x", "endianness": "middle"}    | 400 | Bad Request  |
       | {"input": "x", "dimensions": 5.5}         | 400 | Bad Request  |
-      | {"input": "x", "normalize": true}         | 400 | Bad Request  |
+      | {"input": "x", "normalize": true}         | 400 | BadRequestError |
       | {"input": "x", "truncate_prompt_tokens": -2}    | 400 | Bad Request     |
       | {"input": "x", "truncate_prompt_tokens": 40000} | 400 | BadRequestError |
       | {"input":                          | 400    | Bad Request     |
@@ -79,7 +79,8 @@ Feature: mock-vllm, the workshop's mock vLLM server
     Then the client gets a vLLM error of type "Bad Request" mentioning "'literal_error', 'loc': ('body', 'encoding_format')"
     And the answer's "/error/param" is "body.encoding_format"
     When the client posts {"input": "x", "normalize": true} to "/v1/embeddings" on the mock
-    Then the client gets a vLLM error of type "Bad Request" mentioning "Parameter `normalize` was removed; use `use_activation` instead."
+    Then the client gets a vLLM error of type "BadRequestError" mentioning "Parameter `normalize` was removed; use `use_activation` instead. (parameter=normalize)"
+    And the answer's "/error/param" is "normalize"
 
   Scenario Outline: An unknown path or method gets FastAPI's answer, as vLLM sends it
     When the client sends GET "<path>" to the mock
@@ -195,7 +196,7 @@ Feature: mock-vllm, the workshop's mock vLLM server
     Examples:
       | path                 | body                                                                                   | type            | reason                                    |
       | /v1/completions      | {"prompt": "x", "max_tokens": 5.5}                                                     | Bad Request     | int_from_float                            |
-      | /v1/chat/completions | {"messages": [{"role": "user", "content": "hi"}], "stream_options": {"include_usage": true}} | Bad Request | Stream options can only be defined when `stream=True`. |
+      | /v1/chat/completions | {"messages": [{"role": "user", "content": "hi"}], "stream_options": {"include_usage": true}} | BadRequestError | Stream options can only be defined when `stream=True`. |
       | /v1/completions      | {"prompt": "x", "max_tokens": 5, "min_tokens": 6}                                      | BadRequestError | min_tokens must be less than or equal to max_tokens=5 |
       | /v1/chat/completions | {"messages": [{"role": "user", "content": "hi"}], "n": 0}                              | BadRequestError | n must be at least 1                      |
 

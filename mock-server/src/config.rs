@@ -78,6 +78,13 @@ pub struct Config {
     #[arg(long, env = "MOCK_VLLM_MAX_DIMENSIONS", default_value_t = 65536)]
     pub max_dimensions: usize,
 
+    /// What the served model supports, as vLLM reads it from the model's config and tokenizer:
+    /// `qwen3-embedding` (the workshop's model: a chat template, Matryoshka dimensions) or `e5`
+    /// (an e5- or MiniLM-like model: neither, so chat-style embeddings and `dimensions` get
+    /// vLLM's 400).
+    #[arg(long = "model-profile", env = "MOCK_VLLM_MODEL_PROFILE", value_enum, default_value_t = ModelProfile::Qwen3Embedding)]
+    pub model_profile: ModelProfile,
+
     /// Return L2-normalised embeddings (changes every value; off keeps the workshop's numbers).
     #[arg(long, env = "MOCK_VLLM_NORMALIZE")]
     pub normalize: bool,
@@ -154,6 +161,27 @@ pub struct Config {
 
     #[command(flatten)]
     pub conditions: ConditionArgs,
+}
+
+/// The served model as vLLM sees it: what its config and tokenizer say it supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelProfile {
+    /// The workshop's Qwen3-Embedding: a chat template, Matryoshka dimensions.
+    Qwen3Embedding,
+    /// An e5-like model (BERT tokenizer): no chat template, no Matryoshka dimensions.
+    E5,
+}
+
+impl ModelProfile {
+    /// Its tokenizer has a chat template, so chat-style requests can be rendered.
+    pub fn has_chat_template(self) -> bool {
+        self == ModelProfile::Qwen3Embedding
+    }
+
+    /// Its config says `is_matryoshka`, so a request may ask for `dimensions`.
+    pub fn is_matryoshka(self) -> bool {
+        self == ModelProfile::Qwen3Embedding
+    }
 }
 
 /// What a vLLM model is run for, which decides the routes it serves.

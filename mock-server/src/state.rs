@@ -156,11 +156,12 @@ impl ServedModels {
         &self.names[0]
     }
 
-    /// The model a request names, for the journal (the first served name when it names none),
-    /// or vLLM's 404 when --served-model-name is given and the name is not among them.
+    /// The model a request names, for the journal (the first served name when it names none,
+    /// or names `""`, which vLLM takes as no name), or vLLM's 404 when --served-model-name is
+    /// given and the name is not among them.
     pub fn resolve(&self, requested: Option<&str>) -> Result<String, ApiError> {
         match requested {
-            None => Ok(self.names[0].clone()),
+            None | Some("") => Ok(self.names[0].clone()),
             Some(name) if !self.strict || self.names.iter().any(|n| n == name) => Ok(name.to_owned()),
             Some(name) => Err(ApiError::ModelNotFound(name.to_owned())),
         }

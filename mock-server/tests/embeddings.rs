@@ -5,7 +5,7 @@ mod common;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn workshop_request_gets_the_workshop_answer() {
@@ -89,9 +89,31 @@ async fn dimensions_outside_the_range_are_refused() {
     for dims in [json!(0), json!(-3), json!(2049)] {
         let (status, body) = mock.embed(json!({"input": "x", "dimensions": dims})).await;
         let message = assert_vllm_error(status, &body, 400, "BadRequestError");
-        assert!(message.contains("2048"), "{message}");
-        assert_eq!(body["error"]["param"], "dimensions");
+        assert_eq!(
+            message,
+            format!("Model '/apps/ecs_mounts/data/q3.6b' only supports dimensions in range [1, 2048], got {dims}.")
+        );
+        assert_eq!(body["error"]["param"], Value::Null);
     }
+}
+
+#[tokio::test]
+async fn the_e5_profile_has_no_matryoshka_dimensions_and_no_chat_template() {
+    let mock = Mock::with(|c| c.model_profile = mock_vllm::config::ModelProfile::E5).await;
+    let (status, body) = mock.embed(json!({"input": "x", "dimensions": 5})).await;
+    let message = assert_vllm_error(status, &body, 400, "BadRequestError");
+    assert_eq!(
+        message,
+        "Model '/apps/ecs_mounts/data/q3.6b' does not support Matryoshka embeddings; dimensions must be unset (received dimensions=5)."
+    );
+    let chat = json!({"messages": [{"role": "user", "content": "x"}]});
+    let (status, body) = mock.embed(chat).await;
+    let message = assert_vllm_error(status, &body, 400, "BadRequestError");
+    assert!(message.starts_with("As of transformers v4.44, default chat template is no longer allowed"));
+    assert_eq!(body["error"]["param"], Value::Null);
+    // A plain prompt is as on any model.
+    let (status, _) = mock.embed(json!({"input": "x"})).await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]
@@ -136,7 +158,8 @@ async fn unserved_model_gets_vllms_404() {
     let (status, body) = mock.embed(json!({"model": "gpt-4", "input": "x"})).await;
     let message = assert_vllm_error(status, &body, 404, "NotFoundError");
     assert_eq!(message, "The model `gpt-4` does not exist.");
-    assert_eq!(body["error"]["param"], "model");
+    // vLLM 0.33.0 names no parameter.
+    assert_eq!(body["error"]["param"], serde_json::Value::Null);
 }
 
 #[tokio::test]
@@ -147,11 +170,17 @@ async fn missing_or_empty_input_is_400() {
         let message = assert_vllm_error(status, &body, 400, "Bad Request");
         assert!(message.contains("input"), "{message}");
     }
-    for input in [json!(""), json!([]), json!([[]])] {
+    // vLLM 0.33.0's renderer and input processor; an empty string is a prompt to it.
+    for (input, refusal) in [
+        (json!([]), "You must pass at least one prompt"),
+        (json!([[]]), "The decoder prompt cannot be empty"),
+    ] {
         let (status, body) = mock.embed(json!({"input": input})).await;
-        assert_vllm_error(status, &body, 400, "BadRequestError");
-        assert_eq!(body["error"]["param"], "input");
+        assert_eq!(assert_vllm_error(status, &body, 400, "BadRequestError"), refusal);
+        assert_eq!(body["error"]["param"], Value::Null);
     }
+    let (status, _) = mock.embed(json!({"input": ""})).await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]
@@ -271,8 +300,11 @@ async fn chat_style_requests_are_refused_as_vllm_refuses_them() {
     let both = json!({"messages": [{"role": "user", "content": "x"}],
                       "add_generation_prompt": true, "continue_final_message": true});
     let (status, body) = mock.embed(both).await;
-    let message = assert_vllm_error(status, &body, 400, "Bad Request");
-    assert!(message.contains("Cannot set both `continue_final_message` and `add_generation_prompt`"));
+    let message = assert_vllm_error(status, &body, 400, "BadRequestError");
+    assert_eq!(
+        message,
+        "Cannot set both `continue_final_message` and `add_generation_prompt` to True."
+    );
     let (status, body) = mock.embed(json!({"messages": []})).await;
     assert_vllm_error(status, &body, 400, "BadRequestError");
     let (status, body) = mock.embed(json!({"messages": [{"content": "no role"}]})).await;

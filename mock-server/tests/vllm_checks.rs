@@ -193,7 +193,9 @@ async fn an_input_longer_than_max_model_len_is_400() {
     let (status, body) = post(&mock, "/v1/embeddings", json!({"input": long})).await;
     let message = assert_vllm_error(status, &body, 400, "BadRequestError");
     assert!(
-        message.starts_with("You passed 513 input tokens and requested 0 output tokens. However, the model's context length is only 512 tokens"),
+        message.starts_with(
+            "This model's maximum context length is 512 tokens. However, your prompt contains at least 513 input tokens"
+        ),
         "{message}"
     );
     assert_eq!(body["error"]["param"], "input_tokens");
@@ -259,7 +261,7 @@ async fn test_chat_request() {
         json!({"model": MODEL_NAME, "messages": messages, "continue_final_message": true, "add_generation_prompt": true}),
     )
     .await;
-    let message = assert_vllm_error(status, &body, 400, "Bad Request");
+    let message = assert_vllm_error(status, &body, 400, "BadRequestError");
     assert!(message.contains("Cannot set both `continue_final_message` and `add_generation_prompt` to True."));
 }
 
@@ -463,7 +465,7 @@ async fn test_use_activation() {
     assert_close(&embeddings(&body), &with, 1e-12);
     // And the newest vLLM refuses the old switch by name.
     let (status, body) = post(&mock, "/v1/embeddings", json!({"input": INPUT_TEXT, "normalize": true})).await;
-    let message = assert_vllm_error(status, &body, 400, "Bad Request");
+    let message = assert_vllm_error(status, &body, 400, "BadRequestError");
     assert!(
         message.contains("Parameter `normalize` was removed; use `use_activation` instead."),
         "{message}"
@@ -879,7 +881,7 @@ async fn stream_options_as_vllm_reads_them() {
         json!({"messages": [{"role": "user", "content": "hi"}], "stream_options": {"include_usage": true}}),
     )
     .await;
-    let message = assert_vllm_error(status, &body, 400, "Bad Request");
+    let message = assert_vllm_error(status, &body, 400, "BadRequestError");
     assert!(
         message.contains("Stream options can only be defined when `stream=True`."),
         "{message}"

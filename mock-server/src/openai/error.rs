@@ -185,7 +185,6 @@ impl ApiError {
     fn param(&self) -> Option<String> {
         match self {
             ApiError::Validation { param, .. } | ApiError::BadRequest { param, .. } => param.clone(),
-            ApiError::ModelNotFound(_) => Some("model".to_owned()),
             ApiError::Injected { param, .. } => param.clone(),
             _ => None,
         }
@@ -215,7 +214,7 @@ mod tests {
             serde_json::json!({"error": {
                 "message": "The model `gpt-4` does not exist.",
                 "type": "NotFoundError",
-                "param": "model",
+                "param": null,
                 "code": 404
             }})
         );

@@ -76,6 +76,11 @@ pub fn json_dumps<T: serde::Serialize>(value: &T) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// vLLM's renderer, given a batch of no prompts.
+pub const NO_PROMPT: &str = "You must pass at least one prompt";
+/// vLLM's input processor, given a prompt of no tokens.
+pub const EMPTY_DECODER_PROMPT: &str = "The decoder prompt cannot be empty";
+
 /// Either one prompt or a batch, in the four shapes OpenAI accepts for `input` and `prompt`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(
@@ -99,6 +104,21 @@ impl Prompt {
             Prompt::Texts(texts) => texts.iter().map(|t| Cow::Borrowed(t.as_str())).collect(),
             Prompt::TokenIds(ids) => vec![Cow::Owned(token_ids_text(ids))],
             Prompt::TokenIdBatches(batches) => batches.iter().map(|ids| Cow::Owned(token_ids_text(ids))).collect(),
+        }
+    }
+
+    /// vLLM's refusal of a pooling request's empty prompt: a batch of none (its renderer's
+    /// message) or a token list of none (its input processor's). An empty string is a prompt:
+    /// the tokenizer adds its special tokens to it.
+    pub fn refused_as_empty(&self) -> Option<&'static str> {
+        match self {
+            Prompt::Text(_) => None,
+            Prompt::Texts(texts) if texts.is_empty() => Some(NO_PROMPT),
+            Prompt::Texts(_) => None,
+            Prompt::TokenIdBatches(batches) if batches.is_empty() => Some(NO_PROMPT),
+            Prompt::TokenIds(ids) if ids.is_empty() => Some(EMPTY_DECODER_PROMPT),
+            Prompt::TokenIdBatches(batches) if batches.iter().any(Vec::is_empty) => Some(EMPTY_DECODER_PROMPT),
+            Prompt::TokenIds(_) | Prompt::TokenIdBatches(_) => None,
         }
     }
 
@@ -156,6 +176,11 @@ pub fn parse_body<T: RequestBody>(body: &[u8]) -> Result<T, ApiError> {
     let mut errors = request.check();
     if errors.is_empty() {
         return Ok(request);
+    }
+    // pydantic does not wrap what vLLM's own validators raise: FastAPI's handler answers it as
+    // vLLM's plain 400 (seen on 0.33.0).
+    if let Some(refusal) = errors.iter().find_map(FieldError::vllm_refusal) {
+        return Err(refusal);
     }
     let value = serde_json::from_slice(body).unwrap_or_default();
     validation::fill_inputs(&mut errors, &value);

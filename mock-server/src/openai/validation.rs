@@ -22,6 +22,8 @@ use serde::Deserialize as _;
 use serde::de::{self, Deserializer};
 use serde_json::Value;
 
+use super::ApiError;
+
 /// One entry of pydantic's error list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldError {
@@ -99,6 +101,18 @@ impl FieldError {
             parameter: parameter.map(str::to_owned),
             ..FieldError::new("value_error", vec![], format!("Value error, {shown}"))
         }
+    }
+
+    /// A vLLM validator's rejection as vLLM answers it: its message (with the parameter it
+    /// names) as a plain `BadRequestError`; `None` for pydantic's own errors.
+    pub fn vllm_refusal(&self) -> Option<ApiError> {
+        self.ctx
+            .as_deref()?
+            .starts_with("{'error': VLLMValidationError(")
+            .then(|| ApiError::BadRequest {
+                message: self.msg.strip_prefix("Value error, ").unwrap_or(&self.msg).to_owned(),
+                param: self.parameter.clone(),
+            })
     }
 
     /// The path below `body` as vLLM's `param`: `body.encoding_format`, `body.input.0`.
@@ -515,7 +529,19 @@ mod tests {
             "{'type': 'value_error', 'loc': ('body',), 'msg': 'Value error, Parameter `normalize` was removed; use `use_activation` instead. (parameter=normalize)', \
              'input': {'normalize': True}, 'ctx': {'error': VLLMValidationError('Parameter `normalize` was removed; use `use_activation` instead.')}}"
         );
-        assert_eq!(message_and_param(&[error]).1.as_deref(), Some("normalize"));
+        assert_eq!(
+            message_and_param(std::slice::from_ref(&error)).1.as_deref(),
+            Some("normalize")
+        );
+        // As vLLM 0.33.0 answers it: not a pydantic list.
+        assert_eq!(
+            error.vllm_refusal(),
+            Some(ApiError::BadRequest {
+                message: "Parameter `normalize` was removed; use `use_activation` instead. (parameter=normalize)"
+                    .into(),
+                param: Some("normalize".into())
+            })
+        );
     }
 
     #[test]

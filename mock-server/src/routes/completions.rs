@@ -178,7 +178,8 @@ pub(super) fn limits(
         ));
     }
     Ok(Limits {
-        max_tokens: max_tokens.or(ignore_eos.then_some(room)),
+        // vLLM cuts the output to the room the prompt leaves (`get_max_tokens`).
+        max_tokens: max_tokens.map(|max| max.min(room)).or(ignore_eos.then_some(room)),
         min_tokens,
         ignore_eos,
     })

@@ -17,6 +17,7 @@ use crate::openai::embeddings::{
     EncodingFormat, render_conversation,
 };
 use crate::openai::usage::Usage;
+use crate::openai::validation::python_str;
 use crate::openai::{ApiError, unix_now};
 use crate::outcome::{Outcome, Work};
 use crate::state::AppState;
@@ -32,7 +33,7 @@ pub async fn create(
 /// Answers an embeddings request (also for `/invocations`).
 pub fn serve(state: &AppState, headers: &HeaderMap, request: EmbeddingRequest) -> Result<Response, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
-    let prompts = super::prompts::tokenized(texts(&request)?, request.truncation(), state)?;
+    let prompts = super::prompts::tokenized(texts(&request, state)?, request.truncation(), state)?;
     let dimensions = dimensions(request.dimensions, state)?;
     let normalize = request.use_activation.unwrap_or(state.config.normalize);
     check_size(prompts.len(), dimensions)?;
@@ -96,20 +97,24 @@ impl Answer {
 
 /// What gets embedded: the prompts of `input`, or the rendered conversations of `input` or
 /// `messages` (vLLM's chat-style embeddings request).
-fn texts(request: &EmbeddingRequest) -> Result<Vec<Cow<'_, str>>, ApiError> {
+fn texts<'a>(request: &'a EmbeddingRequest, state: &AppState) -> Result<Vec<Cow<'a, str>>, ApiError> {
     let generation_prompt = request.add_generation_prompt;
     let render = |conversations: &[Vec<ChatMessage>]| -> Result<Vec<Cow<'_, str>>, ApiError> {
-        if conversations.is_empty() || conversations.iter().any(Vec::is_empty) {
-            return Err(ApiError::bad_request("Messages must not be empty.", "messages"));
+        if conversations.is_empty() {
+            return Err(ApiError::bad_request(crate::openai::NO_PROMPT, None));
         }
+        if conversations.iter().any(Vec::is_empty) {
+            return Err(ApiError::bad_request(EMPTY_CONVERSATION, None));
+        }
+        require_chat_template(state)?;
         Ok(conversations
             .iter()
             .map(|c| Cow::Owned(render_conversation(c, generation_prompt)))
             .collect())
     };
     match (&request.input, &request.messages) {
-        (Some(EmbeddingInput::Prompt(prompt)), _) if prompt.is_empty() => {
-            Err(ApiError::bad_request("Input must not be empty.", "input"))
+        (Some(EmbeddingInput::Prompt(prompt)), _) if let Some(refusal) = prompt.refused_as_empty() => {
+            Err(ApiError::bad_request(refusal, None))
         }
         (Some(EmbeddingInput::Prompt(prompt)), _) => Ok(prompt.texts()),
         (Some(EmbeddingInput::Conversation(messages)), _) => render(std::slice::from_ref(messages)),
@@ -121,14 +126,42 @@ fn texts(request: &EmbeddingRequest) -> Result<Vec<Cow<'_, str>>, ApiError> {
     }
 }
 
+/// vLLM's renderer, given a conversation of no messages.
+pub(super) const EMPTY_CONVERSATION: &str =
+    "Cannot apply chat template to an empty conversation. Provide at least one message.";
+
+/// vLLM's refusal of a chat-style request to a model without a chat template
+/// (transformers' `apply_chat_template` error, passed on as a 400).
+pub(super) fn require_chat_template(state: &AppState) -> Result<(), ApiError> {
+    if state.config.model_profile.has_chat_template() {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(
+        "As of transformers v4.44, default chat template is no longer allowed, so you must provide a chat template if the tokenizer does not define one.",
+        None,
+    ))
+}
+
+/// The dimensions of the answer's vectors, as vLLM's `PoolingParams` checks a request's.
 pub(super) fn dimensions(requested: Option<i64>, state: &AppState) -> Result<usize, ApiError> {
     let max = state.config.max_dimensions;
+    let model = || python_str(state.models.served_name());
     match requested {
         None => Ok(state.config.embedding_dimensions),
+        Some(n) if !state.config.model_profile.is_matryoshka() => Err(ApiError::bad_request(
+            format!(
+                "Model {} does not support Matryoshka embeddings; dimensions must be unset (received dimensions={n}).",
+                model()
+            ),
+            None,
+        )),
         Some(n) if n >= 1 && usize::try_from(n).is_ok_and(|n| n <= max) => Ok(n as usize),
         Some(n) => Err(ApiError::bad_request(
-            format!("dimensions must be between 1 and {max}, got {n}."),
-            "dimensions",
+            format!(
+                "Model {} only supports dimensions in range [1, {max}], got {n}.",
+                model()
+            ),
+            None,
         )),
     }
 }

@@ -49,11 +49,14 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: PoolingRequest) -> 
         ));
     }
     let texts: Vec<Cow<'_, str>> = match (&request.input, &request.messages) {
-        (Some(prompt), _) if prompt.is_empty() => {
-            return Err(ApiError::bad_request("Input must not be empty.", "input"));
+        (Some(prompt), _) if let Some(refusal) = prompt.refused_as_empty() => {
+            return Err(ApiError::bad_request(refusal, None));
         }
         (Some(prompt), _) => prompt.texts(),
-        (None, Some(messages)) => vec![Cow::Owned(render_conversation(messages, request.add_generation_prompt))],
+        (None, Some(messages)) => {
+            super::embeddings::require_chat_template(state)?;
+            vec![Cow::Owned(render_conversation(messages, request.add_generation_prompt))]
+        }
         (None, None) => vec![],
     };
     let prompts = super::prompts::tokenized(texts, request.truncation(), state)?;

@@ -56,8 +56,9 @@ pub fn tokenized<'a>(
         .collect()
 }
 
-/// vLLM's length checks: the output asked for must fit the context, and so must the prompt
-/// with it. Messages as vLLM's `TokenizeParams` words them.
+/// vLLM's length checks (its `TokenizeParams`, 0.33.0): the output asked for must fit the
+/// context, and so must the prompt alone; a prompt that leaves too little room for the output
+/// asked for is not refused, its output is cut to the room left (`get_max_tokens`).
 pub fn check_length(
     prompt_tokens: usize,
     max_output_tokens: usize,
@@ -67,20 +68,21 @@ pub fn check_length(
     if max_output_tokens > max_model_len {
         return Err(ApiError::bad_request(
             format!(
-                "{output_param}={max_output_tokens}cannot be greater than max_model_len=max_total_tokens={max_model_len}. \
+                "{output_param}={max_output_tokens} cannot be greater than max_model_len={max_model_len}. \
                  Please request fewer output tokens. (parameter={output_param}, value={max_output_tokens})"
             ),
             output_param,
         ));
     }
-    let max_input_tokens = max_model_len - max_output_tokens;
-    if prompt_tokens > max_input_tokens {
+    if prompt_tokens > max_model_len {
+        // The tokenizer stops at one token past the limit, so vLLM knows only "at least".
+        let counted = max_model_len + 1;
         return Err(ApiError::bad_request(
             format!(
-                "You passed {prompt_tokens} input tokens and requested {max_output_tokens} output tokens. \
-                 However, the model's context length is only {max_model_len} tokens, resulting in a maximum \
-                 input length of {max_input_tokens} tokens. Please reduce the length of the input prompt. \
-                 (parameter=input_tokens, value={prompt_tokens})"
+                "This model's maximum context length is {max_model_len} tokens. However, your prompt \
+                 contains at least {counted} input tokens, which exceeds this limit even without any \
+                 output tokens. Please reduce the length of the input prompt. \
+                 (parameter=input_tokens, value={counted})"
             ),
             "input_tokens",
         ));

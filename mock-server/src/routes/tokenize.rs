@@ -21,7 +21,10 @@ pub async fn tokenize(
     let model = state.models.resolve(request.model.as_deref())?;
     let text = match (&request.prompt, &request.messages) {
         (Some(prompt), _) => prompt.clone(),
-        (None, Some(messages)) => render_conversation(messages, request.add_generation_prompt.unwrap_or(true)),
+        (None, Some(messages)) => {
+            super::embeddings::require_chat_template(&state)?;
+            render_conversation(messages, request.add_generation_prompt.unwrap_or(true))
+        }
         (None, None) => String::new(),
     };
     let (tokens, words): (Vec<u32>, Vec<String>) = state.vocabulary.tokenize(&text).into_iter().unzip();
