@@ -72,6 +72,16 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | default | req-conformance-1 |
       | litellm | -                 |
 
+  Scenario: A field of vLLM's own API reaches vLLM
+    vLLM takes fields beyond OpenAI's (`truncate_prompt_tokens`, `use_activation`, ...); a
+    gateway that reads the request as its own OpenAI type may drop them on the way.
+    When the client sends the workshop's embeddings request through the gateway with vLLM's "truncate_prompt_tokens" set to 3
+    Then the client gets status 200
+    And vLLM got the request's "truncate_prompt_tokens":
+      | target        | truncate_prompt_tokens | why                                                                  |
+      | default       | 3                      |                                                                      |
+      | sglang-router | -                      | it parses the body as its OpenAI type and drops what that type lacks |
+
   Scenario: A large batch
     When the client sends a batch of 2000 inputs of 50 words through the gateway
     Then the client gets status 200

@@ -71,6 +71,15 @@ async fn send_with_patience(world: &mut WorkshopWorld, seconds: u64) {
     world.send(request).await;
 }
 
+#[when(
+    expr = "the client sends the workshop's embeddings request through the gateway with vLLM's {string} set to {int}"
+)]
+async fn send_with_vllm_field(world: &mut WorkshopWorld, field: String, value: i64) {
+    let body = super::mock::workshop_body_with(world, &field, json!(value));
+    let request = world.target().route().request(Call::Embeddings, Some(body));
+    world.send(request).await;
+}
+
 #[when(expr = "the client sends the workshop's embeddings request through the gateway with X-Request-Id {string}")]
 async fn send_with_request_id(world: &mut WorkshopWorld, id: String) {
     let request = step_6(world).with_header("x-request-id", id);
@@ -226,6 +235,18 @@ fn outcome(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
         status => status.to_string(),
     };
     returned(exchange, "the client's answer", expected, seen)
+}
+
+#[then(expr = "vLLM got the request's {string}:")]
+async fn vllm_got_field(world: &mut WorkshopWorld, field: String, step: &Step) -> Result<(), Mismatch> {
+    let expected = cell_for_target(world, step, &field);
+    let entry = world.upstream_entry().await;
+    let body = entry.body_json().unwrap_or_default();
+    let seen = match body.get(field.as_str()) {
+        None | Some(serde_json::Value::Null) => "-".to_owned(),
+        Some(value) => value.to_string(),
+    };
+    upstream(&entry, &format!("body field `{field}`"), expected, seen)
 }
 
 #[then(expr = "vLLM saw the client's X-Request-Id:")]

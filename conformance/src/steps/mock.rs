@@ -31,7 +31,7 @@ pub(super) fn to_mock(world: &WorkshopWorld, method: &str, path: &str, body: Opt
     request.with_bearer(Some(&world.workshop().api_key))
 }
 
-fn workshop_body_with(world: &WorkshopWorld, field: &str, value: Value) -> Bytes {
+pub(super) fn workshop_body_with(world: &WorkshopWorld, field: &str, value: Value) -> Bytes {
     let mut body: Value = serde_json::from_slice(&world.workshop_body()).expect("the workshop's body is JSON");
     body[field] = value;
     Bytes::from(body.to_string())
