@@ -82,6 +82,14 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | default       | 3                      |                                                                      |
       | sglang-router | -                      | it parses the body as its OpenAI type and drops what that type lacks |
 
+  Scenario: A body that is not JSON: who answers?
+    When the client sends a body that is not JSON through the gateway
+    Then the client's answer came from:
+      | target        | answered by | status | why                                                    |
+      | default       | vLLM        | 400    | its JSON decode error                                  |
+      | litellm       | the gateway | 400    | "Invalid JSON payload: ...", its own error body       |
+      | sglang-router | the gateway | 400    | "Failed to parse the request body as JSON: ...", as text |
+
   Scenario: A large batch
     When the client sends a batch of 2000 inputs of 50 words through the gateway
     Then the client gets status 200

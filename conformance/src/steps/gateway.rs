@@ -80,6 +80,13 @@ async fn send_with_vllm_field(world: &mut WorkshopWorld, field: String, value: i
     world.send(request).await;
 }
 
+#[when(expr = "the client sends a body that is not JSON through the gateway")]
+async fn send_not_json(world: &mut WorkshopWorld) {
+    let body = Bytes::from_static(br#"{"model": "qwen3", "input": "#);
+    let request = world.target().route().request(Call::Embeddings, Some(body));
+    world.send(request).await;
+}
+
 #[when(expr = "the client sends the workshop's embeddings request through the gateway with X-Request-Id {string}")]
 async fn send_with_request_id(world: &mut WorkshopWorld, id: String) {
     let request = step_6(world).with_header("x-request-id", id);
@@ -247,6 +254,24 @@ async fn vllm_got_field(world: &mut WorkshopWorld, field: String, step: &Step) -
         Some(value) => value.to_string(),
     };
     upstream(&entry, &format!("body field `{field}`"), expected, seen)
+}
+
+#[then(expr = "the client's answer came from:")]
+async fn answered_by(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
+    let expected = format!(
+        "{}, {}",
+        cell_for_target(world, step, "answered by"),
+        cell_for_target(world, step, "status")
+    );
+    // vLLM answered it if it journaled it; a gateway that answers itself leaves no entry.
+    let entries = upstream_entries(world, UPSTREAM_PATH, 1).await;
+    let by = if entries.is_empty() { "the gateway" } else { "vLLM" };
+    returned(
+        world.last(),
+        "who answered, and the status",
+        expected,
+        format!("{by}, {}", world.last().status),
+    )
 }
 
 #[then(expr = "vLLM saw the client's X-Request-Id:")]
