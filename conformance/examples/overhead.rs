@@ -2,7 +2,7 @@
 //! and through each gateway, in one run, one request at a time; prints p50 and p99 and what the
 //! gateway adds to each. A benchmark, never a test.
 //!
-//!     cargo run --release -p conformance --example overhead             # direct and LiteLLM
+//!     cargo run --release -p conformance --example overhead             # direct, LiteLLM, nginx, sglang-router
 //!     AGENTGATEWAY_BIN=/path/to/agentgateway cargo run --release -p conformance --example overhead
 //!
 //! The targets start as the suite starts them (same configs, same mock); `OVERHEAD_REQUESTS`
@@ -14,7 +14,7 @@ use conformance::client::Call;
 use conformance::settings::{Env, Settings};
 use conformance::targets::{REGISTRY, StartError};
 
-const TARGETS: [&str; 3] = ["direct", "litellm", "agentgateway"];
+const TARGETS: [&str; 5] = ["direct", "litellm", "agentgateway", "nginx", "sglang-router"];
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
