@@ -677,15 +677,20 @@ async fn the_preflight_names_each_missing_piece_and_its_fix() {
     assert!(text.contains("KIND_CLUSTER_NAME=vllm-gateway kind/setup.sh"), "{text}");
 }
 
-#[tokio::test]
-async fn a_deployment_that_is_not_ready_says_why_from_its_pods_and_events() {
-    let (api, mut handle) = api();
-    let deployment = json!({
+/// The mock's Deployment with one replica asked for and none ready.
+fn unready_deployment() -> Value {
+    json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "mock-vllm", "namespace": NS, "resourceVersion": "5"},
         "spec": {"selector": {"matchLabels": {"app": "mock-vllm"}}, "template": {"metadata": {}}},
         "status": {"replicas": 1}
-    });
+    })
+}
+
+#[tokio::test]
+async fn a_deployment_that_is_not_ready_says_why_from_its_pods_and_events() {
+    let (api, mut handle) = api();
+    let deployment = unready_deployment();
     let pending = json!({
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "mock-vllm-abc", "namespace": NS},
@@ -815,12 +820,7 @@ async fn steps_the_preflight_found_hopeless_fail_at_once_naming_the_piece() {
 #[tokio::test]
 async fn a_crash_loop_says_its_last_log_lines_and_an_image_pull_its_reason() {
     let (api, mut handle) = api();
-    let deployment = json!({
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": "mock-vllm", "namespace": NS, "resourceVersion": "5"},
-        "spec": {"selector": {"matchLabels": {"app": "mock-vllm"}}, "template": {"metadata": {}}},
-        "status": {"replicas": 1}
-    });
+    let deployment = unready_deployment();
     let waiting = |name: &str, reason: &str, message: &str| {
         json!({"name": name, "ready": false, "restartCount": 3, "image": "mock-vllm:dev", "imageID": "",
                "state": {"waiting": {"reason": reason, "message": message}}})
