@@ -171,6 +171,8 @@ pub struct Command {
     file: CommandFile,
     path: PathBuf,
     pattern: Regex,
+    /// The file's `configured` routes, made once: their strings live for the run.
+    configured: Option<ConfiguredRoutes>,
     api_key: String,
 }
 
@@ -203,11 +205,7 @@ impl Gateway for Command {
     }
 
     fn configured(&self) -> Option<ConfiguredRoutes> {
-        let configured = self.file.configured.as_ref()?;
-        Some(ConfiguredRoutes {
-            timeout: configured.timeout.leak(),
-            failover: configured.failover.leak(),
-        })
+        self.configured
     }
 
     fn rows(&self) -> &str {
@@ -223,10 +221,15 @@ impl Gateway for Command {
         // Named, so pointed at: a file that does not load fails the run.
         let file = CommandFile::load(&path).map_err(|e| StartError::Failed(e.to_string()))?;
         let pattern = file.pattern(&path).map_err(|e| StartError::Failed(e.to_string()))?;
+        let configured = file.configured.as_ref().map(|c| ConfiguredRoutes {
+            timeout: c.timeout.leak(),
+            failover: c.failover.leak(),
+        });
         Ok(Command {
             file,
             path,
             pattern,
+            configured,
             api_key: settings.workshop.api_key.clone(),
         })
     }
@@ -308,6 +311,7 @@ mod tests {
         assert!(file.injects_key && file.configured.is_some());
         let command = Command {
             pattern: file.pattern(&example()).unwrap(),
+            configured: None,
             file,
             path: example(),
             api_key: "k".into(),
