@@ -124,26 +124,37 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | kind         | no: vLLM's /v1/embeddings answered it whole |
 
   # The scenarios below configure the gateway beyond the workshop, each through the gateway's
-  # documented configuration, on a route of its own: LiteLLM's `timeout` and `fallbacks`,
-  # agentgateway's `timeout` route policy and provider groups with a `health` policy, nginx's
-  # `proxy_read_timeout` and `proxy_next_upstream http_503 non_idempotent`. They run on the
-  # gateways the suite starts itself that have such routes (sglang-router's time-out and
-  # retries are flags of the whole router, not of a route).
+  # documented configuration, on a route of its own: LiteLLM's `timeout`, `fallbacks` and a
+  # model group of two deployments; agentgateway's `timeout` route policy and provider groups
+  # (with a `health` policy for the failover); nginx's `proxy_read_timeout`, and an `upstream`
+  # of two servers for each of the other two routes (with `proxy_next_upstream http_503
+  # non_idempotent` for the failover). sglang-router's time-out, workers and policy are flags
+  # of the whole router, so it is started again with them: `--request-timeout-secs 2`; both
+  # replicas as `--worker-urls`, with `--policy round_robin` for the failover (its default
+  # `cache_aware` keeps a prompt on the worker it picked, retries too). They run on the
+  # gateways the suite starts itself.
+  #
+  # An answer's cost is written `503 (1 + 0)`: its status, then how many calls the first and
+  # the second replica journaled while the client waited for it. `in order:` lists every answer
+  # of a gateway that decides the same way each time; `each one of:` lists what each answer
+  # may have cost on one that picks a replica at random.
 
   @configured
   Scenario: A 2 s request time-out, and a vLLM that takes 5 s
     Given vLLM takes 5 seconds to answer embeddings requests
     When the client sends the workshop's embeddings request on the time-out route
     Then the client gets an answer:
-      | target       | answer | why                                                      |
-      | litellm      | 408    | LiteLLM's timeout error, after trying three times         |
-      | agentgateway | 504    | "request timeout", as text                                |
-      | nginx        | 504    | proxy_read_timeout 2s; nginx's HTML page                  |
+      | target        | answer | why                                                                  |
+      | litellm       | 408    | LiteLLM's timeout error, after trying three times                     |
+      | agentgateway  | 504    | "request timeout", as text                                            |
+      | nginx         | 504    | proxy_read_timeout 2s; nginx's HTML page                              |
+      | sglang-router | 500    | call_upstream_request_error after 5 attempts of 2 s: the time-out is each attempt's |
     And vLLM was called this many times for the client's one request:
-      | target       | calls |
-      | litellm      | 3     |
-      | agentgateway | 1     |
-      | nginx        | 1     |
+      | target        | calls |
+      | litellm       | 3     |
+      | agentgateway  | 1     |
+      | nginx         | 1     |
+      | sglang-router | 5     |
     And every call vLLM saw was cancelled by the gateway
 
   @configured
@@ -151,14 +162,34 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
     Given vLLM answers every embeddings request with status 503
     When the client sends the workshop's embeddings request on the failover route
     And the client sends the workshop's embeddings request on the failover route again
-    Then the client's answers had the statuses:
-      | target       | statuses | why                                                                    |
-      | litellm      | 200, 200 | LiteLLM falls back to the replica within the request that failed       |
-      | agentgateway | 503, 200 | agentgateway evicts the failing vLLM; the next request goes to the replica |
-      | nginx        | 200, 200 | proxy_next_upstream http_503 non_idempotent; max_fails=1 sets vLLM aside |
-    And vLLM's two replicas were called:
-      | target       | first | second |
-      | litellm      | 6     | 2      |
-      | agentgateway | 1     | 1      |
-      | nginx        | 1     | 2      |
+    Then each answer the client got, with the calls it cost vLLM's two replicas:
+      | target        | answers                                | why                                                                         |
+      | litellm       | in order: 200 (3 + 1), 200 (3 + 1)     | three tries on vLLM, then the fallback, within each request                 |
+      | agentgateway  | in order: 503 (1 + 0), 200 (0 + 1)     | the 503 reaches the client; the health policy evicts vLLM for the next one  |
+      | nginx         | in order: 200 (1 + 1), 200 (0 + 1)     | proxy_next_upstream http_503 non_idempotent; max_fails=1 sets vLLM aside    |
+      | sglang-router | each one of: 200 (1 + 1), 200 (0 + 1)  | round robin: a retry goes to the next worker; where its turn starts varies |
     And the client's last answer came from the second replica
+
+  @configured
+  Scenario: Two vLLM replicas behind one route: which one takes each request
+    When the client sends the workshop's embeddings request on the balanced route 12 times
+    Then each answer the client got, with the calls it cost vLLM's two replicas:
+      | target  | answers                              |
+      | default | each one of: 200 (1 + 0), 200 (0 + 1) |
+    And vLLM's two replicas took the client's requests in turn:
+      | target        | turns       | why                                                            |
+      | litellm       | both        | simple-shuffle, its default routing: a deployment at random    |
+      | agentgateway  | both        | power of two random choices, by each provider's score          |
+      | nginx         | alternating | round robin                                                    |
+      | sglang-router | one         | cache_aware: the same prompt goes to the worker that served it |
+
+  @configured
+  Scenario: Two vLLM replicas behind one route, and the first resets every connection
+    Given vLLM resets the connection of every embeddings request
+    When the client sends the workshop's embeddings request on the balanced route 4 times
+    Then each answer the client got, with the calls it cost vLLM's two replicas:
+      | target        | answers                                                        | why                                                                                    |
+      | litellm       | each one of: 200 (0 + 1), 200 (1 + 1), 200 (2 + 1), 500 (3 + 0) | each of its three tries picks a deployment at random; all three on vLLM is a 500       |
+      | agentgateway  | each one of: 503 (1 + 0), 200 (0 + 1)                          | a reset is its own 503, not tried again; with no health policy vLLM stays in the group  |
+      | nginx         | in order: 502 (1 + 0), 200 (0 + 1), 200 (0 + 1), 200 (0 + 1)   | a POST is not tried again (its 502); max_fails=1 then sets vLLM aside for 10 s          |
+      | sglang-router | each one of: 500 (5 + 0), 200 (0 + 1)                          | a prompt stays on the worker it picked, its 5 attempts too; 10 failures open the circuit breaker |

@@ -15,6 +15,7 @@ pub mod resources;
 pub mod runner;
 pub mod sdk;
 pub mod settings;
+pub mod spread;
 pub mod steps;
 pub mod targets;
 pub mod upstream;

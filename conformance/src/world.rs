@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use crate::client::{ClientRequest, Exchange};
 use crate::hop;
 use crate::sdk::{EmbeddingsCall, OpenAiSdk};
+use crate::spread::Cost;
 use crate::targets::{AccessRecord, Target, poll};
 use crate::workshop::Workshop;
 
@@ -58,6 +59,8 @@ pub struct WorkshopWorld {
     pub waiter: Option<JoinHandle<Option<RequestList>>>,
     /// When each chunk of the last streamed answer arrived, from when it was sent.
     pub chunk_arrivals: Vec<Duration>,
+    /// What each of the client's requests on a configured route cost vLLM's two replicas.
+    pub costs: Vec<Cost>,
 }
 
 impl fmt::Debug for WorkshopWorld {
@@ -79,6 +82,7 @@ impl WorkshopWorld {
             marks: Marks::default(),
             waiter: None,
             chunk_arrivals: Vec::new(),
+            costs: Vec::new(),
         })
     }
 

@@ -1,5 +1,6 @@
 //! What a gateway does when configured for it (`@configured` scenarios of
-//! `features/gateway.feature`): a request time-out, and a failover to a second vLLM replica.
+//! `features/gateway.feature`): a request time-out, a failover to a second vLLM replica, and
+//! two replicas as equals.
 //! The routes are the targets' own ([`crate::targets::Configured`]); the evidence is what the
 //! client got and the two mocks' journals.
 
@@ -12,7 +13,8 @@ use mock_vllm::{Filter, RecordedRequest};
 
 use super::cell_for_target;
 use crate::hop::{self, Hop, Mismatch, returned};
-use crate::targets::Configured;
+use crate::spread::{self, Cost, Costs, Turns};
+use crate::targets::{Configured, TargetError};
 use crate::upstream::Upstream;
 use crate::workshop::UPSTREAM_PATH;
 use crate::world::WorkshopWorld;
@@ -23,38 +25,51 @@ async fn answers_with(world: &mut WorkshopWorld, status: u16) {
     world.add_upstream_rule(rule).await;
 }
 
-#[when(regex = r"^the client sends the workshop's embeddings request on the (time-out|failover) route( again)?$")]
-async fn send_on(world: &mut WorkshopWorld, route: String, _again: String) {
-    let behaviour = match route.as_str() {
-        "time-out" => Configured::Timeout,
-        _ => Configured::Failover,
-    };
-    let request = world
-        .target()
-        .configured_request(behaviour, world.workshop_body())
-        .unwrap_or_else(|| panic!("the {} target has no {route} route", world.target().name()));
-    world.send(request).await;
+#[when(
+    regex = r"^the client sends the workshop's embeddings request on the (time-out|failover|balanced) route(?: again| (\d+) times)?$"
+)]
+async fn send_on(world: &mut WorkshopWorld, route: String, times: String) -> Result<(), TargetError> {
+    let behaviour = Configured::ALL
+        .into_iter()
+        .find(|b| b.route_name() == route)
+        .expect("the step's pattern names a configured route");
+    let times = times.parse().unwrap_or(1);
+    for _ in 0..times {
+        let request = world
+            .target()
+            .configured_request(behaviour, world.workshop_body())
+            .await?
+            .unwrap_or_else(|| panic!("the {} target has no {route} route", world.target().name()));
+        let before = tally(world).await?;
+        let status = world.send(request).await.status;
+        let after = tally(world).await?;
+        world.costs.push(Cost {
+            status,
+            first: after[0] - before[0],
+            second: after[1] - before[1],
+        });
+    }
+    Ok(())
 }
 
-#[then(expr = "the client's answers had the statuses:")]
-fn statuses(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
-    let expected = cell_for_target(world, step, "statuses");
-    let seen: Vec<String> = world.exchanges.iter().map(|e| e.status.to_string()).collect();
-    returned(
-        world.last(),
-        "the statuses of the answers, in order",
-        expected,
-        seen.join(", "),
-    )
+/// How many calls to vLLM's embeddings path each replica has journaled.
+async fn tally(world: &WorkshopWorld) -> Result<[usize; 2], TargetError> {
+    let filter = embeddings_calls();
+    let count = async |mock: &Upstream| Ok::<_, TargetError>(mock.requests(&filter).await?.requests.len());
+    Ok([count(world.target().upstream()).await?, count(replica(world)).await?])
+}
+
+fn embeddings_calls() -> Filter {
+    Filter {
+        path: Some(UPSTREAM_PATH.to_owned()),
+        ..Filter::default()
+    }
 }
 
 /// Every call `mock` journaled to vLLM's embeddings path in this scenario, once at least
 /// `count` are there or a few seconds have passed (a retry may come late).
 async fn calls(mock: &Upstream, count: usize) -> Vec<RecordedRequest> {
-    let filter = Filter {
-        path: Some(UPSTREAM_PATH.to_owned()),
-        ..Filter::default()
-    };
+    let filter = embeddings_calls();
     let waited = mock.wait(&filter, count, Duration::from_secs(5)).await.ok().flatten();
     let list = match waited {
         Some(list) => list,
@@ -70,21 +85,46 @@ fn replica(world: &WorkshopWorld) -> &Upstream {
         .unwrap_or_else(|| panic!("the {} target has no second replica", world.target().name()))
 }
 
-#[then(expr = "vLLM's two replicas were called:")]
-async fn replicas_called(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
-    for (column, mock) in [("first", world.target().upstream()), ("second", replica(world))] {
-        let expected: usize = cell_for_target(world, step, column).parse().expect("a number of calls");
-        // Wait for one more than expected, so a late retry is counted too.
-        let entries = calls(mock, expected + 1).await;
-        hop::check(
-            Hop::GatewayToUpstream,
-            &format!("calls to the {column} replica"),
-            expected,
-            entries.len(),
-            || entries.iter().map(hop::entry_evidence).collect(),
-        )?;
-    }
-    Ok(())
+#[then(expr = "vLLM's two replicas took the client's requests in turn:")]
+async fn replicas_in_turn(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
+    let cell = cell_for_target(world, step, "turns");
+    let expected: Turns = cell.parse().unwrap_or_else(|e| panic!("{e}"));
+    let sent = world.exchanges.len();
+    let mut entries = calls(world.target().upstream(), sent).await;
+    entries.extend(calls(replica(world), 1).await);
+    entries.sort_by_key(|e| e.time);
+    let order: Vec<&str> = entries.iter().map(|e| &*e.instance).collect();
+    let seen = Turns::of(&order);
+    let evidence = || entries.iter().map(hop::entry_evidence).collect();
+    hop::check(
+        Hop::GatewayToUpstream,
+        "calls, one per request",
+        sent,
+        entries.len(),
+        evidence,
+    )?;
+    let seen_cell = match expected.admits(seen) {
+        true => expected.to_string(),
+        false => format!("{seen}: {}", order.join(", ")),
+    };
+    hop::check(
+        Hop::GatewayToUpstream,
+        "how the two replicas took the requests, in the order they came",
+        expected.to_string(),
+        seen_cell,
+        evidence,
+    )
+}
+
+#[then(expr = "each answer the client got, with the calls it cost vLLM's two replicas:")]
+fn answers_cost(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
+    let cell = cell_for_target(world, step, "answers");
+    let expected: Costs = cell.parse().unwrap_or_else(|e| panic!("{e}"));
+    let seen = match expected.admits(&world.costs) {
+        true => cell.clone(),
+        false => spread::in_order(&world.costs),
+    };
+    returned(world.last(), "each answer, with the calls it cost", cell, seen)
 }
 
 #[then(expr = "the client's last answer came from the second replica")]

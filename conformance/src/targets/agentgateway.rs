@@ -12,11 +12,11 @@
 //! lower camel case under the route's `policies.ai.routes`. Its access log is one line per
 //! request on stdout (`route=... endpoint=... http.method=... http.path=... http.status=...`).
 //!
-//! Beyond the workshop's route, for the scenarios configured so ([`Configured`]), two more in
+//! Beyond the workshop's route, for the scenarios configured so ([`Configured`]), three more in
 //! agentgateway's documented terms (its `schema/config.md`): `/configured/timeout` with the
-//! route policy `timeout.requestTimeout: 2s`, and `/configured/failover`, whose AI backend has
+//! route policy `timeout.requestTimeout: 2s`; `/configured/failover`, whose AI backend has
 //! two provider groups, the workshop's vLLM first (evicted on a 5xx by a `health` policy), a
-//! second mock next.
+//! second mock next; and `/configured/balanced`, one provider group of the two.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -226,8 +226,8 @@ impl StandaloneConfig {
     }
 
     /// Adds the [`Configured`] routes before the workshop's, built from it: the same route
-    /// types and provider, with a time-out, or with a second vLLM at `replica_address` as the
-    /// next provider group.
+    /// types and provider, with a time-out, with a second vLLM at `replica_address` as the
+    /// next provider group, or with both in one group.
     pub fn with_configured(mut self, replica_address: &str) -> Self {
         let routes = &mut self.binds[0].listeners[0].routes;
         let workshop = routes[0].clone();
@@ -263,21 +263,24 @@ impl StandaloneConfig {
         let replica = NamedProvider {
             name: "replica".to_owned(),
             host_override: replica_address.to_owned(),
+            ..provider.clone()
+        };
+        let groups = |groups: Vec<Vec<NamedProvider>>| {
+            let groups = groups.into_iter().map(|providers| ProviderGroup { providers });
+            vec![Backend {
+                ai: AiBackend::Groups {
+                    groups: groups.collect(),
+                },
+            }]
+        };
+        failover.backends = groups(vec![vec![primary], vec![replica.clone()]]);
+        let mut balanced = on("configured-balanced", BALANCED_PREFIX);
+        let first = NamedProvider {
+            name: "first".to_owned(),
             ..provider
         };
-        failover.backends = vec![Backend {
-            ai: AiBackend::Groups {
-                groups: vec![
-                    ProviderGroup {
-                        providers: vec![primary],
-                    },
-                    ProviderGroup {
-                        providers: vec![replica],
-                    },
-                ],
-            },
-        }];
-        routes.splice(0..0, [timeout, failover]);
+        balanced.backends = groups(vec![vec![first, replica]]);
+        routes.splice(0..0, [timeout, failover, balanced]);
         self
     }
 }
@@ -285,6 +288,7 @@ impl StandaloneConfig {
 /// Where the configured routes are; nothing else on the gateway begins so.
 const TIMEOUT_PREFIX: &str = "/configured/timeout";
 const FAILOVER_PREFIX: &str = "/configured/failover";
+const BALANCED_PREFIX: &str = "/configured/balanced";
 
 /// Where the gateway listens inside its container.
 const LISTEN_PORT: u16 = 8080;
@@ -306,6 +310,7 @@ impl Gateway for Agentgateway {
     const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes {
         timeout: RouteTo::Prefix(TIMEOUT_PREFIX),
         failover: RouteTo::Prefix(FAILOVER_PREFIX),
+        balanced: RouteTo::Prefix(BALANCED_PREFIX),
     });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {
@@ -457,7 +462,7 @@ mod tests {
             .with_configured("localhost:9000");
         let routes = &config.binds[0].listeners[0].routes;
         let prefixes: Vec<&str> = routes.iter().map(|r| r.matches[0].path.path_prefix.as_str()).collect();
-        assert_eq!(prefixes, [TIMEOUT_PREFIX, FAILOVER_PREFIX, "/qwen3"]);
+        assert_eq!(prefixes, [TIMEOUT_PREFIX, FAILOVER_PREFIX, BALANCED_PREFIX, "/qwen3"]);
         let timeout = routes[0].policies.timeout.as_ref().map(|t| t.request_timeout.as_str());
         assert_eq!(timeout, Some("2s"));
         let AiBackend::Groups { groups } = &routes[1].backends[0].ai else {
@@ -471,6 +476,11 @@ mod tests {
             .as_ref()
             .map(|h| h.eviction.duration.as_str());
         assert_eq!(eviction, Some("10s"));
+        let AiBackend::Groups { groups } = &routes[2].backends[0].ai else {
+            panic!("the balanced route has a provider group");
+        };
+        let hosts: Vec<&str> = groups[0].providers.iter().map(|p| p.host_override.as_str()).collect();
+        assert_eq!((groups.len(), hosts), (1, vec!["localhost:8000", "localhost:9000"]));
         // In agentgateway's spelling, as its schema/config.md has it.
         let yaml = serde_yaml_ng::to_string(&routes[..2]).unwrap();
         for field in [
@@ -485,7 +495,7 @@ mod tests {
         }
         // The workshop's own route is as before.
         assert_eq!(
-            routes[2],
+            routes[3],
             StandaloneConfig::for_workshop(&Workshop::default(), 8080, "localhost:8000")
                 .unwrap()
                 .binds[0]

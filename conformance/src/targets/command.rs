@@ -78,6 +78,7 @@ pub struct CommandRoute {
 pub struct CommandConfigured {
     pub timeout: CommandRouteTo,
     pub failover: CommandRouteTo,
+    pub balanced: CommandRouteTo,
 }
 
 /// `prefix: /configured/timeout` or `model: qwen3-timeout`.
@@ -224,6 +225,7 @@ impl Gateway for Command {
         let configured = file.configured.as_ref().map(|c| ConfiguredRoutes {
             timeout: c.timeout.leak(),
             failover: c.failover.leak(),
+            balanced: c.balanced.leak(),
         });
         Ok(Command {
             file,

@@ -107,6 +107,11 @@ pub struct Plan<'a> {
     pub port: u16,
     /// The Docker network the replicas are on, for a gateway that runs as a container.
     pub network: Option<String>,
+    /// The `@configured` behaviour this launch is for, where the gateway's routes for it are
+    /// the gateway started again with other flags ([`RouteTo::Restart`]); `None` for the
+    /// workshop's launch, and always for a gateway whose configured routes sit beside the
+    /// workshop's.
+    pub configured: Option<Configured>,
     pub(super) dir: &'a Path,
 }
 
@@ -147,7 +152,7 @@ impl PlanError {
     }
 }
 
-/// Where a gateway serves the two `@configured` behaviours, each configured in the gateway's
+/// Where a gateway serves the `@configured` behaviours, each configured in the gateway's
 /// documented terms on a route of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConfiguredRoutes {
@@ -155,6 +160,8 @@ pub struct ConfiguredRoutes {
     pub timeout: RouteTo,
     /// The workshop's vLLM first, the replica when it answers 5xx.
     pub failover: RouteTo,
+    /// Both replicas as equals, with the gateway's defaults.
+    pub balanced: RouteTo,
 }
 
 impl ConfiguredRoutes {
@@ -162,8 +169,16 @@ impl ConfiguredRoutes {
         match behaviour {
             Configured::Timeout => self.timeout,
             Configured::Failover => self.failover,
+            Configured::Balanced => self.balanced,
         }
     }
+
+    /// Every behaviour on the gateway's own route, started again with its flags.
+    pub const RESTARTED: ConfiguredRoutes = ConfiguredRoutes {
+        timeout: RouteTo::Restart,
+        failover: RouteTo::Restart,
+        balanced: RouteTo::Restart,
+    };
 }
 
 /// How a client picks a configured route.
@@ -173,6 +188,10 @@ pub enum RouteTo {
     Prefix(&'static str),
     /// A model name of the gateway's own (LiteLLM's `model_name`).
     Model(&'static str),
+    /// The workshop's route, on the gateway started again configured for the behaviour
+    /// ([`Plan::configured`]): for what a gateway sets by flags of the whole gateway, as
+    /// sglang-router's time-out, retries and workers.
+    Restart,
 }
 
 impl RouteTo {
@@ -188,6 +207,7 @@ impl RouteTo {
                 model_name: Some(name.to_owned()),
                 ..route
             },
+            RouteTo::Restart => route,
         }
     }
 }

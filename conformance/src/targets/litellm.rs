@@ -8,9 +8,10 @@
 //! happens without it). Its access log is uvicorn's, kept at INFO by a log config of ours while
 //! LiteLLM's own chatter stays at ERROR.
 //!
-//! Beyond the workshop's block, for the scenarios configured so ([`Configured`]), three more
-//! entries in LiteLLM's documented terms: `qwen3-timeout` with `timeout: 2`, and
-//! `qwen3-primary` with a `fallbacks` entry to `qwen3-replica`, a second mock.
+//! Beyond the workshop's block, for the scenarios configured so ([`Configured`]), more entries
+//! in LiteLLM's documented terms: `qwen3-timeout` with `timeout: 2`; `qwen3-primary` with a
+//! `fallbacks` entry to `qwen3-replica`, a second mock; and `qwen3-balanced` twice, once for
+//! each mock, a model group its router spreads requests over (`simple-shuffle` by default).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -38,6 +39,8 @@ pub const TIMEOUT_MODEL_NAME: &str = "qwen3-timeout";
 pub const PRIMARY_MODEL_NAME: &str = "qwen3-primary";
 /// The second mock, as an entry of its own.
 pub const REPLICA_MODEL_NAME: &str = "qwen3-replica";
+/// Two entries, one for each mock: one model group.
+pub const BALANCED_MODEL_NAME: &str = "qwen3-balanced";
 
 /// LiteLLM's proxy config: the part the workshop writes, and the configured entries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,7 +87,8 @@ impl LitellmConfig {
     }
 
     /// Adds the [`Configured`] entries, built from the workshop's: a time-out on the
-    /// workshop's vLLM, and a fallback from it to a second vLLM at `replica_url`.
+    /// workshop's vLLM, a fallback from it to a second vLLM at `replica_url`, and a group of
+    /// the two.
     pub fn with_configured(mut self, replica_url: &str) -> Self {
         let workshop = self.model_list[0].clone();
         let entry = |model_name: &str| ModelEntry {
@@ -93,9 +97,17 @@ impl LitellmConfig {
         };
         let mut timeout = entry(TIMEOUT_MODEL_NAME);
         timeout.litellm_params.timeout = Some(CONFIGURED_TIMEOUT.as_secs());
-        let mut replica = entry(REPLICA_MODEL_NAME);
-        replica.litellm_params.api_base = format!("{replica_url}/v1");
-        self.model_list.extend([timeout, entry(PRIMARY_MODEL_NAME), replica]);
+        let on_replica = |mut entry: ModelEntry| {
+            entry.litellm_params.api_base = format!("{replica_url}/v1");
+            entry
+        };
+        self.model_list.extend([
+            timeout,
+            entry(PRIMARY_MODEL_NAME),
+            on_replica(entry(REPLICA_MODEL_NAME)),
+            entry(BALANCED_MODEL_NAME),
+            on_replica(entry(BALANCED_MODEL_NAME)),
+        ]);
         self.litellm_settings = Some(LitellmSettings {
             fallbacks: vec![IndexMap::from([(
                 PRIMARY_MODEL_NAME.to_owned(),
@@ -149,6 +161,7 @@ impl Gateway for Litellm {
     const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes {
         timeout: RouteTo::Model(TIMEOUT_MODEL_NAME),
         failover: RouteTo::Model(PRIMARY_MODEL_NAME),
+        balanced: RouteTo::Model(BALANCED_MODEL_NAME),
     });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {
@@ -296,6 +309,13 @@ mod tests {
         assert_eq!(base(TIMEOUT_MODEL_NAME), "http://a:1/v1");
         assert_eq!(base(PRIMARY_MODEL_NAME), "http://a:1/v1");
         assert_eq!(base(REPLICA_MODEL_NAME), "http://b:2/v1");
+        let group: Vec<&str> = config
+            .model_list
+            .iter()
+            .filter(|e| e.model_name == BALANCED_MODEL_NAME)
+            .map(|e| e.litellm_params.api_base.as_str())
+            .collect();
+        assert_eq!(group, ["http://a:1/v1", "http://b:2/v1"]);
         assert!(
             yaml.ends_with("litellm_settings:\n  fallbacks:\n  - qwen3-primary:\n    - qwen3-replica\n"),
             "{yaml}"

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use super::gateway::{Gateway, Placement, Plan};
-use super::launcher::{Launch, Launched};
+use super::gateway::{Gateway, Placement, Plan, RouteTo};
+use super::launcher::Launched;
 use super::{
     AccessRecord, Configured, Implementation, LocalMock, MockContainer, ModelEntries, REPLICA_INSTANCE, StartError,
     Starting, Target, TargetError, TargetSpec, free_port,
@@ -19,7 +19,7 @@ use super::{
 use crate::client::{Call, ClientRequest, ClientRoute};
 use crate::settings::Settings;
 use crate::upstream::Upstream;
-use crate::workshop::MOCK_PORT;
+use crate::workshop::{MOCK_PORT, Workshop};
 
 /// The registry's entry for gateway `G`.
 pub const fn spec<G: Gateway>() -> TargetSpec {
@@ -100,23 +100,65 @@ fn network_name() -> String {
 
 pub struct LocalGateway<G: Gateway> {
     gateway: G,
+    site: Site,
+    /// The running gateway; started again for each scenario where it asks to be, and for a
+    /// configured behaviour it takes as flags.
+    running: tokio::sync::RwLock<Running>,
+    /// Where it listens, the same across restarts.
+    address: String,
+    version: Option<String>,
+}
+
+/// What a gateway's launch is planned from: the same for every start of it.
+struct Site {
+    workshop: Workshop,
     vllm: Vllm,
     /// The second replica: the failover's, a second worker.
     replica: Vllm,
-    /// The running gateway; started again for each scenario where it asks to be.
-    launched: tokio::sync::RwLock<Launched>,
-    /// Where it listens, the same across restarts.
-    address: String,
-    /// What started it, to start it again.
-    launch: Launch,
-    version: Option<String>,
-    _dir: tempfile::TempDir,
+    port: u16,
+    network: Option<String>,
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    fn plan(&self, configured: Option<Configured>) -> Plan<'_> {
+        Plan {
+            workshop: &self.workshop,
+            vllm: self.vllm.address(),
+            replica: self.replica.address(),
+            port: self.port,
+            network: self.network.clone(),
+            configured,
+            dir: self.dir.path(),
+        }
+    }
+
+    /// Plans `gateway`'s launch (for the workshop, or for a `configured` behaviour), starts
+    /// it, and waits until it is ready.
+    async fn launch<G: Gateway>(&self, gateway: &G, configured: Option<Configured>) -> Result<Running, StartError> {
+        let launch = gateway
+            .launch(&self.plan(configured))
+            .map_err(|e| StartError::Failed(format!("{}: cannot plan its launch: {e}", G::NAME)))?;
+        let launched = Launched::start(G::NAME, launch, gateway.readiness()).await?;
+        Ok(Running { launched, configured })
+    }
+
+    async fn stop(&self) {
+        self.vllm.stop().await;
+        self.replica.stop().await;
+    }
+}
+
+/// The gateway as it runs now.
+struct Running {
+    launched: Launched,
+    /// The behaviour it was started again for ([`super::gateway::RouteTo::Restart`]); `None`
+    /// when it runs the workshop's config.
+    configured: Option<Configured>,
 }
 
 impl<G: Gateway> LocalGateway<G> {
     async fn start(gateway: G, settings: &Settings) -> Result<Self, StartError> {
-        let failed =
-            |what: &str, err: &dyn std::fmt::Display| StartError::Failed(format!("{}: {what}: {err}", G::NAME));
         let placement = gateway.placement();
         let vllm = Vllm::start(settings, &placement, None).await?;
         let replica = match Vllm::start(settings, &placement, Some(REPLICA_INSTANCE)).await {
@@ -126,45 +168,52 @@ impl<G: Gateway> LocalGateway<G> {
                 return Err(err);
             }
         };
-        let stop_replicas = async || {
-            vllm.stop().await;
-            replica.stop().await;
-        };
-        let planned = async {
-            let dir = tempfile::tempdir().map_err(|e| failed("no temporary folder", &e))?;
-            let plan = Plan {
-                workshop: &settings.workshop,
-                vllm: vllm.address(),
-                replica: replica.address(),
-                port: free_port()?,
-                network: matches!(placement, Placement::Containers).then(network_name),
-                dir: dir.path(),
-            };
-            let launch = gateway
-                .launch(&plan)
-                .map_err(|e| failed("cannot plan its launch", &e))?;
-            let launched = Launched::start(G::NAME, launch.clone(), gateway.readiness()).await?;
-            Ok::<_, StartError>((dir, launch, launched))
-        };
-        let (dir, launch, launched) = match planned.await {
-            Ok(started) => started,
+        let folder = tempfile::tempdir()
+            .map_err(|e| StartError::Failed(format!("{}: no temporary folder: {e}", G::NAME)))
+            .and_then(|dir| Ok((dir, free_port()?)));
+        let (dir, port) = match folder {
+            Ok(folder) => folder,
             Err(err) => {
-                stop_replicas().await;
+                vllm.stop().await;
+                replica.stop().await;
                 return Err(err);
             }
         };
-        let address = launched.address().to_owned();
+        let site = Site {
+            workshop: settings.workshop.clone(),
+            vllm,
+            replica,
+            port,
+            network: matches!(placement, Placement::Containers).then(network_name),
+            dir,
+        };
+        let running = match site.launch(&gateway, None).await {
+            Ok(running) => running,
+            Err(err) => {
+                site.stop().await;
+                return Err(err);
+            }
+        };
+        let address = running.launched.address().to_owned();
         let version = gateway.version(&address).await;
         Ok(LocalGateway {
             gateway,
-            vllm,
-            replica,
-            launched: tokio::sync::RwLock::new(launched),
+            site,
+            running: tokio::sync::RwLock::new(running),
             address,
-            launch,
             version,
-            _dir: dir,
         })
+    }
+
+    /// Starts the gateway again, for the workshop or for `configured`.
+    async fn restart(&self, running: &mut Running, configured: Option<Configured>) -> Result<(), TargetError> {
+        running.launched.stop().await;
+        *running = self
+            .site
+            .launch(&self.gateway, configured)
+            .await
+            .map_err(TargetError::Restart)?;
+        Ok(())
     }
 }
 
@@ -178,20 +227,18 @@ impl<G: Gateway> Target for LocalGateway<G> {
         self.gateway.rows()
     }
 
-    /// Ready when it started; started again where it keeps state between requests.
+    /// Ready when it started; started again where it keeps state between requests, or was
+    /// started with a configured behaviour's flags in the scenario before.
     async fn set_up(&self) -> Result<(), TargetError> {
-        if G::FRESH_PER_SCENARIO {
-            let mut launched = self.launched.write().await;
-            launched.stop().await;
-            *launched = Launched::start(G::NAME, self.launch.clone(), self.gateway.readiness())
-                .await
-                .map_err(|e| TargetError::SetUp(format!("{} did not start again: {e}", G::NAME)))?;
+        let mut running = self.running.write().await;
+        if G::FRESH_PER_SCENARIO || running.configured.is_some() {
+            self.restart(&mut running, None).await?;
         }
         Ok(())
     }
 
     fn upstream(&self) -> &Upstream {
-        self.vllm.upstream()
+        self.site.vllm.upstream()
     }
 
     fn route(&self) -> ClientRoute {
@@ -199,7 +246,7 @@ impl<G: Gateway> Target for LocalGateway<G> {
     }
 
     fn mock_address(&self) -> String {
-        self.vllm.address()
+        self.site.vllm.address()
     }
 
     fn placeholders(&self) -> Vec<(&'static str, String)> {
@@ -207,11 +254,11 @@ impl<G: Gateway> Target for LocalGateway<G> {
     }
 
     async fn mock_log(&self) -> Result<String, TargetError> {
-        Ok(self.vllm.log())
+        Ok(self.site.vllm.log())
     }
 
     async fn access_log(&self) -> Result<Vec<AccessRecord>, TargetError> {
-        let log = self.launched.read().await.log().text();
+        let log = self.running.read().await.launched.log().text();
         Ok(log.lines().filter_map(|line| self.gateway.access_line(line)).collect())
     }
 
@@ -227,19 +274,31 @@ impl<G: Gateway> Target for LocalGateway<G> {
         self.route().model_name.is_some().then_some(self as &dyn ModelEntries)
     }
 
-    fn configured_request(&self, behaviour: Configured, body: Bytes) -> Option<ClientRequest> {
-        let route = self.gateway.configured()?.route(behaviour).apply(self.route());
-        Some(route.request(Call::Embeddings, Some(body)))
+    async fn configured_request(
+        &self,
+        behaviour: Configured,
+        body: Bytes,
+    ) -> Result<Option<ClientRequest>, TargetError> {
+        let Some(routes) = self.gateway.configured() else {
+            return Ok(None);
+        };
+        let to = routes.route(behaviour);
+        if to == RouteTo::Restart {
+            let mut running = self.running.write().await;
+            if running.configured != Some(behaviour) {
+                self.restart(&mut running, Some(behaviour)).await?;
+            }
+        }
+        Ok(Some(to.apply(self.route()).request(Call::Embeddings, Some(body))))
     }
 
     fn replica(&self) -> Option<&Upstream> {
-        Some(self.replica.upstream())
+        Some(self.site.replica.upstream())
     }
 
     async fn shut_down(&self) {
-        self.launched.read().await.stop().await;
-        self.vllm.stop().await;
-        self.replica.stop().await;
+        self.running.read().await.launched.stop().await;
+        self.site.stop().await;
     }
 }
 

@@ -110,8 +110,8 @@ pub enum Capability {
     InjectsKey,
     /// The OpenAI Python SDK as a client (`@openai-sdk`), from the peers venv.
     OpenAiSdk,
-    /// A gateway also configured, beyond the workshop, for a time-out and a failover
-    /// (`@configured`): see [`Configured`].
+    /// A gateway also configured, beyond the workshop, for a time-out, a failover and two
+    /// replicas behind one route (`@configured`): see [`Configured`].
     Configured,
 }
 
@@ -137,7 +137,7 @@ impl Capability {
             Capability::Kubernetes => "a Kubernetes cluster",
             Capability::InjectsKey => "a gateway that sends vLLM its own key",
             Capability::OpenAiSdk => "the OpenAI Python SDK (the peers venv: run .ci/run, or set PEERS_PYTHON)",
-            Capability::Configured => "a gateway configured for a time-out and a failover",
+            Capability::Configured => "a gateway configured for a time-out, a failover and two replicas",
         }
     }
 }
@@ -152,6 +152,24 @@ pub enum Configured {
     /// A second vLLM replica ([`Target::replica`]) to fail over to when the first answers
     /// 5xx: LiteLLM's `fallbacks`, agentgateway's provider groups with health eviction.
     Failover,
+    /// Both replicas behind one route as equals, with the gateway's own defaults for picking
+    /// one and for trying the other: LiteLLM's two deployments of one `model_name`,
+    /// agentgateway's one provider group of two, nginx's `upstream` of two servers,
+    /// sglang-router's two workers.
+    Balanced,
+}
+
+impl Configured {
+    /// How the features name its route: "the client sends ... on the <name> route".
+    pub const fn route_name(self) -> &'static str {
+        match self {
+            Configured::Timeout => "time-out",
+            Configured::Failover => "failover",
+            Configured::Balanced => "balanced",
+        }
+    }
+
+    pub const ALL: [Configured; 3] = [Configured::Timeout, Configured::Failover, Configured::Balanced];
 }
 
 /// The second mock's instance name (`--instance-id`), where the suite starts it in process.
@@ -183,6 +201,10 @@ pub enum TargetError {
     SetUp(String),
     #[error("timed out after {0:?} waiting for {1}")]
     Timeout(Duration, String),
+    /// A gateway started again (for a scenario, or with a configured behaviour's flags) did
+    /// not come up.
+    #[error("it did not start again: {0}")]
+    Restart(StartError),
 }
 
 #[async_trait]
@@ -248,12 +270,17 @@ pub trait Target: Send + Sync + Any {
     }
 
     /// The workshop's embeddings request (`body`) on the route configured for `behaviour`,
-    /// on targets with the `Configured` capability.
-    fn configured_request(&self, _behaviour: Configured, _body: Bytes) -> Option<crate::client::ClientRequest> {
-        None
+    /// on targets with the `Configured` capability. A gateway configured by its flags is
+    /// started again with them here, and kept so for the rest of the scenario.
+    async fn configured_request(
+        &self,
+        _behaviour: Configured,
+        _body: Bytes,
+    ) -> Result<Option<crate::client::ClientRequest>, TargetError> {
+        Ok(None)
     }
 
-    /// The second vLLM replica behind [`Configured::Failover`].
+    /// The second vLLM replica behind [`Configured::Failover`] and [`Configured::Balanced`].
     fn replica(&self) -> Option<&Upstream> {
         None
     }
@@ -409,7 +436,10 @@ mod tests {
             capabilities("litellm"),
             [Capability::Gateway, Capability::InjectsKey, Capability::Configured]
         );
-        assert_eq!(capabilities("sglang-router"), [Capability::Gateway]);
+        assert_eq!(
+            capabilities("sglang-router"),
+            [Capability::Gateway, Capability::Configured]
+        );
         assert_eq!(capabilities("direct"), [Capability::Mock]);
     }
 }

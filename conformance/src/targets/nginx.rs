@@ -11,10 +11,11 @@
 //! is raised (`client_max_body_size`), so that a 2,000-input batch is vLLM's to answer. Its
 //! access line is a `log_format` of ours in `key=value` fields.
 //!
-//! For the `@configured` scenarios, two more locations in nginx's documented terms:
-//! `/configured/timeout/` with `proxy_read_timeout 2s`, and `/configured/failover/` on an
+//! For the `@configured` scenarios, three more locations in nginx's documented terms:
+//! `/configured/timeout/` with `proxy_read_timeout 2s`; `/configured/failover/` on an
 //! `upstream` of both replicas with `proxy_next_upstream error timeout http_503 non_idempotent`
-//! (a POST is not retried without `non_idempotent`).
+//! (a POST is not retried without `non_idempotent`); `/configured/balanced/` on the same
+//! `upstream` with nginx's defaults (round robin, `max_fails=1 fail_timeout=10s`).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -34,6 +35,7 @@ use crate::settings::Settings;
 const PROBE_PATH: &str = "/conformance-readiness-probe";
 const TIMEOUT_PREFIX: &str = "/configured/timeout";
 const FAILOVER_PREFIX: &str = "/configured/failover";
+const BALANCED_PREFIX: &str = "/configured/balanced";
 /// What starts our access line, so no other line of nginx's is taken for one.
 const ACCESS_TAG: &str = "nginx-access";
 
@@ -98,7 +100,13 @@ http {{
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
 
+    # One upstream for each route: nginx keeps a server's failures per upstream.
     upstream vllm_failover {{
+        server {vllm};
+        server {replica};
+    }}
+
+    upstream vllm_balanced {{
         server {vllm};
         server {replica};
     }}
@@ -133,6 +141,11 @@ http {{
             {auth}
             proxy_next_upstream error timeout http_503 non_idempotent;
         }}
+
+        location {BALANCED_PREFIX}/v1/ {{
+            proxy_pass http://vllm_balanced/v1/;
+            {auth}
+        }}
     }}
 }}
 "#
@@ -148,6 +161,7 @@ impl Gateway for Nginx {
     const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes {
         timeout: RouteTo::Prefix(TIMEOUT_PREFIX),
         failover: RouteTo::Prefix(FAILOVER_PREFIX),
+        balanced: RouteTo::Prefix(BALANCED_PREFIX),
     });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {

@@ -8,7 +8,10 @@
 //! `/v1/embeddings` with vLLM's key itself, and the scenarios that need a prefix or key
 //! injection are not for this target. It is launched with the workshop's vLLM as its one
 //! worker (`--worker-urls`), so that every call it makes shows in one journal; a second worker
-//! makes the answer depend on its routing policy. It is ready when `/readiness` answers 200
+//! makes the answer depend on its routing policy. Its time-out, retries and workers are flags
+//! of the whole router, so for the `@configured` scenarios it is started again with them
+//! ([`RouteTo::Restart`]): `--request-timeout-secs 2` for the time-out, both replicas as
+//! workers for the failover and the balanced route. It is ready when `/readiness` answers 200
 //! (`/health` answers before workers register). Its access line is its tracing span
 //! `http_request{method=... uri=... status_code=... latency=...}`, written in colour.
 
@@ -18,9 +21,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::access_log::{Fields, without_query};
-use super::gateway::{Gateway, Plan, PlanError, command_output, peers_or_path, program};
+use super::gateway::{ConfiguredRoutes, Gateway, Plan, PlanError, command_output, peers_or_path, program};
 use super::launcher::{Launch, Readiness};
-use super::{AccessRecord, StartError, free_port};
+use super::{AccessRecord, CONFIGURED_TIMEOUT, Configured, StartError, free_port};
 use crate::client::ClientRoute;
 use crate::settings::Settings;
 
@@ -36,6 +39,7 @@ impl Gateway for SglangRouter {
     /// Its circuit breaker opens after 10 failed calls (4xx included) and stays open for the
     /// next scenarios' requests, which it then answers `503 no_available_workers` itself.
     const FRESH_PER_SCENARIO: bool = true;
+    const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes::RESTARTED);
 
     fn find(settings: &Settings) -> Result<Self, StartError> {
         let api_key = settings.workshop.api_key.clone();
@@ -49,24 +53,36 @@ impl Gateway for SglangRouter {
     }
 
     fn launch(&self, plan: &Plan<'_>) -> Result<Launch, PlanError> {
-        let [vllm, _] = plan.vllm_urls();
+        let [vllm, replica] = plan.vllm_urls();
         // Its Prometheus listener defaults to a fixed port (29000); a run may hold it.
         let metrics_port = free_port().map_err(PlanError::config)?;
+        let mut args: Vec<String> = vec![
+            "launch".into(),
+            "--host".into(),
+            "127.0.0.1".into(),
+            "--port".into(),
+            plan.port.to_string(),
+            "--prometheus-host".into(),
+            "127.0.0.1".into(),
+            "--prometheus-port".into(),
+            metrics_port.to_string(),
+            "--worker-urls".into(),
+            vllm,
+        ];
+        match plan.configured {
+            None => {}
+            Some(Configured::Timeout) => {
+                args.extend([
+                    "--request-timeout-secs".into(),
+                    CONFIGURED_TIMEOUT.as_secs().to_string(),
+                ]);
+            }
+            Some(Configured::Failover) => args.extend([replica, "--policy".into(), "round_robin".into()]),
+            Some(Configured::Balanced) => args.push(replica),
+        }
         Ok(Launch::Process {
             program: self.bin.clone(),
-            args: vec![
-                "launch".into(),
-                "--host".into(),
-                "127.0.0.1".into(),
-                "--port".into(),
-                plan.port.to_string().into(),
-                "--worker-urls".into(),
-                vllm.into(),
-                "--prometheus-host".into(),
-                "127.0.0.1".into(),
-                "--prometheus-port".into(),
-                metrics_port.to_string().into(),
-            ],
+            args: args.into_iter().map(Into::into).collect(),
             env: vec![],
             port: plan.port,
         })
