@@ -90,6 +90,19 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | litellm       | the gateway | 400    | "Invalid JSON payload: ...", its own error body       |
       | sglang-router | the gateway | 400    | "Failed to parse the request body as JSON: ...", as text |
 
+  @route-prefix
+  Scenario: A path that only begins with the route's prefix
+    The workshop's HTTPRoute matches the path prefix `/qwen3`. Gateway API matches a prefix
+    by whole path elements, so `/qwen3foo` is not on the route; a plain string prefix (nginx's
+    `location /qwen3` without `=`) would send it to vLLM as `/v1/embeddingsfoo`.
+    When the client posts the workshop's embeddings request to the route's prefix with "foo" after it
+    Then the client gets an answer:
+      | target  | answer | why |
+      | default | 404    |     |
+    And vLLM got these POST requests:
+      | target  | paths |
+      | default | -     |
+
   Scenario: A large batch
     When the client sends a batch of 2000 inputs of 50 words through the gateway
     Then the client gets status 200

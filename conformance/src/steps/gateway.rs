@@ -12,7 +12,7 @@ use mock_vllm::openai::error::ErrorResponse;
 use serde_json::json;
 
 use super::{EmbeddingList, answer, cell_for_target};
-use crate::client::Call;
+use crate::client::{Call, ClientRoute};
 use crate::client::{ClientRequest, NO_ANSWER};
 use crate::hop::{self, Hop, Mismatch, returned, upstream};
 use crate::workshop::{self, UPSTREAM_PATH};
@@ -87,6 +87,35 @@ async fn send_not_json(world: &mut WorkshopWorld) {
     world.send(request).await;
 }
 
+#[when(expr = "the client posts the workshop's embeddings request to the route's prefix with {string} after it")]
+async fn send_past_prefix(world: &mut WorkshopWorld, suffix: String) {
+    let route = world.target().route();
+    let route = ClientRoute {
+        embeddings_path: format!("{}{suffix}", route.prefix),
+        ..route
+    };
+    let request = route.request(Call::Embeddings, Some(world.workshop_body()));
+    world.send(request).await;
+}
+
+#[then(expr = "vLLM got these POST requests:")]
+async fn posts_seen(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
+    let expected = cell_for_target(world, step, "paths");
+    let posts = Filter {
+        method: Some("POST".to_owned()),
+        ..Filter::default()
+    };
+    let entries = entries_matching(world, posts, 1).await;
+    let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+    let seen = match paths.is_empty() {
+        true => "-".to_owned(),
+        false => paths.join(", "),
+    };
+    hop::check(Hop::GatewayToUpstream, "the paths vLLM was posted at", expected, seen, || {
+        entries.iter().map(hop::entry_evidence).collect()
+    })
+}
+
 #[when(expr = "the client sends the workshop's embeddings request through the gateway with X-Request-Id {string}")]
 async fn send_with_request_id(world: &mut WorkshopWorld, id: String) {
     let request = step_6(world).with_header("x-request-id", id);
@@ -146,8 +175,17 @@ async fn hang_up_through(world: &mut WorkshopWorld, tokens: usize) {
 async fn upstream_entries(world: &WorkshopWorld, path: &str, count: usize) -> Vec<mock_vllm::RecordedRequest> {
     let filter = Filter {
         path: Some(path.to_owned()),
-        since_seq: Some(world.journal_mark()),
         ..Filter::default()
+    };
+    entries_matching(world, filter, count).await
+}
+
+/// The journal's entries since the client's last request that match `filter`, once `count`
+/// are there or [`SETTLE`] has passed.
+async fn entries_matching(world: &WorkshopWorld, filter: Filter, count: usize) -> Vec<mock_vllm::RecordedRequest> {
+    let filter = Filter {
+        since_seq: Some(world.journal_mark()),
+        ..filter
     };
     let list = world
         .target()

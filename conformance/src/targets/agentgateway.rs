@@ -306,7 +306,7 @@ pub enum Agentgateway {
 #[async_trait]
 impl Gateway for Agentgateway {
     const NAME: &'static str = "agentgateway";
-    const OFFERS: &'static [Capability] = &[Capability::InjectsKey, Capability::AgentGateway];
+    const OFFERS: &'static [Capability] = &[Capability::InjectsKey, Capability::RoutePrefix, Capability::AgentGateway];
     const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes {
         timeout: RouteTo::Prefix(TIMEOUT_PREFIX),
         failover: RouteTo::Prefix(FAILOVER_PREFIX),

@@ -199,6 +199,9 @@ impl Gateway for Command {
         if file.injects_key {
             offers.push(Capability::InjectsKey);
         }
+        if !file.route.prefix.is_empty() {
+            offers.push(Capability::RoutePrefix);
+        }
         if file.configured.is_some() {
             offers.push(Capability::Configured);
         }

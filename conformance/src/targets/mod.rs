@@ -108,6 +108,9 @@ pub enum Capability {
     /// The gateway sends vLLM the key it holds, whatever the client sent (`@injects-key`):
     /// the workshop's Secret.
     InjectsKey,
+    /// The workshop's route is a path prefix (`/qwen3`) before OpenAI's paths
+    /// (`@route-prefix`), as the HTTPRoute's `PathPrefix` match makes it.
+    RoutePrefix,
     /// The OpenAI Python SDK as a client (`@openai-sdk`), from the peers venv.
     OpenAiSdk,
     /// A gateway also configured, beyond the workshop, for a time-out, a failover and two
@@ -123,6 +126,7 @@ impl Capability {
             "agentgateway" => Some(Capability::AgentGateway),
             "kubernetes" => Some(Capability::Kubernetes),
             "injects-key" => Some(Capability::InjectsKey),
+            "route-prefix" => Some(Capability::RoutePrefix),
             "openai-sdk" => Some(Capability::OpenAiSdk),
             "configured" => Some(Capability::Configured),
             _ => None,
@@ -136,6 +140,7 @@ impl Capability {
             Capability::AgentGateway => "Agent Gateway's route types",
             Capability::Kubernetes => "a Kubernetes cluster",
             Capability::InjectsKey => "a gateway that sends vLLM its own key",
+            Capability::RoutePrefix => "the workshop's route as a path prefix (/qwen3)",
             Capability::OpenAiSdk => "the OpenAI Python SDK (the peers venv: run .ci/run, or set PEERS_PYTHON)",
             Capability::Configured => "a gateway configured for a time-out, a failover and two replicas",
         }
@@ -428,6 +433,7 @@ mod tests {
             [
                 Capability::Gateway,
                 Capability::InjectsKey,
+                Capability::RoutePrefix,
                 Capability::AgentGateway,
                 Capability::Configured
             ]

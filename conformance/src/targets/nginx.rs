@@ -157,7 +157,7 @@ http {{
 #[async_trait]
 impl Gateway for Nginx {
     const NAME: &'static str = "nginx";
-    const OFFERS: &'static [Capability] = &[Capability::InjectsKey];
+    const OFFERS: &'static [Capability] = &[Capability::InjectsKey, Capability::RoutePrefix];
     const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes {
         timeout: RouteTo::Prefix(TIMEOUT_PREFIX),
         failover: RouteTo::Prefix(FAILOVER_PREFIX),

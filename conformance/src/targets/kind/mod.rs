@@ -45,6 +45,7 @@ pub const SPEC: TargetSpec = TargetSpec {
         vec![
             Capability::Gateway,
             Capability::InjectsKey,
+            Capability::RoutePrefix,
             Capability::AgentGateway,
             Capability::Kubernetes,
         ]
