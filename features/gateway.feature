@@ -138,14 +138,15 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
 
   # The scenarios below configure the gateway beyond the workshop, each through the gateway's
   # documented configuration, on a route of its own: LiteLLM's `timeout`, `fallbacks` and a
-  # model group of two deployments; agentgateway's `timeout` route policy and provider groups
-  # (with a `health` policy for the failover); nginx's `proxy_read_timeout`, and an `upstream`
-  # of two servers for each of the other two routes (with `proxy_next_upstream http_503
-  # non_idempotent` for the failover). sglang-router's time-out, workers and policy are flags
-  # of the whole router, so it is started again with them: `--request-timeout-secs 2`; both
-  # replicas as `--worker-urls`, with `--policy round_robin` for the failover (its default
-  # `cache_aware` keeps a prompt on the worker it picked, retries too). They run on the
-  # gateways the suite starts itself.
+  # model group of two deployments; agentgateway's `timeout` route policy, provider groups
+  # (with a `health` policy for the failover) and a route whose path override is chat's;
+  # nginx's `proxy_read_timeout`, an `upstream` of two servers for each of the failover and
+  # balanced routes (with `proxy_next_upstream http_503 non_idempotent` for the failover) and
+  # `proxy_buffering off`. sglang-router's time-out, workers and policy are flags of the whole
+  # router, so it is started again with them: `--request-timeout-secs 2`; both replicas as
+  # `--worker-urls`, with `--policy round_robin` for the failover (its default `cache_aware`
+  # keeps a prompt on the worker it picked, retries too). LiteLLM and sglang-router stream on
+  # the workshop's own route. They run on the gateways the suite starts itself.
   #
   # An answer's cost is written `503 (1 + 0)`: its status, then how many calls the first and
   # the second replica journaled while the client waited for it. `in order:` lists every answer
@@ -206,3 +207,19 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | agentgateway  | each one of: 503 (1 + 0), 200 (0 + 1)                          | a reset is its own 503, not tried again; with no health policy vLLM stays in the group  |
       | nginx         | in order: 502 (1 + 0), 200 (0 + 1), 200 (0 + 1), 200 (0 + 1)   | a POST is not tried again (its 502); max_fails=1 then sets vLLM aside for 10 s          |
       | sglang-router | each one of: 500 (5 + 0), 200 (0 + 1)                          | a prompt stays on the worker it picked, its 5 attempts too; 10 failures open the circuit breaker |
+
+  @configured
+  Scenario: A streamed chat completion on a route configured for streaming
+    Given vLLM streams at 100 ms between tokens
+    When the client streams a chat completion of 8 tokens on the streaming route
+    Then the stream reached the client as vLLM sent it:
+      | target  | streamed | why |
+      | default | yes      |     |
+
+  @configured
+  Scenario: A client that hangs up mid-stream on a route configured for streaming
+    Given vLLM streams at 100 ms between tokens
+    When the client streams a chat completion of 8 tokens on the streaming route and hangs up after the first chunk
+    Then vLLM stopped the stream when the client hung up:
+      | target  | stopped |
+      | default | yes     |

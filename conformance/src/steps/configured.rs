@@ -12,6 +12,8 @@ use mock_vllm::conditions::rules::{Match, Rule};
 use mock_vllm::{Filter, RecordedRequest};
 
 use super::cell_for_target;
+use super::gateway::chat_stream;
+use crate::client::{Call, ClientRoute};
 use crate::hop::{self, Hop, Mismatch, returned};
 use crate::spread::{self, Cost, Costs, Turns};
 use crate::targets::{Configured, TargetError};
@@ -35,11 +37,9 @@ async fn send_on(world: &mut WorkshopWorld, route: String, times: String) -> Res
         .expect("the step's pattern names a configured route");
     let times = times.parse().unwrap_or(1);
     for _ in 0..times {
-        let request = world
-            .target()
-            .configured_request(behaviour, world.workshop_body())
+        let request = configured_route(world, behaviour)
             .await?
-            .unwrap_or_else(|| panic!("the {} target has no {route} route", world.target().name()));
+            .request(Call::Embeddings, Some(world.workshop_body()));
         let before = tally(world).await?;
         let status = world.send(request).await.status;
         let after = tally(world).await?;
@@ -50,6 +50,28 @@ async fn send_on(world: &mut WorkshopWorld, route: String, times: String) -> Res
         });
     }
     Ok(())
+}
+
+#[when(
+    regex = r"^the client streams a chat completion of (\d+) tokens on the streaming route( and hangs up after the first chunk)?$"
+)]
+async fn stream_on(world: &mut WorkshopWorld, tokens: usize, hang_up: String) -> Result<(), TargetError> {
+    let route = configured_route(world, Configured::Streaming).await?;
+    let hang_up_after = (!hang_up.is_empty()).then_some(1);
+    world.stream(chat_stream(&route, tokens), hang_up_after).await;
+    Ok(())
+}
+
+/// The target's route for `behaviour`; a target in a `@configured` scenario has one.
+async fn configured_route(world: &WorkshopWorld, behaviour: Configured) -> Result<ClientRoute, TargetError> {
+    let route = world.target().configured_route(behaviour).await?;
+    Ok(route.unwrap_or_else(|| {
+        panic!(
+            "the {} target has no {} route",
+            world.target().name(),
+            behaviour.route_name()
+        )
+    }))
 }
 
 /// How many calls to vLLM's embeddings path each replica has journaled.

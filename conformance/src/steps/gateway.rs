@@ -111,9 +111,13 @@ async fn posts_seen(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismat
         true => "-".to_owned(),
         false => paths.join(", "),
     };
-    hop::check(Hop::GatewayToUpstream, "the paths vLLM was posted at", expected, seen, || {
-        entries.iter().map(hop::entry_evidence).collect()
-    })
+    hop::check(
+        Hop::GatewayToUpstream,
+        "the paths vLLM was posted at",
+        expected,
+        seen,
+        || entries.iter().map(hop::entry_evidence).collect(),
+    )
 }
 
 #[when(expr = "the client sends the workshop's embeddings request through the gateway with X-Request-Id {string}")]
@@ -143,22 +147,20 @@ async fn send_after_idle(world: &mut WorkshopWorld, seconds: u64) {
     world.send(request).await;
 }
 
-fn chat_stream(world: &WorkshopWorld, tokens: usize) -> ClientRequest {
+/// A streamed chat completion of `tokens` tokens on `route`.
+pub(super) fn chat_stream(route: &ClientRoute, tokens: usize) -> ClientRequest {
     let body = json!({
         "model": workshop::MODEL_NAME,
         "messages": [{"role": "user", "content": workshop::TEXT}],
         "max_tokens": tokens,
         "stream": true,
     });
-    world
-        .target()
-        .route()
-        .request(Call::ChatCompletions, Some(Bytes::from(body.to_string())))
+    route.request(Call::ChatCompletions, Some(Bytes::from(body.to_string())))
 }
 
 #[when(expr = "the client streams a chat completion of {int} tokens through the gateway")]
 async fn stream_through(world: &mut WorkshopWorld, tokens: usize) {
-    let request = chat_stream(world, tokens);
+    let request = chat_stream(&world.target().route(), tokens);
     world.stream(request, None).await;
 }
 
@@ -166,7 +168,7 @@ async fn stream_through(world: &mut WorkshopWorld, tokens: usize) {
     expr = "the client streams a chat completion of {int} tokens through the gateway and hangs up after the first chunk"
 )]
 async fn hang_up_through(world: &mut WorkshopWorld, tokens: usize) {
-    let request = chat_stream(world, tokens);
+    let request = chat_stream(&world.target().route(), tokens);
     world.stream(request, Some(1)).await;
 }
 

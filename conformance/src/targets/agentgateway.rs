@@ -12,11 +12,13 @@
 //! lower camel case under the route's `policies.ai.routes`. Its access log is one line per
 //! request on stdout (`route=... endpoint=... http.method=... http.path=... http.status=...`).
 //!
-//! Beyond the workshop's route, for the scenarios configured so ([`Configured`]), three more in
+//! Beyond the workshop's route, for the scenarios configured so ([`Configured`]), four more in
 //! agentgateway's documented terms (its `schema/config.md`): `/configured/timeout` with the
 //! route policy `timeout.requestTimeout: 2s`; `/configured/failover`, whose AI backend has
 //! two provider groups, the workshop's vLLM first (evicted on a 5xx by a `health` policy), a
-//! second mock next; and `/configured/balanced`, one provider group of the two.
+//! second mock next; `/configured/balanced`, one provider group of the two; and
+//! `/configured/streaming`, the workshop's provider with its path override on vLLM's
+//! `/v1/chat/completions`, so that a chat completion reaches it.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -112,6 +114,8 @@ pub struct ProviderGroup {
 pub struct NamedProvider {
     pub name: String,
     pub host_override: String,
+    /// Where every request on the route goes upstream. (Without one it sends the client's
+    /// path as it came, route prefix and all: seen on d579b414f.)
     pub path_override: String,
     pub provider: Provider,
     pub policies: BackendPolicies,
@@ -277,10 +281,17 @@ impl StandaloneConfig {
         let mut balanced = on("configured-balanced", BALANCED_PREFIX);
         let first = NamedProvider {
             name: "first".to_owned(),
-            ..provider
+            ..provider.clone()
         };
         balanced.backends = groups(vec![vec![first, replica]]);
-        routes.splice(0..0, [timeout, failover, balanced]);
+        let mut streaming = on("configured-streaming", STREAMING_PREFIX);
+        streaming.backends = vec![Backend {
+            ai: AiBackend::Provider(NamedProvider {
+                path_override: CHAT_PATH.to_owned(),
+                ..provider
+            }),
+        }];
+        routes.splice(0..0, [timeout, failover, balanced, streaming]);
         self
     }
 }
@@ -289,6 +300,9 @@ impl StandaloneConfig {
 const TIMEOUT_PREFIX: &str = "/configured/timeout";
 const FAILOVER_PREFIX: &str = "/configured/failover";
 const BALANCED_PREFIX: &str = "/configured/balanced";
+const STREAMING_PREFIX: &str = "/configured/streaming";
+/// Where the streaming route sends its requests.
+const CHAT_PATH: &str = "/v1/chat/completions";
 
 /// Where the gateway listens inside its container.
 const LISTEN_PORT: u16 = 8080;
@@ -306,11 +320,16 @@ pub enum Agentgateway {
 #[async_trait]
 impl Gateway for Agentgateway {
     const NAME: &'static str = "agentgateway";
-    const OFFERS: &'static [Capability] = &[Capability::InjectsKey, Capability::RoutePrefix, Capability::AgentGateway];
+    const OFFERS: &'static [Capability] = &[
+        Capability::InjectsKey,
+        Capability::RoutePrefix,
+        Capability::AgentGateway,
+    ];
     const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes {
         timeout: RouteTo::Prefix(TIMEOUT_PREFIX),
         failover: RouteTo::Prefix(FAILOVER_PREFIX),
         balanced: RouteTo::Prefix(BALANCED_PREFIX),
+        streaming: RouteTo::Prefix(STREAMING_PREFIX),
     });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {
@@ -462,7 +481,16 @@ mod tests {
             .with_configured("localhost:9000");
         let routes = &config.binds[0].listeners[0].routes;
         let prefixes: Vec<&str> = routes.iter().map(|r| r.matches[0].path.path_prefix.as_str()).collect();
-        assert_eq!(prefixes, [TIMEOUT_PREFIX, FAILOVER_PREFIX, BALANCED_PREFIX, "/qwen3"]);
+        assert_eq!(
+            prefixes,
+            [
+                TIMEOUT_PREFIX,
+                FAILOVER_PREFIX,
+                BALANCED_PREFIX,
+                STREAMING_PREFIX,
+                "/qwen3"
+            ]
+        );
         let timeout = routes[0].policies.timeout.as_ref().map(|t| t.request_timeout.as_str());
         assert_eq!(timeout, Some("2s"));
         let AiBackend::Groups { groups } = &routes[1].backends[0].ai else {
@@ -495,7 +523,7 @@ mod tests {
         }
         // The workshop's own route is as before.
         assert_eq!(
-            routes[3],
+            routes[4],
             StandaloneConfig::for_workshop(&Workshop::default(), 8080, "localhost:8000")
                 .unwrap()
                 .binds[0]

@@ -79,14 +79,23 @@ pub struct CommandConfigured {
     pub timeout: CommandRouteTo,
     pub failover: CommandRouteTo,
     pub balanced: CommandRouteTo,
+    pub streaming: CommandRouteTo,
 }
 
 /// `prefix: /configured/timeout` or `model: qwen3-timeout`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged, deny_unknown_fields)]
 pub enum CommandRouteTo {
-    Prefix { prefix: String },
-    Model { model: String },
+    Prefix {
+        prefix: String,
+    },
+    Model {
+        model: String,
+    },
+    /// `workshop: true`: the workshop's own route does it already.
+    Workshop {
+        workshop: bool,
+    },
 }
 
 impl CommandRouteTo {
@@ -95,6 +104,7 @@ impl CommandRouteTo {
         match self {
             CommandRouteTo::Prefix { prefix } => RouteTo::Prefix(leak(prefix)),
             CommandRouteTo::Model { model } => RouteTo::Model(leak(model)),
+            CommandRouteTo::Workshop { .. } => RouteTo::Workshop,
         }
     }
 }
@@ -229,6 +239,7 @@ impl Gateway for Command {
             timeout: c.timeout.leak(),
             failover: c.failover.leak(),
             balanced: c.balanced.leak(),
+            streaming: c.streaming.leak(),
         });
         Ok(Command {
             file,

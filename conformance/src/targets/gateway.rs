@@ -162,6 +162,8 @@ pub struct ConfiguredRoutes {
     pub failover: RouteTo,
     /// Both replicas as equals, with the gateway's defaults.
     pub balanced: RouteTo,
+    /// A stream passed through as vLLM paces it.
+    pub streaming: RouteTo,
 }
 
 impl ConfiguredRoutes {
@@ -170,15 +172,9 @@ impl ConfiguredRoutes {
             Configured::Timeout => self.timeout,
             Configured::Failover => self.failover,
             Configured::Balanced => self.balanced,
+            Configured::Streaming => self.streaming,
         }
     }
-
-    /// Every behaviour on the gateway's own route, started again with its flags.
-    pub const RESTARTED: ConfiguredRoutes = ConfiguredRoutes {
-        timeout: RouteTo::Restart,
-        failover: RouteTo::Restart,
-        balanced: RouteTo::Restart,
-    };
 }
 
 /// How a client picks a configured route.
@@ -192,6 +188,8 @@ pub enum RouteTo {
     /// ([`Plan::configured`]): for what a gateway sets by flags of the whole gateway, as
     /// sglang-router's time-out, retries and workers.
     Restart,
+    /// The workshop's own route, which does it already.
+    Workshop,
 }
 
 impl RouteTo {
@@ -207,7 +205,7 @@ impl RouteTo {
                 model_name: Some(name.to_owned()),
                 ..route
             },
-            RouteTo::Restart => route,
+            RouteTo::Restart | RouteTo::Workshop => route,
         }
     }
 }

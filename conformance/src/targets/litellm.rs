@@ -162,6 +162,8 @@ impl Gateway for Litellm {
         timeout: RouteTo::Model(TIMEOUT_MODEL_NAME),
         failover: RouteTo::Model(PRIMARY_MODEL_NAME),
         balanced: RouteTo::Model(BALANCED_MODEL_NAME),
+        // The workshop's entry streams a chat completion as vLLM paces it.
+        streaming: RouteTo::Workshop,
     });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {

@@ -274,11 +274,7 @@ impl<G: Gateway> Target for LocalGateway<G> {
         self.route().model_name.is_some().then_some(self as &dyn ModelEntries)
     }
 
-    async fn configured_request(
-        &self,
-        behaviour: Configured,
-        body: Bytes,
-    ) -> Result<Option<ClientRequest>, TargetError> {
+    async fn configured_route(&self, behaviour: Configured) -> Result<Option<ClientRoute>, TargetError> {
         let Some(routes) = self.gateway.configured() else {
             return Ok(None);
         };
@@ -289,7 +285,7 @@ impl<G: Gateway> Target for LocalGateway<G> {
                 self.restart(&mut running, Some(behaviour)).await?;
             }
         }
-        Ok(Some(to.apply(self.route()).request(Call::Embeddings, Some(body))))
+        Ok(Some(to.apply(self.route())))
     }
 
     fn replica(&self) -> Option<&Upstream> {

@@ -142,7 +142,7 @@ impl Capability {
             Capability::InjectsKey => "a gateway that sends vLLM its own key",
             Capability::RoutePrefix => "the workshop's route as a path prefix (/qwen3)",
             Capability::OpenAiSdk => "the OpenAI Python SDK (the peers venv: run .ci/run, or set PEERS_PYTHON)",
-            Capability::Configured => "a gateway configured for a time-out, a failover and two replicas",
+            Capability::Configured => "a gateway configured for a time-out, a failover, two replicas and streaming",
         }
     }
 }
@@ -162,6 +162,10 @@ pub enum Configured {
     /// agentgateway's one provider group of two, nginx's `upstream` of two servers,
     /// sglang-router's two workers.
     Balanced,
+    /// A route that passes a stream through as vLLM paces it: nginx's `proxy_buffering off`,
+    /// agentgateway's route with its path override on chat's path; the workshop's own route
+    /// where it already does.
+    Streaming,
 }
 
 impl Configured {
@@ -171,10 +175,16 @@ impl Configured {
             Configured::Timeout => "time-out",
             Configured::Failover => "failover",
             Configured::Balanced => "balanced",
+            Configured::Streaming => "streaming",
         }
     }
 
-    pub const ALL: [Configured; 3] = [Configured::Timeout, Configured::Failover, Configured::Balanced];
+    pub const ALL: [Configured; 4] = [
+        Configured::Timeout,
+        Configured::Failover,
+        Configured::Balanced,
+        Configured::Streaming,
+    ];
 }
 
 /// The second mock's instance name (`--instance-id`), where the suite starts it in process.
@@ -274,14 +284,10 @@ pub trait Target: Send + Sync + Any {
         None
     }
 
-    /// The workshop's embeddings request (`body`) on the route configured for `behaviour`,
-    /// on targets with the `Configured` capability. A gateway configured by its flags is
-    /// started again with them here, and kept so for the rest of the scenario.
-    async fn configured_request(
-        &self,
-        _behaviour: Configured,
-        _body: Bytes,
-    ) -> Result<Option<crate::client::ClientRequest>, TargetError> {
+    /// The client's route configured for `behaviour`, on targets with the `Configured`
+    /// capability. A gateway configured by its flags is started again with them here, and
+    /// kept so for the rest of the scenario.
+    async fn configured_route(&self, _behaviour: Configured) -> Result<Option<ClientRoute>, TargetError> {
         Ok(None)
     }
 

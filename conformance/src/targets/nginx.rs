@@ -11,11 +11,12 @@
 //! is raised (`client_max_body_size`), so that a 2,000-input batch is vLLM's to answer. Its
 //! access line is a `log_format` of ours in `key=value` fields.
 //!
-//! For the `@configured` scenarios, three more locations in nginx's documented terms:
+//! For the `@configured` scenarios, four more locations in nginx's documented terms:
 //! `/configured/timeout/` with `proxy_read_timeout 2s`; `/configured/failover/` on an
 //! `upstream` of both replicas with `proxy_next_upstream error timeout http_503 non_idempotent`
 //! (a POST is not retried without `non_idempotent`); `/configured/balanced/` on the same
-//! `upstream` with nginx's defaults (round robin, `max_fails=1 fail_timeout=10s`).
+//! `upstream` with nginx's defaults (round robin, `max_fails=1 fail_timeout=10s`); and
+//! `/configured/streaming/` with `proxy_buffering off`.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -36,6 +37,7 @@ const PROBE_PATH: &str = "/conformance-readiness-probe";
 const TIMEOUT_PREFIX: &str = "/configured/timeout";
 const FAILOVER_PREFIX: &str = "/configured/failover";
 const BALANCED_PREFIX: &str = "/configured/balanced";
+const STREAMING_PREFIX: &str = "/configured/streaming";
 /// What starts our access line, so no other line of nginx's is taken for one.
 const ACCESS_TAG: &str = "nginx-access";
 
@@ -146,6 +148,12 @@ http {{
             proxy_pass http://vllm_balanced/v1/;
             {auth}
         }}
+
+        location {STREAMING_PREFIX}/v1/ {{
+            proxy_pass http://{vllm}/v1/;
+            {auth}
+            proxy_buffering off;
+        }}
     }}
 }}
 "#
@@ -162,6 +170,7 @@ impl Gateway for Nginx {
         timeout: RouteTo::Prefix(TIMEOUT_PREFIX),
         failover: RouteTo::Prefix(FAILOVER_PREFIX),
         balanced: RouteTo::Prefix(BALANCED_PREFIX),
+        streaming: RouteTo::Prefix(STREAMING_PREFIX),
     });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {
@@ -279,9 +288,10 @@ mod tests {
         ] {
             assert!(conf.contains(expected), "{expected}\nin\n{conf}");
         }
-        // nginx's defaults stay: no upstream keep-alive, buffering on.
+        // nginx's defaults stay on the workshop's route: no upstream keep-alive, buffering on.
+        let (workshop, _configured) = conf.split_once(TIMEOUT_PREFIX).expect("the configured locations");
         for absent in ["keepalive", "proxy_http_version", "proxy_buffering"] {
-            assert!(!conf.contains(absent), "{absent} in\n{conf}");
+            assert!(!workshop.contains(absent), "{absent} in\n{workshop}");
         }
     }
 
@@ -289,6 +299,11 @@ mod tests {
     fn the_configured_locations_in_nginxs_terms() {
         let conf = config().render();
         assert!(conf.contains("proxy_read_timeout 2s;"), "{conf}");
+        assert!(
+            conf.contains("location /configured/streaming/v1/ {\n            proxy_pass http://127.0.0.1:8000/v1/;"),
+            "{conf}"
+        );
+        assert!(conf.contains("proxy_buffering off;"), "{conf}");
         assert!(
             conf.contains("server 127.0.0.1:8000;\n        server 127.0.0.1:8001;"),
             "{conf}"

@@ -11,7 +11,8 @@
 //! makes the answer depend on its routing policy. Its time-out, retries and workers are flags
 //! of the whole router, so for the `@configured` scenarios it is started again with them
 //! ([`RouteTo::Restart`]): `--request-timeout-secs 2` for the time-out, both replicas as
-//! workers for the failover and the balanced route. It is ready when `/readiness` answers 200
+//! workers for the failover (`--policy round_robin`) and the balanced route (its default
+//! policy); it streams as it is. It is ready when `/readiness` answers 200
 //! (`/health` answers before workers register). Its access line is its tracing span
 //! `http_request{method=... uri=... status_code=... latency=...}`, written in colour.
 
@@ -21,7 +22,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::access_log::{Fields, without_query};
-use super::gateway::{ConfiguredRoutes, Gateway, Plan, PlanError, command_output, peers_or_path, program};
+use super::gateway::{ConfiguredRoutes, Gateway, Plan, PlanError, RouteTo, command_output, peers_or_path, program};
 use super::launcher::{Launch, Readiness};
 use super::{AccessRecord, CONFIGURED_TIMEOUT, Configured, StartError, free_port};
 use crate::client::ClientRoute;
@@ -39,7 +40,13 @@ impl Gateway for SglangRouter {
     /// Its circuit breaker opens after 10 failed calls (4xx included) and stays open for the
     /// next scenarios' requests, which it then answers `503 no_available_workers` itself.
     const FRESH_PER_SCENARIO: bool = true;
-    const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes::RESTARTED);
+    const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes {
+        timeout: RouteTo::Restart,
+        failover: RouteTo::Restart,
+        balanced: RouteTo::Restart,
+        // It passes streams through as they come.
+        streaming: RouteTo::Workshop,
+    });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {
         let api_key = settings.workshop.api_key.clone();
@@ -79,6 +86,7 @@ impl Gateway for SglangRouter {
             }
             Some(Configured::Failover) => args.extend([replica, "--policy".into(), "round_robin".into()]),
             Some(Configured::Balanced) => args.push(replica),
+            Some(Configured::Streaming) => {}
         }
         Ok(Launch::Process {
             program: self.bin.clone(),
