@@ -145,8 +145,10 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
   # `proxy_buffering off`. sglang-router's time-out, workers and policy are flags of the whole
   # router, so it is started again with them: `--request-timeout-secs 2`; both replicas as
   # `--worker-urls`, with `--policy round_robin` for the failover (its default `cache_aware`
-  # keeps a prompt on the worker it picked, retries too). LiteLLM and sglang-router stream on
-  # the workshop's own route. They run on the gateways the suite starts itself.
+  # keeps a prompt on the worker it picked, retries too) and `--health-check-interval-secs 1`
+  # (`@health-checks`: the one gateway here that checks vLLM's `/health` itself). LiteLLM and
+  # sglang-router stream on the workshop's own route. They run on the gateways the suite
+  # starts itself.
   #
   # An answer's cost is written `503 (1 + 0)`: its status, then how many calls the first and
   # the second replica journaled while the client waited for it. `in order:` lists every answer
@@ -209,6 +211,18 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | sglang-router | each one of: 500 (5 + 0), 200 (0 + 1)                          | a prompt stays on the worker it picked, its 5 attempts too; 10 failures open the circuit breaker |
 
   @configured
+  Scenario: Two vLLM replicas behind one route, the first resets, and the client lists the models
+    A GET is idempotent, so a gateway may try it again where it does not try a POST.
+    Given vLLM resets the connection of every models request
+    When the client lists the models on the balanced route 4 times
+    Then each answer the client got, with the calls it cost vLLM's two replicas:
+      | target        | answers                                                      | why                                                                          |
+      | litellm       | in order: 200 (0 + 0), 200 (0 + 0), 200 (0 + 0), 200 (0 + 0) | it lists its own model entries                                               |
+      | agentgateway  | each one of: 405 (1 + 0), 405 (0 + 1)                        | the route's path override sends the GET to vLLM's /v1/embeddings              |
+      | nginx         | in order: 200 (1 + 1), 200 (0 + 1), 200 (0 + 1), 200 (0 + 1) | the GET is tried again on the second (not a POST); max_fails=1 sets vLLM aside |
+      | sglang-router | in order: 200 (0 + 0), 200 (0 + 0), 200 (0 + 0), 200 (0 + 0) | it answers /v1/models itself                                                 |
+
+  @configured
   Scenario: A streamed chat completion on a route configured for streaming
     Given vLLM streams at 100 ms between tokens
     When the client streams a chat completion of 8 tokens on the streaming route
@@ -223,3 +237,14 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
     Then vLLM stopped the stream when the client hung up:
       | target  | stopped |
       | default | yes     |
+
+  @configured @health-checks
+  Scenario: vLLM's health check fails, then recovers: does the gateway take vLLM out, and back?
+    Given the gateway runs configured for the health-checked route
+    And vLLM's health check answers 503
+    When the client sends the workshop's embeddings request on the health-checked route after 5 seconds
+    And vLLM's health check answers 200 again
+    And the client sends the workshop's embeddings request on the health-checked route after 5 seconds
+    Then each answer the client got, with the calls it cost vLLM's two replicas:
+      | target        | answers                            | why                                                                                 |
+      | sglang-router | in order: 503 (0 + 0), 200 (1 + 0) | 3 failed checks take the worker out (its own 503 no_available_workers), 2 good ones bring it back |

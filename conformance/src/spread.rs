@@ -64,8 +64,8 @@ impl FromStr for Turns {
     }
 }
 
-/// What one client request cost: the status it got, and the calls each replica journaled
-/// while it ran. Written `503 (1 + 0)`: status, then calls to the first and to the second
+/// What one client request cost: the status it got, and the calls to vLLM's API each replica
+/// journaled while it ran. Written `503 (1 + 0)`: status, then calls to the first and to the second
 /// replica; `none` for a request that got no answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cost {

@@ -129,6 +129,12 @@ impl Upstream {
         Ok(ids.ids.into_iter().next().unwrap_or_default())
     }
 
+    /// Removes the rule `id` (`DELETE /_mock/rules/{id}`).
+    pub async fn remove_rule(&self, id: &str) -> Result<(), UpstreamError> {
+        let path = format!("/_mock/rules/{id}");
+        self.call(self.change(reqwest::Method::DELETE, &path)).await?.success()
+    }
+
     /// The rules in force with their counters.
     pub async fn rules(&self) -> Result<Vec<mock_vllm::conditions::rules::RuleStatus>, UpstreamError> {
         #[derive(serde::Deserialize)]

@@ -10,6 +10,8 @@ pub const TEXT: &str = "The food was delicious and the waiter was friendly.";
 pub const ROUTE_PREFIX: &str = "/qwen3";
 /// What the gateway must send upstream for embeddings.
 pub const UPSTREAM_PATH: &str = "/v1/embeddings";
+/// vLLM's health check, which kubelet's probes and an inference router's checks call.
+pub const HEALTH_PATH: &str = "/health";
 /// The response's first values as the workshop prints them (cut to three decimals).
 pub const PUBLISHED_PREFIX: [f64; 4] = [-0.217, -0.127, -0.437, 0.025];
 pub const PROMPT_TOKENS: u64 = 9;

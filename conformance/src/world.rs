@@ -29,7 +29,7 @@ pub struct Run {
 }
 
 /// Paths the mock journals that no client of a scenario sent (kubelet probes, scrapes).
-const PROBE_PATHS: [&str; 2] = ["/health", "/metrics"];
+const PROBE_PATHS: [&str; 2] = [crate::workshop::HEALTH_PATH, "/metrics"];
 
 /// How long a step waits for the evidence of a client's request to show up: the upstream's
 /// journal entry, the gateway's access line.

@@ -18,7 +18,7 @@ use crate::hop::{self, Hop, Mismatch, returned};
 use crate::spread::{self, Cost, Costs, Turns};
 use crate::targets::{Configured, TargetError};
 use crate::upstream::Upstream;
-use crate::workshop::UPSTREAM_PATH;
+use crate::workshop::{HEALTH_PATH, UPSTREAM_PATH};
 use crate::world::WorkshopWorld;
 
 #[given(expr = "vLLM answers every embeddings request with status {int}")]
@@ -27,19 +27,50 @@ async fn answers_with(world: &mut WorkshopWorld, status: u16) {
     world.add_upstream_rule(rule).await;
 }
 
+/// The fault rule that fails vLLM's health check.
+const HEALTH_FAILS: &str = "health-fails";
+
+#[given(expr = "the gateway runs configured for the health-checked route")]
+async fn health_checked(world: &mut WorkshopWorld) -> Result<(), TargetError> {
+    configured_route(world, Configured::HealthChecked).await.map(drop)
+}
+
+#[given(expr = "vLLM's health check answers {int}")]
+async fn health_fails(world: &mut WorkshopWorld, status: u16) {
+    let rule = Rule::on(Match::path(HEALTH_PATH)).status(status).named(HEALTH_FAILS);
+    world.add_upstream_rule(rule).await;
+}
+
+#[when(expr = "vLLM's health check answers 200 again")]
+async fn health_recovers(world: &mut WorkshopWorld) -> Result<(), TargetError> {
+    world.target().upstream().remove_rule(HEALTH_FAILS).await?;
+    Ok(())
+}
+
 #[when(
-    regex = r"^the client sends the workshop's embeddings request on the (time-out|failover|balanced) route(?: again| (\d+) times)?$"
+    regex = r"^the client (sends the workshop's embeddings request|lists the models) on the (time-out|failover|balanced|health-checked) route(?: again| (\d+) times| after (\d+) seconds)?$"
 )]
-async fn send_on(world: &mut WorkshopWorld, route: String, times: String) -> Result<(), TargetError> {
+async fn send_on(
+    world: &mut WorkshopWorld,
+    call: String,
+    route: String,
+    times: String,
+    after: String,
+) -> Result<(), TargetError> {
     let behaviour = Configured::ALL
         .into_iter()
         .find(|b| b.route_name() == route)
         .expect("the step's pattern names a configured route");
+    if let Ok(seconds) = after.parse() {
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+    }
     let times = times.parse().unwrap_or(1);
     for _ in 0..times {
-        let request = configured_route(world, behaviour)
-            .await?
-            .request(Call::Embeddings, Some(world.workshop_body()));
+        let route = configured_route(world, behaviour).await?;
+        let request = match call.as_str() {
+            "lists the models" => route.request(Call::Models, None),
+            _ => route.request(Call::Embeddings, Some(world.workshop_body())),
+        };
         let before = tally(world).await?;
         let status = world.send(request).await.status;
         let after = tally(world).await?;
@@ -74,9 +105,13 @@ async fn configured_route(world: &WorkshopWorld, behaviour: Configured) -> Resul
     }))
 }
 
-/// How many calls to vLLM's embeddings path each replica has journaled.
+/// How many calls to vLLM's API (`/v1/...`: no health checks, no probes of its metadata)
+/// each replica has journaled.
 async fn tally(world: &WorkshopWorld) -> Result<[usize; 2], TargetError> {
-    let filter = embeddings_calls();
+    let filter = Filter {
+        path_prefix: Some("/v1/".to_owned()),
+        ..Filter::default()
+    };
     let count = async |mock: &Upstream| Ok::<_, TargetError>(mock.requests(&filter).await?.requests.len());
     Ok([count(world.target().upstream()).await?, count(replica(world)).await?])
 }

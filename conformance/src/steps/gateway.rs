@@ -38,9 +38,13 @@ async fn answers_with(world: &mut WorkshopWorld, status: u16, retry_after: u64) 
     world.add_upstream_rule(rule).await;
 }
 
-#[given(expr = "vLLM resets the connection of every embeddings request")]
-async fn resets(world: &mut WorkshopWorld) {
-    let rule = Rule::on(Match::path(UPSTREAM_PATH)).reset().named("vllm-resets");
+#[given(regex = r"^vLLM resets the connection of every (embeddings|models) request$")]
+async fn resets(world: &mut WorkshopWorld, call: String) {
+    let path = match call.as_str() {
+        "models" => Call::Models.api_path(),
+        _ => UPSTREAM_PATH,
+    };
+    let rule = Rule::on(Match::path(path)).reset().named("vllm-resets");
     world.add_upstream_rule(rule).await;
 }
 

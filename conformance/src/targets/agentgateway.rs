@@ -330,6 +330,7 @@ impl Gateway for Agentgateway {
         failover: RouteTo::Prefix(FAILOVER_PREFIX),
         balanced: RouteTo::Prefix(BALANCED_PREFIX),
         streaming: RouteTo::Prefix(STREAMING_PREFIX),
+        health_checked: None,
     });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {

@@ -80,6 +80,9 @@ pub struct CommandConfigured {
     pub failover: CommandRouteTo,
     pub balanced: CommandRouteTo,
     pub streaming: CommandRouteTo,
+    /// Where it checks vLLM's `/health` every second; left out where it has no such checks.
+    #[serde(default)]
+    pub health_checked: Option<CommandRouteTo>,
 }
 
 /// `prefix: /configured/timeout` or `model: qwen3-timeout`.
@@ -199,6 +202,9 @@ fn fill(text: &str, plan: &Plan<'_>) -> String {
 #[async_trait]
 impl Gateway for Command {
     const NAME: &'static str = "command";
+    /// A gateway known only by its file may keep what one scenario's requests did (nginx's
+    /// `max_fails` marks) into the next; it starts afresh for each.
+    const FRESH_PER_SCENARIO: bool = true;
 
     /// Read from the file; a file that cannot be read offers nothing, and `find` says why.
     fn capabilities(settings: &Settings) -> Vec<Capability> {
@@ -212,8 +218,11 @@ impl Gateway for Command {
         if !file.route.prefix.is_empty() {
             offers.push(Capability::RoutePrefix);
         }
-        if file.configured.is_some() {
+        if let Some(configured) = &file.configured {
             offers.push(Capability::Configured);
+            if configured.health_checked.is_some() {
+                offers.push(Capability::HealthChecks);
+            }
         }
         offers
     }
@@ -240,6 +249,7 @@ impl Gateway for Command {
             failover: c.failover.leak(),
             balanced: c.balanced.leak(),
             streaming: c.streaming.leak(),
+            health_checked: c.health_checked.as_ref().map(CommandRouteTo::leak),
         });
         Ok(Command {
             file,

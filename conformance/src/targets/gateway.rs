@@ -37,8 +37,9 @@ pub trait Gateway: Send + Sync + Sized + 'static {
     fn capabilities(_settings: &Settings) -> Vec<Capability> {
         let mut offers = vec![Capability::Gateway];
         offers.extend_from_slice(Self::OFFERS);
-        if Self::CONFIGURED.is_some() {
+        if let Some(routes) = Self::CONFIGURED {
             offers.push(Capability::Configured);
+            offers.extend(routes.capabilities());
         }
         offers
     }
@@ -164,16 +165,27 @@ pub struct ConfiguredRoutes {
     pub balanced: RouteTo,
     /// A stream passed through as vLLM paces it.
     pub streaming: RouteTo,
+    /// vLLM's `/health` checked every second, where the gateway checks it at all: nginx's
+    /// open-source build, agentgateway and LiteLLM route by what calls answered, not by
+    /// `/health`.
+    pub health_checked: Option<RouteTo>,
 }
 
 impl ConfiguredRoutes {
-    pub fn route(&self, behaviour: Configured) -> RouteTo {
-        match behaviour {
+    /// The route for `behaviour`, where the gateway has one.
+    pub fn route(&self, behaviour: Configured) -> Option<RouteTo> {
+        Some(match behaviour {
             Configured::Timeout => self.timeout,
             Configured::Failover => self.failover,
             Configured::Balanced => self.balanced,
             Configured::Streaming => self.streaming,
-        }
+            Configured::HealthChecked => self.health_checked?,
+        })
+    }
+
+    /// What they offer beyond [`Capability::Configured`].
+    pub fn capabilities(&self) -> impl Iterator<Item = Capability> {
+        self.health_checked.map(|_| Capability::HealthChecks).into_iter()
     }
 }
 

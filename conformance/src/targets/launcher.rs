@@ -96,6 +96,9 @@ impl Launched {
                 let mut child = Command::new(&program)
                     .args(&args)
                     .envs(env)
+                    // Its own process group, so that stopping it stops what it forked too
+                    // (nginx's workers, which otherwise keep serving on its port).
+                    .process_group(0)
                     .stdin(Stdio::null())
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped())
@@ -135,9 +138,7 @@ impl Launched {
 
     pub async fn stop(&self) {
         match self.runtime.lock().await.take() {
-            Some(Runtime::Process(mut child)) => {
-                let _ = child.kill().await;
-            }
+            Some(Runtime::Process(mut child)) => stop_group(&mut child).await,
             Some(Runtime::Container(container)) => {
                 let _ = container.rm().await;
             }
@@ -202,6 +203,28 @@ impl Launched {
             },
         }
     }
+}
+
+/// How long a stopped process has to exit after SIGTERM before its group is killed.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Stops `child` and the process group it leads: SIGTERM, as `docker stop` asks, then
+/// SIGKILL for whatever is left after [`GRACE`].
+async fn stop_group(child: &mut Child) {
+    use nix::sys::signal::{Signal, killpg};
+    use nix::unistd::Pid;
+
+    let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) else {
+        return; // It has exited already.
+    };
+    let group = Pid::from_raw(pid);
+    if killpg(group, Signal::SIGTERM).is_ok() && tokio::time::timeout(GRACE, child.wait()).await.is_ok() {
+        // The leader is gone; its group may not be (a worker that ignores SIGTERM).
+        let _ = killpg(group, Signal::SIGKILL);
+        return;
+    }
+    let _ = killpg(group, Signal::SIGKILL);
+    let _ = child.wait().await;
 }
 
 /// Whether the Docker daemon has `image` locally; `None` without a working docker command.

@@ -164,6 +164,7 @@ impl Gateway for Litellm {
         balanced: RouteTo::Model(BALANCED_MODEL_NAME),
         // The workshop's entry streams a chat completion as vLLM paces it.
         streaming: RouteTo::Workshop,
+        health_checked: None,
     });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {

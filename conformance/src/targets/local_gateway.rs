@@ -278,7 +278,9 @@ impl<G: Gateway> Target for LocalGateway<G> {
         let Some(routes) = self.gateway.configured() else {
             return Ok(None);
         };
-        let to = routes.route(behaviour);
+        let Some(to) = routes.route(behaviour) else {
+            return Ok(None);
+        };
         if to == RouteTo::Restart {
             let mut running = self.running.write().await;
             if running.configured != Some(behaviour) {

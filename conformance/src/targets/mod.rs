@@ -116,6 +116,9 @@ pub enum Capability {
     /// A gateway also configured, beyond the workshop, for a time-out, a failover and two
     /// replicas behind one route (`@configured`): see [`Configured`].
     Configured,
+    /// The gateway checks vLLM's health itself and can be configured to do so every second
+    /// (`@health-checks`): [`Configured::HealthChecked`].
+    HealthChecks,
 }
 
 impl Capability {
@@ -129,6 +132,7 @@ impl Capability {
             "route-prefix" => Some(Capability::RoutePrefix),
             "openai-sdk" => Some(Capability::OpenAiSdk),
             "configured" => Some(Capability::Configured),
+            "health-checks" => Some(Capability::HealthChecks),
             _ => None,
         }
     }
@@ -143,6 +147,7 @@ impl Capability {
             Capability::RoutePrefix => "the workshop's route as a path prefix (/qwen3)",
             Capability::OpenAiSdk => "the OpenAI Python SDK (the peers venv: run .ci/run, or set PEERS_PYTHON)",
             Capability::Configured => "a gateway configured for a time-out, a failover, two replicas and streaming",
+            Capability::HealthChecks => "a gateway that checks vLLM's /health itself",
         }
     }
 }
@@ -166,6 +171,10 @@ pub enum Configured {
     /// agentgateway's route with its path override on chat's path; the workshop's own route
     /// where it already does.
     Streaming,
+    /// The gateway checks vLLM's `/health` itself, often enough for a scenario to see it
+    /// take vLLM out and back (sglang-router's `--health-check-interval-secs 1`): only on
+    /// gateways that have active health checks ([`Capability::HealthChecks`]).
+    HealthChecked,
 }
 
 impl Configured {
@@ -176,14 +185,16 @@ impl Configured {
             Configured::Failover => "failover",
             Configured::Balanced => "balanced",
             Configured::Streaming => "streaming",
+            Configured::HealthChecked => "health-checked",
         }
     }
 
-    pub const ALL: [Configured; 4] = [
+    pub const ALL: [Configured; 5] = [
         Configured::Timeout,
         Configured::Failover,
         Configured::Balanced,
         Configured::Streaming,
+        Configured::HealthChecked,
     ];
 }
 
@@ -450,7 +461,7 @@ mod tests {
         );
         assert_eq!(
             capabilities("sglang-router"),
-            [Capability::Gateway, Capability::Configured]
+            [Capability::Gateway, Capability::Configured, Capability::HealthChecks]
         );
         assert_eq!(capabilities("direct"), [Capability::Mock]);
     }

@@ -166,11 +166,15 @@ http {{
 impl Gateway for Nginx {
     const NAME: &'static str = "nginx";
     const OFFERS: &'static [Capability] = &[Capability::InjectsKey, Capability::RoutePrefix];
+    /// An `upstream` remembers a server's failure for `fail_timeout` (10 s), into the next
+    /// scenario's requests.
+    const FRESH_PER_SCENARIO: bool = true;
     const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes {
         timeout: RouteTo::Prefix(TIMEOUT_PREFIX),
         failover: RouteTo::Prefix(FAILOVER_PREFIX),
         balanced: RouteTo::Prefix(BALANCED_PREFIX),
         streaming: RouteTo::Prefix(STREAMING_PREFIX),
+        health_checked: None,
     });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {

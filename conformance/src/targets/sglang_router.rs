@@ -12,7 +12,8 @@
 //! of the whole router, so for the `@configured` scenarios it is started again with them
 //! ([`RouteTo::Restart`]): `--request-timeout-secs 2` for the time-out, both replicas as
 //! workers for the failover (`--policy round_robin`) and the balanced route (its default
-//! policy); it streams as it is. It is ready when `/readiness` answers 200
+//! policy); it streams as it is; `--health-check-interval-secs 1` for its health checks. It
+//! is ready when `/readiness` answers 200
 //! (`/health` answers before workers register). Its access line is its tracing span
 //! `http_request{method=... uri=... status_code=... latency=...}`, written in colour.
 
@@ -46,6 +47,7 @@ impl Gateway for SglangRouter {
         balanced: RouteTo::Restart,
         // It passes streams through as they come.
         streaming: RouteTo::Workshop,
+        health_checked: Some(RouteTo::Restart),
     });
 
     fn find(settings: &Settings) -> Result<Self, StartError> {
@@ -87,6 +89,10 @@ impl Gateway for SglangRouter {
             Some(Configured::Failover) => args.extend([replica, "--policy".into(), "round_robin".into()]),
             Some(Configured::Balanced) => args.push(replica),
             Some(Configured::Streaming) => {}
+            // Every 60 s by default; its thresholds (3 failures out, 2 successes back) stay.
+            Some(Configured::HealthChecked) => {
+                args.extend(["--health-check-interval-secs".into(), "1".into()]);
+            }
         }
         Ok(Launch::Process {
             program: self.bin.clone(),
