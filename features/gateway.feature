@@ -72,6 +72,27 @@ Feature: What the gateway does when vLLM is slow, failing or streaming
       | default | req-conformance-1 |
       | litellm | -                 |
 
+  Scenario: A client that sends no key: who turns it away?
+    vLLM checks its `--api-key`; a gateway that injects the Secret's key lets any client
+    through unless it checks clients itself.
+    When the client sends the workshop's embeddings request through the gateway without a key
+    Then the client's answer came from:
+      | target        | answered by | status | why                                                              |
+      | default       | vLLM        | 401    |                                                                  |
+      | litellm       | the gateway | 500    | "Internal Server Error" as text, not its 401                     |
+      | agentgateway  | vLLM        | 200    | it sends the Secret's key for any client: the workshop sets no client auth |
+      | nginx         | vLLM        | 200    | it sends the Secret's key for any client                         |
+      | sglang-router | the gateway | 401    | its --api-key (the Secret's key) is checked on the client too    |
+      | kind          | vLLM        | 200    |                                                                  |
+
+  Scenario: The key vLLM gets: how many Authorization headers
+    When the client sends the workshop's embeddings request through the gateway
+    Then the client gets status 200
+    And vLLM got this many Authorization headers:
+      | target        | headers | why                                                    |
+      | default       | 1       |                                                        |
+      | sglang-router | 2       | the client's, passed on, and its own --api-key's, the same |
+
   Scenario: A field of vLLM's own API reaches vLLM
     vLLM takes fields beyond OpenAI's (`truncate_prompt_tokens`, `use_activation`, ...); a
     gateway that reads the request as its own OpenAI type may drop them on the way.

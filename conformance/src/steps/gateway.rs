@@ -124,6 +124,26 @@ async fn posts_seen(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismat
     )
 }
 
+#[when(expr = "the client sends the workshop's embeddings request through the gateway without a key")]
+async fn send_without_key(world: &mut WorkshopWorld) {
+    let route = ClientRoute {
+        key: None,
+        ..world.target().route()
+    };
+    let request = route.request(Call::Embeddings, Some(world.workshop_body()));
+    world.send(request).await;
+}
+
+#[then(expr = "vLLM got this many Authorization headers:")]
+async fn authorization_headers(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
+    let expected: usize = cell_for_target(world, step, "headers")
+        .parse()
+        .expect("a number of headers");
+    let entry = world.upstream_entry().await;
+    let seen = entry.headers_named("authorization").count();
+    upstream(&entry, "Authorization headers", expected, seen)
+}
+
 #[when(expr = "the client sends the workshop's embeddings request through the gateway with X-Request-Id {string}")]
 async fn send_with_request_id(world: &mut WorkshopWorld, id: String) {
     let request = step_6(world).with_header("x-request-id", id);

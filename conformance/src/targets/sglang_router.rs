@@ -2,11 +2,12 @@
 //! of vLLM as an inference router: `SGLANG_ROUTER_BIN`, else the peers venv's (`.ci/run`
 //! installs it), else `sglang-router` on `PATH`.
 //!
-//! It serves OpenAI's paths only and forwards the client's `Authorization` as it came (its
-//! `--api-key` neither checks clients nor injects a key upstream, seen on 0.3.2), so the
-//! workshop's `/qwen3` prefix and the Secret's key cannot be expressed: the client posts to
-//! `/v1/embeddings` with vLLM's key itself, and the scenarios that need a prefix or key
-//! injection are not for this target. It is launched with the workshop's vLLM as its one
+//! It serves OpenAI's paths only, so the workshop's `/qwen3` prefix cannot be expressed: the
+//! client posts to `/v1/embeddings`. The Secret's key is its `--api-key`, the closest it
+//! comes: it checks clients for that key (401 without it) and sends it on, after the client's
+//! own `Authorization`, which it forwards as it came (seen on 0.3.2: vLLM gets two headers).
+//! So the client sends vLLM's key itself, and the scenarios that need a prefix, or a gateway
+//! that replaces the client's key, are not for this target. It is launched with the workshop's vLLM as its one
 //! worker (`--worker-urls`), so that every call it makes shows in one journal; a second worker
 //! makes the answer depend on its routing policy. Its time-out, retries and workers are flags
 //! of the whole router, so for the `@configured` scenarios it is started again with them
@@ -75,6 +76,9 @@ impl Gateway for SglangRouter {
             "127.0.0.1".into(),
             "--prometheus-port".into(),
             metrics_port.to_string(),
+            // The Secret's key as its own: it then checks clients for it, and sends it on.
+            "--api-key".into(),
+            self.api_key.clone(),
             "--worker-urls".into(),
             vllm,
         ];
