@@ -28,7 +28,10 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use super::access_log::{Fields, without_query};
-use super::gateway::{ConfiguredRoutes, Gateway, Placement, Plan, PlanError, RouteTo, command_output};
+use super::gateway::{
+    BALANCED_PREFIX, ConfiguredRoutes, FAILOVER_PREFIX, Gateway, Placement, Plan, PlanError, STREAMING_PREFIX,
+    TIMEOUT_PREFIX, command_output,
+};
 use super::launcher::{ContainerLaunch, Launch, Readiness};
 use super::{AccessRecord, CONFIGURED_TIMEOUT, Capability, StartError};
 use crate::client::ClientRoute;
@@ -296,11 +299,6 @@ impl StandaloneConfig {
     }
 }
 
-/// Where the configured routes are; nothing else on the gateway begins so.
-const TIMEOUT_PREFIX: &str = "/configured/timeout";
-const FAILOVER_PREFIX: &str = "/configured/failover";
-const BALANCED_PREFIX: &str = "/configured/balanced";
-const STREAMING_PREFIX: &str = "/configured/streaming";
 /// Where the streaming route sends its requests.
 const CHAT_PATH: &str = "/v1/chat/completions";
 
@@ -325,13 +323,7 @@ impl Gateway for Agentgateway {
         Capability::RoutePrefix,
         Capability::AgentGateway,
     ];
-    const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes {
-        timeout: RouteTo::Prefix(TIMEOUT_PREFIX),
-        failover: RouteTo::Prefix(FAILOVER_PREFIX),
-        balanced: RouteTo::Prefix(BALANCED_PREFIX),
-        streaming: RouteTo::Prefix(STREAMING_PREFIX),
-        health_checked: None,
-    });
+    const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes::BY_PREFIX);
 
     fn find(settings: &Settings) -> Result<Self, StartError> {
         match (

@@ -183,11 +183,27 @@ impl ConfiguredRoutes {
         })
     }
 
+    /// Each on a path prefix of its own, for a gateway that routes by path (agentgateway's
+    /// routes, nginx's `location`s); no health-checked route.
+    pub const BY_PREFIX: ConfiguredRoutes = ConfiguredRoutes {
+        timeout: RouteTo::Prefix(TIMEOUT_PREFIX),
+        failover: RouteTo::Prefix(FAILOVER_PREFIX),
+        balanced: RouteTo::Prefix(BALANCED_PREFIX),
+        streaming: RouteTo::Prefix(STREAMING_PREFIX),
+        health_checked: None,
+    };
+
     /// What they offer beyond [`Capability::Configured`].
     pub fn capabilities(&self) -> impl Iterator<Item = Capability> {
         self.health_checked.map(|_| Capability::HealthChecks).into_iter()
     }
 }
+
+/// The path prefixes of [`ConfiguredRoutes::BY_PREFIX`]; nothing else on a gateway begins so.
+pub const TIMEOUT_PREFIX: &str = "/configured/timeout";
+pub const FAILOVER_PREFIX: &str = "/configured/failover";
+pub const BALANCED_PREFIX: &str = "/configured/balanced";
+pub const STREAMING_PREFIX: &str = "/configured/streaming";
 
 /// How a client picks a configured route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,7 +25,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::access_log::{Fields, without_query};
-use super::gateway::{ConfiguredRoutes, Gateway, Plan, PlanError, RouteTo, command_output, on_path, program};
+use super::gateway::{
+    BALANCED_PREFIX, ConfiguredRoutes, FAILOVER_PREFIX, Gateway, Plan, PlanError, STREAMING_PREFIX, TIMEOUT_PREFIX,
+    command_output, on_path, program,
+};
 use super::launcher::{Launch, Readiness};
 use super::{AccessRecord, CONFIGURED_TIMEOUT, Capability, StartError};
 use crate::client::ClientRoute;
@@ -34,10 +37,6 @@ use crate::settings::Settings;
 
 /// The path the readiness probe asks for; nginx answers it itself.
 const PROBE_PATH: &str = "/conformance-readiness-probe";
-const TIMEOUT_PREFIX: &str = "/configured/timeout";
-const FAILOVER_PREFIX: &str = "/configured/failover";
-const BALANCED_PREFIX: &str = "/configured/balanced";
-const STREAMING_PREFIX: &str = "/configured/streaming";
 /// What starts our access line, so no other line of nginx's is taken for one.
 const ACCESS_TAG: &str = "nginx-access";
 
@@ -169,13 +168,7 @@ impl Gateway for Nginx {
     /// An `upstream` remembers a server's failure for `fail_timeout` (10 s), into the next
     /// scenario's requests.
     const FRESH_PER_SCENARIO: bool = true;
-    const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes {
-        timeout: RouteTo::Prefix(TIMEOUT_PREFIX),
-        failover: RouteTo::Prefix(FAILOVER_PREFIX),
-        balanced: RouteTo::Prefix(BALANCED_PREFIX),
-        streaming: RouteTo::Prefix(STREAMING_PREFIX),
-        health_checked: None,
-    });
+    const CONFIGURED: Option<ConfiguredRoutes> = Some(ConfiguredRoutes::BY_PREFIX);
 
     fn find(settings: &Settings) -> Result<Self, StartError> {
         // Debian puts it in /usr/sbin, which a user's PATH may lack.
