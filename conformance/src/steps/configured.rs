@@ -1,8 +1,8 @@
 //! What a gateway does when configured for it (`@configured` scenarios of
-//! `features/gateway.feature`): a request time-out, a failover to a second vLLM replica, and
-//! two replicas as equals.
-//! The routes are the targets' own ([`crate::targets::Configured`]); the evidence is what the
-//! client got and the two mocks' journals.
+//! `features/gateway.feature`): a request time-out, a failover to a second vLLM replica, two
+//! replicas as equals, a route for streaming, and health checks. The routes are the targets'
+//! own ([`crate::targets::Configured`]); the evidence is what the client got and the two
+//! mocks' journals, read after each request for what it cost ([`crate::spread::Cost`]).
 
 use std::time::Duration;
 
