@@ -12,7 +12,7 @@ use mock_vllm::conditions::rules::{Match, Rule};
 use mock_vllm::{Filter, RecordedRequest};
 
 use super::cell_for_target;
-use super::gateway::chat_stream;
+use super::gateway::{chat_stream, step_6_on};
 use crate::client::{Call, ClientRoute};
 use crate::hop::{self, Hop, Mismatch, returned};
 use crate::spread::{self, Cost, Costs, Turns};
@@ -69,7 +69,7 @@ async fn send_on(
         let route = configured_route(world, behaviour).await?;
         let request = match call.as_str() {
             "lists the models" => route.request(Call::Models, None),
-            _ => route.request(Call::Embeddings, Some(world.workshop_body())),
+            _ => step_6_on(world, &route),
         };
         let before = tally(world).await?;
         let status = world.send(request).await.status;
@@ -147,8 +147,9 @@ async fn replicas_in_turn(world: &mut WorkshopWorld, step: &Step) -> Result<(), 
     let cell = cell_for_target(world, step, "turns");
     let expected: Turns = cell.parse().unwrap_or_else(|e| panic!("{e}"));
     let sent = world.exchanges.len();
-    let mut entries = calls(world.target().upstream(), sent).await;
-    entries.extend(calls(replica(world), 1).await);
+    // Every call is journaled by now: each request's cost was read after its answer.
+    let mut entries = calls(world.target().upstream(), 0).await;
+    entries.extend(calls(replica(world), 0).await);
     entries.sort_by_key(|e| e.time);
     let order: Vec<&str> = entries.iter().map(|e| &*e.instance).collect();
     let seen = Turns::of(&order);

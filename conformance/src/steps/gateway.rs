@@ -23,10 +23,12 @@ const SETTLE: Duration = Duration::from_secs(10);
 
 /// The workshop's Step 6 request on this target.
 fn step_6(world: &WorkshopWorld) -> ClientRequest {
-    world
-        .target()
-        .route()
-        .request(Call::Embeddings, Some(world.workshop_body()))
+    step_6_on(world, &world.target().route())
+}
+
+/// The workshop's Step 6 request on `route`.
+pub(super) fn step_6_on(world: &WorkshopWorld, route: &ClientRoute) -> ClientRequest {
+    route.request(Call::Embeddings, Some(world.workshop_body()))
 }
 
 #[given(expr = "vLLM answers every embeddings request with status {int} and Retry-After {int}")]
@@ -98,7 +100,7 @@ async fn send_past_prefix(world: &mut WorkshopWorld, suffix: String) {
         embeddings_path: format!("{}{suffix}", route.prefix),
         ..route
     };
-    let request = route.request(Call::Embeddings, Some(world.workshop_body()));
+    let request = step_6_on(world, &route);
     world.send(request).await;
 }
 
@@ -130,7 +132,7 @@ async fn send_without_key(world: &mut WorkshopWorld) {
         key: None,
         ..world.target().route()
     };
-    let request = route.request(Call::Embeddings, Some(world.workshop_body()));
+    let request = step_6_on(world, &route);
     world.send(request).await;
 }
 

@@ -159,23 +159,16 @@ struct Running {
 
 impl<G: Gateway> LocalGateway<G> {
     async fn start(gateway: G, settings: &Settings) -> Result<Self, StartError> {
+        // What needs no stopping first, so that only the replicas are cleaned up on failure.
+        let dir =
+            tempfile::tempdir().map_err(|e| StartError::Failed(format!("{}: no temporary folder: {e}", G::NAME)))?;
+        let port = free_port()?;
         let placement = gateway.placement();
         let vllm = Vllm::start(settings, &placement, None).await?;
         let replica = match Vllm::start(settings, &placement, Some(REPLICA_INSTANCE)).await {
             Ok(replica) => replica,
             Err(err) => {
                 vllm.stop().await;
-                return Err(err);
-            }
-        };
-        let folder = tempfile::tempdir()
-            .map_err(|e| StartError::Failed(format!("{}: no temporary folder: {e}", G::NAME)))
-            .and_then(|dir| Ok((dir, free_port()?)));
-        let (dir, port) = match folder {
-            Ok(folder) => folder,
-            Err(err) => {
-                vllm.stop().await;
-                replica.stop().await;
                 return Err(err);
             }
         };
