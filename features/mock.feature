@@ -76,7 +76,7 @@ Feature: mock-vllm, the workshop's mock vLLM server
 
   Scenario: A body that does not validate is answered in pydantic's words, as vLLM answers it
     When the client posts {"input": "x", "encoding_format": "bad_format"} to "/v1/embeddings" on the mock
-    Then the client gets a vLLM error of type "Bad Request" mentioning "'literal_error', 'loc': ('body', 'encoding_format')"
+    Then the client gets a vLLM error of type "Bad Request" mentioning "'literal_error', 'loc': 'body.encoding_format'"
     And the answer's "/error/param" is "body.encoding_format"
     When the client posts {"input": "x", "normalize": true} to "/v1/embeddings" on the mock
     Then the client gets a vLLM error of type "BadRequestError" mentioning "Parameter `normalize` was removed; use `use_activation` instead. (parameter=normalize)"

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::chat::{ChatMessage, generation_prompt_conflict};
 use super::usage::Usage;
-use super::validation::{FieldError, lax_int};
+use super::validation::{FieldError, lax_bool, lax_int};
 use super::{Prompt, RequestBody};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -16,9 +16,9 @@ pub struct EmbeddingRequest {
     pub input: Option<EmbeddingInput>,
     /// vLLM's chat-style embeddings: a conversation (or a batch of them) instead of `input`.
     pub messages: Option<Conversations>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lax_flag")]
     pub add_generation_prompt: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lax_flag")]
     pub continue_final_message: bool,
     /// Accepted as vLLM accepts it; the mock's rendering has no template to pass it to.
     pub chat_template_kwargs: Option<serde_json::Map<String, serde_json::Value>>,
@@ -34,15 +34,32 @@ pub struct EmbeddingRequest {
     #[serde(default, with = "lax_int")]
     pub truncate_prompt_tokens: Option<i64>,
     pub truncation_side: Option<TruncationSide>,
+    #[serde(default, with = "lax_bool")]
     pub add_special_tokens: Option<bool>,
     #[serde(default, with = "lax_int")]
     pub priority: Option<i64>,
     pub request_id: Option<String>,
     /// vLLM's pooling activation (normalisation for embeddings); `None` takes `--normalize`.
+    #[serde(default, with = "lax_bool")]
     pub use_activation: Option<bool>,
+    pub padding: Option<Padding>,
+    pub mm_processor_kwargs: Option<serde_json::Map<String, serde_json::Value>>,
     /// Removed from vLLM's requests; its presence is vLLM's 400.
     #[serde(default, deserialize_with = "present")]
     pub normalize: bool,
+    /// Looked at by vLLM's validators only, as sent: removed tasks are refused.
+    pub task: Option<serde_json::Value>,
+    /// The prefix cache's salt, as sent: vLLM's validator refuses a bad one.
+    pub cache_salt: Option<serde_json::Value>,
+}
+
+crate::literal! {
+    pub enum Padding { MaxLength = "max_length", DoNotPad = "do_not_pad" }
+}
+
+/// A `bool` field with a default, as pydantic's lax mode takes it.
+pub(super) fn lax_flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    lax_bool::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
 /// How pooled values are encoded: vLLM's `encoding_format`, `embed_dtype` and `endianness`.
@@ -110,35 +127,86 @@ pub(super) fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Resu
 }
 
 impl RequestBody for EmbeddingRequest {
+    fn schema() -> Option<&'static super::pydantic::Schema> {
+        Some(&super::vllm_models::EMBEDDING_REQUEST)
+    }
+
     fn check(&self) -> Vec<FieldError> {
-        check_pooling(
-            self.normalize,
-            self.add_generation_prompt && self.continue_final_message,
-            self.truncation(),
-            self.input.is_some() || self.messages.is_some(),
-        )
+        PoolingChecks {
+            normalize: self.normalize,
+            task: self.task.as_ref(),
+            cache_salt: self.cache_salt.as_ref(),
+            both_chat_flags: self.add_generation_prompt && self.continue_final_message,
+            truncation: self.truncation(),
+            has_prompt: self.input.is_some() || self.messages.is_some(),
+        }
+        .check()
     }
 }
 
-/// The checks vLLM's embeddings and pooling requests share (its pooling and chat mixins), in
-/// vLLM's order: the removed `normalize`, both chat flags, the truncation, a prompt at all.
-pub(super) fn check_pooling(
-    normalize: bool,
-    both_chat_flags: bool,
-    truncation: Truncation,
-    has_prompt: bool,
-) -> Vec<FieldError> {
-    if normalize {
-        return vec![normalize_removed()];
+/// What vLLM's embeddings and pooling requests share in its own validators and pydantic's
+/// constraints, in vLLM's order: the removed `normalize` and tasks, the cache salt, both chat
+/// flags, the truncation, a prompt at all.
+pub(super) struct PoolingChecks<'a> {
+    pub normalize: bool,
+    pub task: Option<&'a serde_json::Value>,
+    pub cache_salt: Option<&'a serde_json::Value>,
+    pub both_chat_flags: bool,
+    pub truncation: Truncation,
+    pub has_prompt: bool,
+}
+
+impl PoolingChecks<'_> {
+    pub fn check(&self) -> Vec<FieldError> {
+        if self.normalize {
+            return vec![normalize_removed()];
+        }
+        let task = self.task.and_then(serde_json::Value::as_str);
+        if let Some(removed) = task.and_then(removed_task) {
+            return vec![removed];
+        }
+        if let Some(refused) = self.cache_salt.and_then(cache_salt_refusal) {
+            return vec![refused];
+        }
+        if self.both_chat_flags {
+            return vec![generation_prompt_conflict()];
+        }
+        let mut errors = self.truncation.check();
+        if !self.has_prompt {
+            errors.push(FieldError::missing("input"));
+        }
+        errors
     }
-    if both_chat_flags {
-        return vec![generation_prompt_conflict()];
+}
+
+/// vLLM's `check_removed_pooling_task`: a task it no longer has, named with its successor.
+pub fn removed_task(task: &str) -> Option<FieldError> {
+    let message = match task {
+        "score" => "`score` task was removed; use `classify` instead.",
+        "encode" => "`encode` task was removed; use `token_embed` or `token_classify` instead.",
+        _ => return None,
+    };
+    Some(FieldError::vllm(message, Some("task")))
+}
+
+/// vLLM's `validate_cache_salt`: a salt, when given, is a non-empty string of at most 128
+/// characters without `@`, `/`, `\` or NUL.
+pub fn cache_salt_refusal(salt: &serde_json::Value) -> Option<FieldError> {
+    match salt {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(salt) if !salt.is_empty() => (salt.chars().count() > 128
+            || salt.contains(['@', '/', '\\', '\0']))
+        .then(|| {
+            FieldError::vllm(
+                "Parameter 'cache_salt' must be at most 128 characters and must not contain '@', '/', '\\\\', or NUL.",
+                Some("cache_salt"),
+            )
+        }),
+        _ => Some(FieldError::vllm(
+            "Parameter 'cache_salt' must be a non-empty string if provided.",
+            Some("cache_salt"),
+        )),
     }
-    let mut errors = truncation.check();
-    if !has_prompt {
-        errors.push(FieldError::missing("input"));
-    }
-    errors
 }
 
 impl Truncation {

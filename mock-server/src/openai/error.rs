@@ -226,7 +226,7 @@ mod tests {
         let syntax = serde_json::from_slice::<serde_json::Value>(body).unwrap_err();
         assert_eq!(
             ApiError::json_decode(&syntax, body).to_string(),
-            "1 validation error:\n  {'type': 'json_invalid', 'loc': ('body', 13), 'msg': 'JSON decode error', 'input': {}, \
+            "1 validation error:\n  {'type': 'json_invalid', 'loc': 'body.13', 'msg': 'JSON decode error', 'input': '<dict of 0 items>', \
              'ctx': {'error': 'EOF while parsing a value'}}"
         );
     }

@@ -9,10 +9,12 @@ pub mod embeddings;
 pub mod error;
 pub mod models;
 pub mod pooling;
+pub mod pydantic;
 pub mod score;
 pub mod tokenize;
 pub mod usage;
 pub mod validation;
+pub mod vllm_models;
 
 pub use error::ApiError;
 
@@ -140,6 +142,30 @@ pub trait RequestBody: serde::de::DeserializeOwned {
     fn check(&self) -> Vec<FieldError> {
         Vec::new()
     }
+
+    /// What vLLM's pydantic models say of this body, to list every error they find in one that
+    /// does not validate (only on that path: serde parses the good ones).
+    fn schema() -> Option<&'static pydantic::Schema> {
+        None
+    }
+}
+
+/// The errors vLLM lists for a refused body, from `T`'s schema, or `found` (what serde or the
+/// checks saw) when `T` has none or its schema passes the body.
+fn refusal<T: RequestBody>(value: &serde_json::Value, mut found: Vec<FieldError>) -> ApiError {
+    let mut errors = T::schema()
+        .map(|schema| pydantic::validate(schema, value))
+        .unwrap_or_default();
+    if errors.is_empty() {
+        validation::fill_inputs(&mut found, value);
+        errors = found;
+    }
+    // pydantic does not wrap what vLLM's own validators raise: FastAPI's handler answers it as
+    // vLLM's plain 400 (seen on 0.33.0).
+    match errors.iter().find_map(FieldError::vllm_refusal) {
+        Some(refusal) => refusal,
+        None => ApiError::validation(errors),
+    }
 }
 
 /// Parses a JSON request body into `T`, answering as vLLM does when it does not validate.
@@ -150,46 +176,50 @@ pub fn parse_body<T: RequestBody>(body: &[u8]) -> Result<T, ApiError> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first.is_none() {
         // FastAPI reads an empty body as no body at all.
-        let error = FieldError {
-            input: Some(serde_json::Value::Null),
-            ..FieldError::new("missing", vec![], "Field required")
-        };
-        return Err(ApiError::validation(vec![error]));
+        return Err(ApiError::validation(vec![no_body()]));
     }
     if first != Some(&b'{') {
         let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| ApiError::json_decode(&e, body))?;
+        if value.is_null() {
+            // FastAPI takes a JSON `null` for no body at all.
+            return Err(ApiError::validation(vec![no_body()]));
+        }
         let error = FieldError {
-            input: Some(value),
+            input: Some(value.clone()),
             ..FieldError::new(
                 "model_attributes_type",
                 vec![],
                 "Input should be a valid dictionary or object to extract fields from",
             )
         };
-        return Err(ApiError::validation(vec![error]));
+        return Err(refusal::<T>(&value, vec![error]));
     }
     let request: T = match serde_json::from_slice(body) {
         Ok(request) => request,
         Err(err) if err.is_data() => return Err(type_error::<T>(body)),
         Err(err) => return Err(ApiError::json_decode(&err, body)),
     };
-    let mut errors = request.check();
+    let errors = request.check();
     if errors.is_empty() {
         return Ok(request);
     }
-    // pydantic does not wrap what vLLM's own validators raise: FastAPI's handler answers it as
-    // vLLM's plain 400 (seen on 0.33.0).
     if let Some(refusal) = errors.iter().find_map(FieldError::vllm_refusal) {
         return Err(refusal);
     }
-    let value = serde_json::from_slice(body).unwrap_or_default();
-    validation::fill_inputs(&mut errors, &value);
-    Err(ApiError::validation(errors))
+    Err(refusal::<T>(&serde_json::from_slice(body).unwrap_or_default(), errors))
+}
+
+/// FastAPI's error for a request without a body.
+fn no_body() -> FieldError {
+    FieldError {
+        input: Some(serde_json::Value::Null),
+        ..FieldError::new("missing", vec![], "Field required")
+    }
 }
 
 /// Where and why `T` refused the body, found by parsing it again with the path tracked (only on
 /// this error path, so a good request pays nothing for it).
-fn type_error<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiError {
+fn type_error<T: RequestBody>(body: &[u8]) -> ApiError {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let (message, loc) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Err(err) => {
@@ -206,10 +236,8 @@ fn type_error<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiError {
         }
         Ok(_) => ("invalid request".to_owned(), vec![]),
     };
-    let mut errors = vec![validation::from_serde(&message, loc)];
-    let value = serde_json::from_slice(body).unwrap_or_default();
-    validation::fill_inputs(&mut errors, &value);
-    ApiError::validation(errors)
+    let errors = vec![validation::from_serde(&message, loc)];
+    refusal::<T>(&serde_json::from_slice(body).unwrap_or_default(), errors)
 }
 
 #[cfg(test)]
@@ -227,14 +255,11 @@ mod tests {
         let err = parse_body::<Two>(br#"["x"]"#).unwrap_err();
         assert!(err.to_string().contains("'model_attributes_type'"), "{err}");
         let err = parse_body::<Two>(b"").unwrap_err();
-        assert!(err.to_string().contains("'missing', 'loc': ('body',)"), "{err}");
+        assert!(err.to_string().contains("'missing', 'loc': 'body'"), "{err}");
         let err = parse_body::<Two>(b"[1,").unwrap_err();
         assert!(err.to_string().contains("'msg': 'JSON decode error'"), "{err}");
         let err = parse_body::<Two>(br#"{"_a": 5}"#).unwrap_err();
-        assert!(
-            err.to_string().contains("'string_type', 'loc': ('body', '_a')"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("'string_type', 'loc': 'body._a'"), "{err}");
     }
 
     #[test]

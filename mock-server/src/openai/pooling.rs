@@ -16,11 +16,14 @@ pub struct PoolingRequest {
     pub input: Option<Prompt>,
     /// `PoolingChatRequest`.
     pub messages: Option<Vec<ChatMessage>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::embeddings::lax_flag")]
     pub add_generation_prompt: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::embeddings::lax_flag")]
     pub continue_final_message: bool,
-    pub task: Option<PoolingTask>,
+    /// vLLM's `PoolingTask`, read after its validators have looked at what was sent.
+    #[serde(default, deserialize_with = "task_as_sent")]
+    pub task: Option<serde_json::Value>,
+    pub cache_salt: Option<serde_json::Value>,
     #[serde(default)]
     pub encoding_format: EncodingFormat,
     #[serde(default)]
@@ -32,11 +35,17 @@ pub struct PoolingRequest {
     #[serde(default, with = "lax_int")]
     pub truncate_prompt_tokens: Option<i64>,
     pub truncation_side: Option<TruncationSide>,
+    #[serde(default, with = "super::validation::lax_bool")]
     pub use_activation: Option<bool>,
     pub user: Option<String>,
     pub request_id: Option<String>,
     #[serde(default, deserialize_with = "super::embeddings::present")]
     pub normalize: bool,
+}
+
+/// `task` as sent, `null` included.
+fn task_as_sent<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(deserializer).map(Some)
 }
 
 crate::literal! {
@@ -52,6 +61,16 @@ crate::literal! {
 }
 
 impl PoolingRequest {
+    /// The task asked for, when it is one of vLLM's.
+    pub fn pooling_task(&self) -> Result<Option<PoolingTask>, Box<FieldError>> {
+        let Some(task) = self.task.as_ref().filter(|t| !t.is_null()) else {
+            return Ok(None);
+        };
+        PoolingTask::deserialize(task)
+            .map(Some)
+            .map_err(|err| Box::new(super::validation::from_serde(&err.to_string(), vec!["task".into()])))
+    }
+
     pub fn encoding(&self) -> Encoding {
         Encoding {
             format: self.encoding_format,
@@ -69,13 +88,26 @@ impl PoolingRequest {
 }
 
 impl RequestBody for PoolingRequest {
+    fn schema() -> Option<&'static super::pydantic::Schema> {
+        Some(&super::vllm_models::POOLING_REQUEST)
+    }
+
     fn check(&self) -> Vec<FieldError> {
-        super::embeddings::check_pooling(
-            self.normalize,
-            self.add_generation_prompt && self.continue_final_message,
-            self.truncation(),
-            self.input.is_some() || self.messages.is_some(),
-        )
+        let mut errors = super::embeddings::PoolingChecks {
+            normalize: self.normalize,
+            task: self.task.as_ref(),
+            cache_salt: self.cache_salt.as_ref(),
+            both_chat_flags: self.add_generation_prompt && self.continue_final_message,
+            truncation: self.truncation(),
+            has_prompt: self.input.is_some() || self.messages.is_some(),
+        }
+        .check();
+        if errors.is_empty()
+            && let Err(literal) = self.pooling_task()
+        {
+            errors.push(*literal);
+        }
+        errors
     }
 }
 

@@ -25,6 +25,10 @@ pub struct TokenizeRequest {
 }
 
 impl RequestBody for TokenizeRequest {
+    fn schema() -> Option<&'static super::pydantic::Schema> {
+        Some(&super::vllm_models::TOKENIZE_REQUEST)
+    }
+
     fn check(&self) -> Vec<FieldError> {
         if self.messages.is_some() && self.continue_final_message && self.add_generation_prompt == Some(true) {
             return vec![generation_prompt_conflict()];
@@ -51,6 +55,10 @@ pub struct DetokenizeRequest {
 }
 
 impl RequestBody for DetokenizeRequest {
+    fn schema() -> Option<&'static super::pydantic::Schema> {
+        Some(&super::vllm_models::DETOKENIZE_REQUEST)
+    }
+
     fn check(&self) -> Vec<FieldError> {
         match &self.tokens {
             None => vec![FieldError::missing("tokens")],

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! 1 validation error:
-//!   {'type': 'literal_error', 'loc': ('body', 'encoding_format'), 'msg': "Input should be 'float' or 'base64'", 'input': 'bad', 'ctx': {'expected': "'float' or 'base64'"}}
+//!   {'type': 'literal_error', 'loc': 'body.encoding_format', 'msg': "Input should be 'float' or 'base64'", 'input': 'bad', 'ctx': {'expected': "'float' or 'base64'"}}
 //! ```
 //!
 //! with `type` `Bad Request` and `param` the dotted location (`body.encoding_format`). Serde does
@@ -13,8 +13,8 @@
 //! types pydantic's leniency: integers also from whole-number floats, numeric strings and
 //! booleans ([`lax_int`]), and closed string sets ([`literal!`](crate::literal)).
 //!
-//! Where vLLM models a request as a union of shapes (embeddings, pooling, score), pydantic lists
-//! one error per shape; the mock lists the one for the shape the body has.
+//! Where vLLM models a request as a union of shapes (embeddings, tokenize), pydantic lists every
+//! shape's errors; [`super::pydantic`] finds them all, on the error path only.
 
 use std::fmt::{self, Write as _};
 
@@ -117,51 +117,110 @@ impl FieldError {
 
     /// The path below `body` as vLLM's `param`: `body.encoding_format`, `body.input.0`.
     fn param(&self) -> String {
-        self.parameter.clone().unwrap_or_else(|| {
-            std::iter::once("body".to_owned())
-                .chain(self.loc.iter().map(|l| match l {
-                    Loc::Key(k) => k.clone(),
-                    Loc::Index(i) => i.to_string(),
-                }))
-                .collect::<Vec<_>>()
-                .join(".")
-        })
+        self.parameter.clone().unwrap_or_else(|| self.dotted_loc())
     }
 }
 
 impl fmt::Display for FieldError {
+    /// One error as vLLM 0.33.0's handler prints it: the location dotted, the input summed up,
+    /// the whole cut at 1,000 characters.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut loc = String::from("('body',");
-        for part in &self.loc {
-            match part {
-                Loc::Key(k) => write!(loc, " {},", python_str(k))?,
-                Loc::Index(i) => write!(loc, " {i},")?,
-            }
-        }
-        if !self.loc.is_empty() {
-            loc.pop();
-        }
-        loc.push(')');
-        let input = self.input.as_ref().map_or_else(|| "{}".to_owned(), python_repr);
-        write!(
-            f,
-            "{{'type': {}, 'loc': {loc}, 'msg': {}, 'input': {input}",
+        let input = self
+            .input
+            .as_ref()
+            .map_or_else(|| "<dict of 0 items>".to_owned(), summarize);
+        let mut text = format!(
+            "{{'type': {}, 'loc': {}, 'msg': {}, 'input': {}",
             python_str(&self.kind),
-            python_str(&self.msg)
-        )?;
+            python_str(&self.dotted_loc()),
+            python_str(&self.msg),
+            python_str(&input)
+        );
         if let Some(ctx) = &self.ctx {
-            write!(f, ", 'ctx': {ctx}")?;
+            write!(text, ", 'ctx': {ctx}")?;
         }
-        f.write_char('}')
+        text.push('}');
+        match text.char_indices().nth(MAX_ERROR_CHARS) {
+            Some((cut, _)) => write!(f, "{}...[truncated]", &text[..cut]),
+            None => f.write_str(&text),
+        }
     }
 }
 
-/// vLLM's message and `param` for a list of errors.
+impl FieldError {
+    /// `body` and the location below it, dotted: `body.input.0`.
+    fn dotted_loc(&self) -> String {
+        let mut dotted = String::from("body");
+        for part in &self.loc {
+            match part {
+                Loc::Key(k) => write!(dotted, ".{k}"),
+                Loc::Index(i) => write!(dotted, ".{i}"),
+            }
+            .expect("writing to a String");
+        }
+        dotted
+    }
+}
+
+// vLLM bounds its validation messages: at most this many errors, each cut at so many
+// characters, each input at so many (`_MAX_REPORTED_ERRORS` and its neighbours).
+const MAX_REPORTED_ERRORS: usize = 10;
+const MAX_ERROR_CHARS: usize = 1000;
+const MAX_ERROR_INPUT_CHARS: usize = 200;
+
+/// vLLM's stand-in for an error's input (`_summarize_error_input`): a string as it is (cut at
+/// 200 characters), a container by its size, anything else as Python's `str` writes it.
+fn summarize(value: &Value) -> String {
+    match value {
+        Value::String(s) => match s.char_indices().nth(MAX_ERROR_INPUT_CHARS) {
+            Some((cut, _)) => format!("{}...[truncated]", &s[..cut]),
+            None => s.clone(),
+        },
+        Value::Array(items) => format!("<list of {} items>", items.len()),
+        Value::Object(map) => format!("<dict of {} items>", map.len()),
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Number(n) if n.is_f64() => python_float(n.as_f64().unwrap_or_default()),
+        Value::Number(n) => n.to_string(),
+    }
+}
+
+/// Python's `str` of a float: `5.0`, `1.5`, `1e+16`, `1e-05`.
+fn python_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".to_owned();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    let exponent = if f == 0.0 { 0 } else { f.abs().log10().floor() as i32 };
+    if (-4..16).contains(&exponent) {
+        let text = f.to_string();
+        if text.contains('.') { text } else { format!("{text}.0") }
+    } else {
+        let text = format!("{f:e}");
+        let (mantissa, power) = text.split_once('e').unwrap_or((&text, "0"));
+        let power: i32 = power.parse().unwrap_or_default();
+        let sign = if power < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", power.abs())
+    }
+}
+
+/// vLLM's message and `param` for a list of errors: the count, the first ten, how many more.
 pub fn message_and_param(errors: &[FieldError]) -> (String, Option<String>) {
     let label = if errors.len() == 1 { "error" } else { "errors" };
     let mut message = format!("{} validation {label}:", errors.len());
-    for error in errors {
+    for error in errors.iter().take(MAX_REPORTED_ERRORS) {
         write!(message, "\n  {error}").expect("writing to a String");
+    }
+    if errors.len() > MAX_REPORTED_ERRORS {
+        write!(
+            message,
+            "\n  ...and {} more {label}",
+            errors.len() - MAX_REPORTED_ERRORS
+        )
+        .expect("writing to a String");
     }
     (message, errors.first().map(FieldError::param))
 }
@@ -434,6 +493,23 @@ pub mod lax_int {
     }
 }
 
+/// Booleans as pydantic's lax mode takes them: also 0 and 1, and `"yes"`, `"off"`...; use as
+/// `#[serde(default, with = "lax_bool")]` on an `Option<bool>`.
+pub mod lax_bool {
+    use super::custom;
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Null => Ok(None),
+            value => crate::openai::pydantic::lax_bool(&value)
+                .map(Some)
+                .map_err(|(kind, msg)| custom(kind, msg, None)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,7 +541,7 @@ mod tests {
         fill_inputs(std::slice::from_mut(&mut err), &json!({"format": "bad_x"}));
         assert_eq!(
             err.to_string(),
-            r#"{'type': 'literal_error', 'loc': ('body', 'format'), 'msg': "Input should be 'float', 'base64' or 'bytes'", 'input': 'bad_x', 'ctx': {'expected': "'float', 'base64' or 'bytes'"}}"#
+            r#"{'type': 'literal_error', 'loc': 'body.format', 'msg': "Input should be 'float', 'base64' or 'bytes'", 'input': 'bad_x', 'ctx': {'expected': "'float', 'base64' or 'bytes'"}}"#
         );
         assert_eq!(message_and_param(&[err]).1.as_deref(), Some("body.format"));
     }
@@ -511,8 +587,8 @@ mod tests {
         let (message, param) = message_and_param(&errors);
         assert_eq!(
             message,
-            "2 validation errors:\n  {'type': 'missing', 'loc': ('body', 'input'), 'msg': 'Field required', 'input': {'encoding_format': 'bad'}}\n  \
-             {'type': 'greater_than_equal', 'loc': ('body', 'top_n'), 'msg': 'Input should be greater than or equal to 0', 'input': -1, 'ctx': {'ge': 0}}"
+            "2 validation errors:\n  {'type': 'missing', 'loc': 'body.input', 'msg': 'Field required', 'input': '<dict of 1 items>'}\n  \
+             {'type': 'greater_than_equal', 'loc': 'body.top_n', 'msg': 'Input should be greater than or equal to 0', 'input': '-1', 'ctx': {'ge': 0}}"
         );
         assert_eq!(param.as_deref(), Some("body.input"));
     }
@@ -526,8 +602,8 @@ mod tests {
         fill_inputs(std::slice::from_mut(&mut error), &json!({"normalize": true}));
         assert_eq!(
             error.to_string(),
-            "{'type': 'value_error', 'loc': ('body',), 'msg': 'Value error, Parameter `normalize` was removed; use `use_activation` instead. (parameter=normalize)', \
-             'input': {'normalize': True}, 'ctx': {'error': VLLMValidationError('Parameter `normalize` was removed; use `use_activation` instead.')}}"
+            "{'type': 'value_error', 'loc': 'body', 'msg': 'Value error, Parameter `normalize` was removed; use `use_activation` instead. (parameter=normalize)', \
+             'input': '<dict of 1 items>', 'ctx': {'error': VLLMValidationError('Parameter `normalize` was removed; use `use_activation` instead.')}}"
         );
         assert_eq!(
             message_and_param(std::slice::from_ref(&error)).1.as_deref(),

@@ -41,7 +41,11 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: PoolingRequest) -> 
             "dimensions",
         ));
     }
-    let task = request.task.unwrap_or(PoolingTask::Embed);
+    // Checked when the body was parsed: a task outside vLLM's set never gets here.
+    let task = request
+        .pooling_task()
+        .map_err(|literal| ApiError::validation(vec![*literal]))?
+        .unwrap_or(PoolingTask::Embed);
     if !matches!(task, PoolingTask::Embed | PoolingTask::TokenEmbed) {
         return Err(ApiError::bad_request(
             format!("Unsupported task: '{task}' Supported tasks: {SUPPORTED_TASKS} (parameter=task)"),
