@@ -1,40 +1,29 @@
 //! The fuzz target's input format and the invariant it checks, shared by `fuzz/` and the
 //! regression test that replays the corpus (`tests/fuzz.rs`).
 //!
-//! An input's first byte picks the route (and, with its high bit, a wrong content type); the
-//! rest is the body. Whatever comes in, the mock must answer below 500, and every client error
-//! must be one of vLLM's error bodies (FastAPI's `{"detail": ...}` only for 404 and 405).
+//! An input's first byte picks the route (a row of the mock's endpoint table) and, with its
+//! high bit, a wrong content type; the rest is the body. Whatever comes in, the mock must answer below 500, and every client error
+//! must be one of vLLM's error bodies (FastAPI's `{"detail": ...}` only for 404, 405 and an
+//! undecodable body).
 
 use axum::body::Body;
 use http::{Request, StatusCode};
 
 use crate::openai::error::{DetailResponse, ErrorResponse, UnauthorizedResponse};
-
-const ROUTES: [(&str, &str); 10] = [
-    ("POST", "/v1/embeddings"),
-    ("POST", "/v1/chat/completions"),
-    ("POST", "/v1/completions"),
-    ("GET", "/v1/models"),
-    ("POST", "/tokenize"),
-    ("POST", "/detokenize"),
-    ("POST", "/pooling"),
-    ("POST", "/score"),
-    ("POST", "/rerank"),
-    ("POST", "/invocations"),
-];
+use crate::routes::endpoints::ENDPOINTS;
 
 /// The request a fuzz input stands for; `None` for the empty input.
 pub fn request(data: &[u8]) -> Option<Request<Body>> {
     let (&selector, body) = data.split_first()?;
-    let (method, path) = ROUTES[usize::from(selector) % ROUTES.len()];
+    let endpoint = &ENDPOINTS[usize::from(selector) % ENDPOINTS.len()];
     let content_type = if selector & 0x80 == 0 {
         "application/json"
     } else {
         "text/plain"
     };
     Request::builder()
-        .method(method)
-        .uri(path)
+        .method(endpoint.verb.as_method())
+        .uri(endpoint.paths[0])
         .header("content-type", content_type)
         .body(Body::from(body.to_vec()))
         .ok()
@@ -45,10 +34,13 @@ pub fn check(status: StatusCode, body: &[u8]) -> Result<(), String> {
     if status.is_server_error() {
         return Err(format!("{status}: {}", String::from_utf8_lossy(body)));
     }
-    let routing = matches!(status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED)
-        && serde_json::from_slice::<DetailResponse>(body).is_ok();
+    // FastAPI's own `{"detail"}`: no route (404, 405), or a body it could not decode (400).
+    let fastapi = matches!(
+        status,
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED | StatusCode::BAD_REQUEST
+    ) && serde_json::from_slice::<DetailResponse>(body).is_ok();
     if status.is_client_error()
-        && !routing
+        && !fastapi
         && serde_json::from_slice::<ErrorResponse>(body).is_err()
         && serde_json::from_slice::<UnauthorizedResponse>(body).is_err()
     {
@@ -69,7 +61,7 @@ mod tests {
         let request = request(b"\x01{}").unwrap();
         assert_eq!(request.uri(), "/v1/chat/completions");
         assert_eq!(request.headers()["content-type"], "application/json");
-        let request = super::request(b"\x82{}").unwrap();
+        let request = super::request(b"\x80{}").unwrap();
         assert_eq!(request.uri(), "/v1/embeddings");
         assert_eq!(request.headers()["content-type"], "text/plain");
         assert!(super::request(b"").is_none());
@@ -79,7 +71,7 @@ mod tests {
     fn the_invariant_refuses_server_errors_and_foreign_bodies() {
         assert!(check(StatusCode::OK, b"{}").is_ok());
         assert!(check(StatusCode::INTERNAL_SERVER_ERROR, b"").is_err());
-        assert!(check(StatusCode::BAD_REQUEST, b"{\"detail\": \"x\"}").is_err());
+        assert!(check(StatusCode::UNPROCESSABLE_ENTITY, b"{\"detail\": \"x\"}").is_err());
         assert!(check(StatusCode::NOT_FOUND, b"{\"detail\": \"Not Found\"}").is_ok());
         let body = br#"{"error": {"message": "m", "type": "Bad Request", "param": null, "code": 400}}"#;
         assert!(check(StatusCode::BAD_REQUEST, body).is_ok());

@@ -57,6 +57,9 @@ pub enum ApiError {
     /// No route serves the path (404) or the method (405): FastAPI's `{"detail": ...}`.
     #[error("{}", .0.canonical_reason().unwrap_or("Not Found"))]
     Routing(StatusCode),
+    /// A body FastAPI could not read at all: its `{"detail": ...}` with a 400.
+    #[error("There was an error parsing the body")]
+    UnparsableBody,
     #[error("Request body exceeds the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -81,27 +84,27 @@ impl ApiError {
         ApiError::Validation { message, param }
     }
 
-    /// A body that is not JSON, as FastAPI reports it: `json_invalid` at the offset it failed.
-    pub fn json_decode(err: &serde_json::Error, body: &[u8]) -> Self {
-        let line_start: usize = body
-            .split(|b| *b == b'\n')
-            .take(err.line().saturating_sub(1))
-            .map(|line| line.len() + 1)
-            .sum();
-        // serde points at the last byte read; Python, at an end of input, one past it.
-        let position = line_start + err.column().saturating_sub(1) + usize::from(err.is_eof());
-        let text = err.to_string();
-        let reason = text.rfind(" at line ").map_or(text.as_str(), |at| &text[..at]);
+    /// A body that is not JSON, as FastAPI reports Python's `JSONDecodeError`: `json_invalid` at
+    /// the character it failed.
+    pub fn json_decode(error: &super::python_json::DecodeError) -> Self {
         let error = FieldError {
             input: Some(serde_json::Value::Object(Default::default())),
-            ctx: Some(format!("{{'error': {}}}", python_str(reason))),
+            ctx: Some(format!("{{'error': {}}}", python_str(error.msg))),
             ..FieldError::new(
                 "json_invalid",
-                vec![validation::Loc::Index(position)],
+                vec![validation::Loc::Index(error.pos)],
                 "JSON decode error",
             )
         };
         ApiError::validation(vec![error])
+    }
+
+    /// What FastAPI answers for a body Python's `json.loads` refuses.
+    pub fn from_python_refusal(refused: super::python_json::Refused) -> Self {
+        match refused {
+            super::python_json::Refused::Unreadable => ApiError::UnparsableBody,
+            super::python_json::Refused::Invalid(error) => ApiError::json_decode(&error),
+        }
     }
 
     /// vLLM's `validate_json_request`: a body that is not `application/json`.
@@ -150,7 +153,9 @@ impl ApiError {
             ApiError::Injected { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
-            ApiError::Validation { .. } | ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation { .. } | ApiError::BadRequest { .. } | ApiError::UnparsableBody => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::ModelNotFound(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Routing(status) | ApiError::Http { status, .. } => *status,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -164,7 +169,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => "BadRequestError",
             ApiError::ModelNotFound(_) => "NotFoundError",
-            ApiError::Validation { .. } => "Bad Request",
+            ApiError::Validation { .. } | ApiError::UnparsableBody => "Bad Request",
             ApiError::Unauthorized => "Unauthorized",
             ApiError::NotFound(_) => "Not Found",
             ApiError::Routing(status) | ApiError::Http { status, .. } => status.canonical_reason().unwrap_or("Error"),
@@ -222,13 +227,14 @@ mod tests {
 
     #[test]
     fn json_decode_errors_are_fastapis() {
-        let body = b"{\n  \"input\": ";
-        let syntax = serde_json::from_slice::<serde_json::Value>(body).unwrap_err();
+        let refused = super::super::python_json::loads(b"{\n  \"input\": ").unwrap_err();
         assert_eq!(
-            ApiError::json_decode(&syntax, body).to_string(),
+            ApiError::from_python_refusal(refused).to_string(),
             "1 validation error:\n  {'type': 'json_invalid', 'loc': 'body.13', 'msg': 'JSON decode error', 'input': '<dict of 0 items>', \
-             'ctx': {'error': 'EOF while parsing a value'}}"
+             'ctx': {'error': 'Expecting value'}}"
         );
+        let not_text = super::super::python_json::loads(b"\xff").unwrap_err();
+        assert_eq!(ApiError::from_python_refusal(not_text).status(), 400);
     }
 
     #[test]

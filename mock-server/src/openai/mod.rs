@@ -10,6 +10,7 @@ pub mod error;
 pub mod models;
 pub mod pooling;
 pub mod pydantic;
+pub mod python_json;
 pub mod score;
 pub mod tokenize;
 pub mod usage;
@@ -173,31 +174,11 @@ fn refusal<T: RequestBody>(value: &serde_json::Value, mut found: Vec<FieldError>
 /// The body must be an object: serde would also fill a struct from an array, positionally,
 /// which pydantic (and so vLLM) refuses.
 pub fn parse_body<T: RequestBody>(body: &[u8]) -> Result<T, ApiError> {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_none() {
-        // FastAPI reads an empty body as no body at all.
-        return Err(ApiError::validation(vec![no_body()]));
-    }
-    if first != Some(&b'{') {
-        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| ApiError::json_decode(&e, body))?;
-        if value.is_null() {
-            // FastAPI takes a JSON `null` for no body at all.
-            return Err(ApiError::validation(vec![no_body()]));
-        }
-        let error = FieldError {
-            input: Some(value.clone()),
-            ..FieldError::new(
-                "model_attributes_type",
-                vec![],
-                "Input should be a valid dictionary or object to extract fields from",
-            )
-        };
-        return Err(refusal::<T>(&value, vec![error]));
-    }
     let request: T = match serde_json::from_slice(body) {
-        Ok(request) => request,
-        Err(err) if err.is_data() => return Err(type_error::<T>(body)),
-        Err(err) => return Err(ApiError::json_decode(&err, body)),
+        Ok(request) if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => request,
+        // serde is stricter than Python's json and fills a struct from an array; what Python
+        // reads decides.
+        _ => parse_as_python::<T>(body)?,
     };
     let errors = request.check();
     if errors.is_empty() {
@@ -206,7 +187,53 @@ pub fn parse_body<T: RequestBody>(body: &[u8]) -> Result<T, ApiError> {
     if let Some(refusal) = errors.iter().find_map(FieldError::vllm_refusal) {
         return Err(refusal);
     }
-    Err(refusal::<T>(&serde_json::from_slice(body).unwrap_or_default(), errors))
+    Err(refusal::<T>(
+        &python_json::loads(body).unwrap_or_default().value,
+        errors,
+    ))
+}
+
+/// The error path: the body as Python's `json.loads` reads it (a repeated key's last value, a
+/// byte-order mark), then `T` from that, or the errors FastAPI and pydantic give.
+fn parse_as_python<T: RequestBody>(body: &[u8]) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::validation(vec![no_body()]));
+    }
+    let loaded = python_json::loads(body).map_err(ApiError::from_python_refusal)?;
+    match loaded.unheld {
+        Some(python_json::Unheld::NonFinite { loc, repr }) => {
+            let error = FieldError {
+                input: Some(serde_json::Value::String(repr.to_owned())),
+                ..FieldError::new("finite_number", loc, "Input should be a finite number")
+            };
+            return Err(ApiError::validation(vec![error]));
+        }
+        // Python keeps it; vLLM's tokenizer then refuses the text (seen on 0.33.0).
+        Some(python_json::Unheld::LoneSurrogate) => {
+            return Err(ApiError::bad_request(
+                "TextEncodeInput must be Union[TextInputSequence, Tuple[InputSequence, InputSequence]]",
+                None,
+            ));
+        }
+        None => {}
+    }
+    let value = loaded.value;
+    match &value {
+        // FastAPI reads a JSON `null` as no body at all, as it does an empty body.
+        serde_json::Value::Null => Err(ApiError::validation(vec![no_body()])),
+        serde_json::Value::Object(_) => T::deserialize(&value).map_err(|_| type_error::<T>(&value)),
+        _ => {
+            let error = FieldError {
+                input: Some(value.clone()),
+                ..FieldError::new(
+                    "model_attributes_type",
+                    vec![],
+                    "Input should be a valid dictionary or object to extract fields from",
+                )
+            };
+            Err(refusal::<T>(&value, vec![error]))
+        }
+    }
 }
 
 /// FastAPI's error for a request without a body.
@@ -219,9 +246,8 @@ fn no_body() -> FieldError {
 
 /// Where and why `T` refused the body, found by parsing it again with the path tracked (only on
 /// this error path, so a good request pays nothing for it).
-fn type_error<T: RequestBody>(body: &[u8]) -> ApiError {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let (message, loc) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+fn type_error<T: RequestBody>(value: &serde_json::Value) -> ApiError {
+    let (message, loc) = match serde_path_to_error::deserialize::<_, T>(value) {
         Err(err) => {
             let loc = err
                 .path()
@@ -237,7 +263,7 @@ fn type_error<T: RequestBody>(body: &[u8]) -> ApiError {
         Ok(_) => ("invalid request".to_owned(), vec![]),
     };
     let errors = vec![validation::from_serde(&message, loc)];
-    refusal::<T>(&serde_json::from_slice(body).unwrap_or_default(), errors)
+    refusal::<T>(value, errors)
 }
 
 #[cfg(test)]

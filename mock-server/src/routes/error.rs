@@ -21,7 +21,7 @@ impl IntoResponse for ApiError {
                 }),
             )
                 .into_response(),
-            ApiError::Routing(_) => (
+            ApiError::Routing(_) | ApiError::UnparsableBody => (
                 status,
                 Json(DetailResponse {
                     detail: self.to_string(),

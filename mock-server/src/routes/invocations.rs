@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::HeaderMap;
 
 use super::{chat, completions, embeddings, pooling, score};
-use crate::openai::{ApiError, RequestBody, parse_body};
+use crate::openai::{ApiError, RequestBody, parse_body, python_json};
 use crate::state::AppState;
 
 /// Serves the body if it validates as one request type.
@@ -26,11 +26,16 @@ fn attempt<T: RequestBody>(
 
 pub async fn invoke(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     super::extract::require_json(&headers)?;
-    if let Err(err) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
-        // vLLM reads the body itself here, and answers as an HTTPException.
-        return Err(ApiError::Http {
-            status: http::StatusCode::BAD_REQUEST,
-            message: format!("JSON decode error: {err}"),
+    if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
+        && let Err(refused) = python_json::loads(&body)
+    {
+        // vLLM reads the body itself here, and answers a `JSONDecodeError` as an HTTPException.
+        return Err(match refused {
+            python_json::Refused::Invalid(error) => ApiError::Http {
+                status: http::StatusCode::BAD_REQUEST,
+                message: format!("JSON decode error: {error}"),
+            },
+            python_json::Refused::Unreadable => ApiError::UnparsableBody,
         });
     }
     // In vLLM's order: the generative types, then the pooling ones.

@@ -4,10 +4,12 @@ mod admin;
 mod chat;
 mod completions;
 mod embeddings;
+pub(crate) mod endpoints;
 mod error;
 mod extract;
 mod guard;
 mod invocations;
+mod misses;
 mod models;
 mod ops;
 mod pooled;
@@ -21,9 +23,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, put};
 use guard::{require_admin_token, require_api_key};
-use http::{HeaderMap, StatusCode};
+use http::HeaderMap;
 
 use crate::openai::ApiError;
 use crate::record::{ADMIN_PREFIX, record};
@@ -37,32 +39,18 @@ use crate::state::AppState;
 /// and rerank; the mock serves both unless told otherwise. A route the runner does not serve
 /// is FastAPI's 404.
 pub fn router(state: Arc<AppState>) -> Router {
-    let runner = state.config.runner();
-    let mut vllm = Router::new()
-        .route("/v1/models", get(models::list))
-        .route("/tokenize", post(tokenize::tokenize))
-        .route("/detokenize", post(tokenize::detokenize))
-        .route("/invocations", post(invocations::invoke))
-        .route("/health", get(ops::health))
-        .route("/ping", get(ops::health).post(ops::health))
-        .route("/load", get(ops::load))
-        .route("/version", get(ops::version))
-        .route("/metrics", get(ops::metrics));
-    if runner.generates() {
-        vllm = vllm
-            .route("/v1/chat/completions", post(chat::create))
-            .route("/v1/completions", post(completions::create));
+    let mut vllm = Router::new();
+    for endpoint in endpoints::served(state.config.runner()) {
+        for &path in endpoint.paths {
+            vllm = vllm.route(path, endpoint.method_router());
+            if endpoint.verb == endpoints::Verb::Mount {
+                vllm = vllm
+                    .route(&format!("{path}/"), endpoint.method_router())
+                    .route(&format!("{path}/{{*rest}}"), endpoint.method_router());
+            }
+        }
     }
-    if runner.pools() {
-        vllm = vllm
-            .route("/v1/embeddings", post(embeddings::create))
-            .route("/pooling", post(pooling::create))
-            .route("/score", post(score::score))
-            .route("/v1/score", post(score::score))
-            .route("/rerank", post(score::rerank))
-            .route("/v1/rerank", post(score::rerank))
-            .route("/v2/rerank", post(score::rerank));
-    }
+    let vllm = vllm.route_layer(from_fn_with_state(state.clone(), misses::refuse_head));
 
     let admin = Router::new()
         .route("/requests", get(admin::list).delete(admin::clear))
@@ -79,19 +67,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route_layer(from_fn_with_state(state.clone(), require_admin_token));
 
     vllm.nest(ADMIN_PREFIX, admin)
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(misses::not_found)
+        .method_not_allowed_fallback(misses::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), require_api_key))
         .layer(from_fn_with_state(state.clone(), record))
         .with_state(state)
-}
-
-async fn not_found() -> ApiError {
-    ApiError::Routing(StatusCode::NOT_FOUND)
-}
-
-async fn method_not_allowed() -> ApiError {
-    ApiError::Routing(StatusCode::METHOD_NOT_ALLOWED)
 }
 
 /// A response id as vLLM builds it: the prefix, then the client's `X-Request-Id`, else the

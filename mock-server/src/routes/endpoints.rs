@@ -1,0 +1,156 @@
+//! Every vLLM route the mock serves, listed once. The router is built from this table, the
+//! fuzzer picks its routes from it, and the answers Starlette gives a request no route takes
+//! (`routes/misses.rs`: 404, 405 with `Allow`, 307 to the other trailing slash) look paths up
+//! in it, so a route added here is served, fuzzed and refused the way vLLM refuses it.
+
+use std::sync::Arc;
+
+use axum::handler::Handler;
+use axum::routing::{MethodRouter, any, get, post};
+
+use super::{chat, completions, embeddings, invocations, models, ops, pooling, score, tokenize};
+use crate::config::Runner;
+use crate::state::AppState;
+
+/// The method a route answers. FastAPI's routes answer exactly theirs (a `GET` route refuses
+/// `HEAD`); a Starlette `Mount` answers every method and every path below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verb {
+    Get,
+    Post,
+    Mount,
+}
+
+impl Verb {
+    fn route<H, T>(self, handler: H) -> MethodRouter<Arc<AppState>>
+    where
+        H: Handler<T, Arc<AppState>>,
+        T: 'static,
+    {
+        match self {
+            Verb::Get => get(handler),
+            Verb::Post => post(handler),
+            Verb::Mount => any(handler),
+        }
+    }
+
+    /// What `Allow` says when another method comes.
+    pub(crate) fn allow(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+            Verb::Mount => "",
+        }
+    }
+
+    pub(crate) fn as_method(self) -> http::Method {
+        match self {
+            Verb::Get | Verb::Mount => http::Method::GET,
+            Verb::Post => http::Method::POST,
+        }
+    }
+}
+
+/// Which models vLLM serves a route for (`--runner`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Serves {
+    Every,
+    Generative,
+    Pooling,
+}
+
+impl Serves {
+    fn by(self, runner: Runner) -> bool {
+        match self {
+            Serves::Every => true,
+            Serves::Generative => runner.generates(),
+            Serves::Pooling => runner.pools(),
+        }
+    }
+}
+
+pub(crate) struct Endpoint {
+    pub verb: Verb,
+    pub paths: &'static [&'static str],
+    pub serves: Serves,
+    /// The handler, routed for `verb`.
+    route: fn(Verb) -> MethodRouter<Arc<AppState>>,
+}
+
+impl Endpoint {
+    const fn new(
+        verb: Verb,
+        paths: &'static [&'static str],
+        serves: Serves,
+        route: fn(Verb) -> MethodRouter<Arc<AppState>>,
+    ) -> Self {
+        Endpoint {
+            verb,
+            paths,
+            serves,
+            route,
+        }
+    }
+
+    pub(crate) fn method_router(&self) -> MethodRouter<Arc<AppState>> {
+        (self.route)(self.verb)
+    }
+
+    fn takes(&self, path: &str) -> bool {
+        self.paths.iter().any(|own| match self.verb {
+            Verb::Mount => path.strip_prefix(own).is_some(),
+            Verb::Get | Verb::Post => path == *own,
+        })
+    }
+}
+
+use Serves::{Every, Generative, Pooling};
+use Verb::{Get, Mount, Post};
+
+/// vLLM's routes, in the order vLLM 0.33.0 registers them where a path has two (`/ping`: its
+/// `GET` first, so `Allow` says `GET`).
+pub(crate) const ENDPOINTS: &[Endpoint] = &[
+    Endpoint::new(Post, &["/v1/embeddings"], Pooling, |v| v.route(embeddings::create)),
+    Endpoint::new(Post, &["/v1/chat/completions"], Generative, |v| v.route(chat::create)),
+    Endpoint::new(Post, &["/v1/completions"], Generative, |v| v.route(completions::create)),
+    Endpoint::new(Get, &["/v1/models"], Every, |v| v.route(models::list)),
+    Endpoint::new(Post, &["/tokenize"], Every, |v| v.route(tokenize::tokenize)),
+    Endpoint::new(Post, &["/detokenize"], Every, |v| v.route(tokenize::detokenize)),
+    Endpoint::new(Post, &["/pooling"], Pooling, |v| v.route(pooling::create)),
+    Endpoint::new(Post, &["/score", "/v1/score"], Pooling, |v| v.route(score::score)),
+    Endpoint::new(Post, &["/rerank", "/v1/rerank", "/v2/rerank"], Pooling, |v| {
+        v.route(score::rerank)
+    }),
+    Endpoint::new(Post, &["/invocations"], Every, |v| v.route(invocations::invoke)),
+    Endpoint::new(Get, &["/health"], Every, |v| v.route(ops::health)),
+    Endpoint::new(Get, &["/ping"], Every, |v| v.route(ops::health)),
+    Endpoint::new(Post, &["/ping"], Every, |v| v.route(ops::health)),
+    Endpoint::new(Get, &["/load"], Every, |v| v.route(ops::load)),
+    Endpoint::new(Get, &["/version"], Every, |v| v.route(ops::version)),
+    // prometheus_client's ASGI app, mounted: any method, any path below.
+    Endpoint::new(Mount, &["/metrics"], Every, |v| v.route(ops::metrics)),
+];
+
+/// The routes a model run as `runner` is served.
+pub(crate) fn served(runner: Runner) -> impl Iterator<Item = &'static Endpoint> {
+    ENDPOINTS.iter().filter(move |endpoint| endpoint.serves.by(runner))
+}
+
+/// The first served route that takes `path`, whatever the method: Starlette's partial match.
+pub(crate) fn taking(path: &str, runner: Runner) -> Option<&'static Endpoint> {
+    served(runner).find(|endpoint| endpoint.takes(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_taken_by_its_first_route_and_a_mount_by_its_prefix() {
+        assert_eq!(taking("/ping", Runner::Auto).map(|e| e.verb), Some(Get));
+        assert_eq!(taking("/metrics/x", Runner::Auto).map(|e| e.verb), Some(Mount));
+        assert!(taking("/v1/embeddings/", Runner::Auto).is_none());
+        assert!(taking("/v1/embeddings", Runner::Generate).is_none());
+        assert!(taking("/v1/chat/completions", Runner::Generate).is_some());
+    }
+}
