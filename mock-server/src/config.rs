@@ -85,6 +85,12 @@ pub struct Config {
     #[arg(long = "model-profile", env = "MOCK_VLLM_MODEL_PROFILE", value_enum, default_value_t = ModelProfile::Qwen3Embedding)]
     pub model_profile: ModelProfile,
 
+    /// A Hugging Face `tokenizer.json`: token counts, truncation, length limits, `/tokenize` and
+    /// `/detokenize` become that model's, special tokens included. Without it, one token per
+    /// whitespace-separated word (the workshop's `prompt_tokens: 9`).
+    #[arg(long, env = "MOCK_VLLM_TOKENIZER", value_name = "FILE")]
+    pub tokenizer: Option<std::path::PathBuf>,
+
     /// Return L2-normalised embeddings (changes every value; off keeps the workshop's numbers).
     #[arg(long, env = "MOCK_VLLM_NORMALIZE")]
     pub normalize: bool,
@@ -181,6 +187,15 @@ impl ModelProfile {
     /// Its config says `is_matryoshka`, so a request may ask for `dimensions`.
     pub fn is_matryoshka(self) -> bool {
         self == ModelProfile::Qwen3Embedding
+    }
+
+    /// Its config's `vocab_size`: a prompt's token ids must lie below it (or within the
+    /// tokenizer's own ids).
+    pub fn vocab_size(self) -> u32 {
+        match self {
+            ModelProfile::Qwen3Embedding => 151_669,
+            ModelProfile::E5 => 30_522,
+        }
     }
 }
 

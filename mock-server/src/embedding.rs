@@ -40,7 +40,7 @@ pub(crate) fn is_python_whitespace(c: char) -> bool {
 /// The canonical text a list of token ids is hashed as: Python's `str(list)`, e.g. `[1, 2, 3]`.
 ///
 /// Its word count equals the number of ids, so `prompt_tokens` stays the token count.
-pub fn token_ids_text(ids: &[u32]) -> String {
+pub fn token_ids_text(ids: &[i64]) -> String {
     let mut text = String::with_capacity(ids.len() * 6 + 2);
     text.push('[');
     for (i, id) in ids.iter().enumerate() {

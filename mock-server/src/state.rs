@@ -13,7 +13,7 @@ use crate::config::{Config, RulesError, host_name};
 use crate::journal::{Bounds, Journal, RecordedRequest, Subscriber, sink::LineSink};
 use crate::metrics::Metrics;
 use crate::openai::ApiError;
-use crate::tokenizer::Vocabulary;
+use crate::tokenizer::Tokenizer;
 use crate::{auth::ApiKeys, log};
 
 /// Why the mock could not start.
@@ -34,6 +34,8 @@ pub enum StartError {
     #[error("cannot start a log writer: {0}")]
     Writer(#[source] std::io::Error),
     #[error(transparent)]
+    Tokenizer(#[from] crate::tokenizer::LoadError),
+    #[error(transparent)]
     Rules(#[from] RulesError),
     #[error("{0}")]
     Conditions(String),
@@ -51,8 +53,8 @@ pub struct AppState {
     pub admin_token: Option<ApiKeys>,
     pub journal: Journal,
     pub metrics: Metrics,
-    /// The words `/tokenize` has handed out, for `/detokenize`.
-    pub vocabulary: Vocabulary,
+    /// Counts, truncates, `/tokenize`s and `/detokenize`s every prompt.
+    pub tokenizer: Tokenizer,
 }
 
 impl AppState {
@@ -112,7 +114,10 @@ impl AppState {
                 .map(|t| ApiKeys::new(std::slice::from_ref(t))),
             journal: Journal::new(bounds, subscribers),
             metrics: Metrics::new(&ServedModels::new(&config).names()[0]),
-            vocabulary: Vocabulary::default(),
+            tokenizer: match &config.tokenizer {
+                Some(path) => Tokenizer::from_file(path)?,
+                None => Tokenizer::words(config.model_profile.vocab_size()),
+            },
             config,
         }))
     }

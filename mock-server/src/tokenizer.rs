@@ -1,85 +1,228 @@
-//! The mock's tokenizer: one token per whitespace-separated word, as the workshop counts
-//! `prompt_tokens` (Python's `len(text.split())`).
+//! The mock's tokenizer, one for the whole server.
 //!
-//! A word's token id is the first four bytes of its sha256 (below 2^31), so the same word has
-//! the same id in every mock. `/detokenize` can turn back into words the ids this mock has
-//! handed out by `/tokenize`: it keeps a bounded vocabulary of them; ids it never produced are
-//! out of its vocabulary. There are no special tokens: `add_special_tokens` changes nothing.
+//! By default, one token per whitespace-separated word, as the workshop counts `prompt_tokens`
+//! (Python's `len(text.split())`). A word's token id is its sha256's first four bytes modulo
+//! the model's vocabulary size, so the same word has the same id in every mock; `/detokenize`
+//! turns back into words the ids this mock has handed out (it keeps a bounded vocabulary of
+//! them) and, as Hugging Face's decoders do, skips ids it does not know. There are no special
+//! tokens.
+//!
+//! With `--tokenizer FILE`, a Hugging Face `tokenizer.json`: counts, truncation, `/tokenize`
+//! and `/detokenize` are that model's, special tokens included, as vLLM gives them.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
 use crate::embedding::is_python_whitespace;
 
-/// Ids lie below this bound.
-pub const VOCAB_SIZE: u32 = 1 << 31;
-
-/// How many distinct words the vocabulary remembers for `/detokenize`.
+/// How many distinct words the word tokenizer remembers for `/detokenize`.
 const VOCABULARY_CAPACITY: usize = 1 << 16;
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot load the tokenizer {path}: {reason}")]
+pub struct LoadError {
+    path: String,
+    reason: String,
+}
+
+/// One token: its id and its text as the tokenizer spells it (`token_strs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub id: u32,
+    pub text: String,
+}
+
+pub enum Tokenizer {
+    Words(Words),
+    HuggingFace(Box<tokenizers::Tokenizer>),
+}
+
+impl std::fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tokenizer::Words(words) => f.debug_tuple("Words").field(&words.vocab_size).finish(),
+            Tokenizer::HuggingFace(_) => f.write_str("HuggingFace"),
+        }
+    }
+}
+
+impl Tokenizer {
+    /// The word tokenizer over a vocabulary of `vocab_size` ids.
+    pub fn words(vocab_size: u32) -> Self {
+        Tokenizer::Words(Words {
+            vocab_size: vocab_size.max(1),
+            remembered: Mutex::default(),
+        })
+    }
+
+    /// A Hugging Face `tokenizer.json`, without the padding and truncation it may carry:
+    /// transformers drops both unless a call asks for them, and vLLM asks for neither.
+    pub fn from_file(path: &Path) -> Result<Self, LoadError> {
+        let mut tokenizer = tokenizers::Tokenizer::from_file(path).map_err(|err| LoadError {
+            path: path.display().to_string(),
+            reason: err.to_string(),
+        })?;
+        tokenizer.with_padding(None);
+        tokenizer.with_truncation(None).map_err(|err| LoadError {
+            path: path.display().to_string(),
+            reason: err.to_string(),
+        })?;
+        Ok(Tokenizer::HuggingFace(Box::new(tokenizer)))
+    }
+
+    /// How many tokens `text` is.
+    pub fn count(&self, text: &str, add_special_tokens: bool) -> usize {
+        match self {
+            Tokenizer::Words(_) => words(text).count(),
+            Tokenizer::HuggingFace(tokenizer) => encode(tokenizer, text, add_special_tokens).len(),
+        }
+    }
+
+    /// `text` cut to at most `keep` tokens: the last ones (vLLM's default, `left` truncation)
+    /// or the first (`right`); special tokens stay. Returns the text left and its token count;
+    /// text that fits is returned unchanged, so an untruncated input hashes exactly as the
+    /// workshop's formula says.
+    pub fn truncate<'a>(
+        &self,
+        text: Cow<'a, str>,
+        keep: usize,
+        keep_first: bool,
+        add_special_tokens: bool,
+    ) -> (Cow<'a, str>, usize) {
+        match self {
+            Tokenizer::Words(_) => {
+                let all: Vec<&str> = words(&text).collect();
+                if all.len() <= keep {
+                    let count = all.len();
+                    return (text, count);
+                }
+                let kept = if keep_first {
+                    &all[..keep]
+                } else {
+                    &all[all.len() - keep..]
+                };
+                (Cow::Owned(kept.join(" ")), keep)
+            }
+            Tokenizer::HuggingFace(tokenizer) => {
+                let encoding = encode(tokenizer, &text, add_special_tokens);
+                let total = encoding.len();
+                if total <= keep {
+                    return (text, total);
+                }
+                let content: Vec<u32> = encoding
+                    .get_ids()
+                    .iter()
+                    .zip(encoding.get_special_tokens_mask())
+                    .filter(|(_, special)| **special == 0)
+                    .map(|(id, _)| *id)
+                    .collect();
+                let specials = total - content.len();
+                let room = keep.saturating_sub(specials).min(content.len());
+                let kept = if keep_first {
+                    &content[..room]
+                } else {
+                    &content[content.len() - room..]
+                };
+                let cut = tokenizer.decode(kept, true).unwrap_or_default();
+                (Cow::Owned(cut), (room + specials).min(keep))
+            }
+        }
+    }
+
+    /// `/tokenize`: each token of `text`.
+    pub fn tokenize(&self, text: &str, add_special_tokens: bool) -> Vec<Token> {
+        match self {
+            Tokenizer::Words(words) => words.tokenize(text),
+            Tokenizer::HuggingFace(tokenizer) => {
+                let encoding = encode(tokenizer, text, add_special_tokens);
+                encoding
+                    .get_ids()
+                    .iter()
+                    .zip(encoding.get_tokens())
+                    .map(|(id, text)| Token {
+                        id: *id,
+                        text: text.clone(),
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// `/detokenize`: the text of `ids`, special tokens kept; ids the tokenizer does not know
+    /// are skipped.
+    pub fn detokenize(&self, ids: &[u64]) -> String {
+        match self {
+            Tokenizer::Words(words) => words.detokenize(ids),
+            Tokenizer::HuggingFace(tokenizer) => {
+                let known: Vec<u32> = ids.iter().filter_map(|id| u32::try_from(*id).ok()).collect();
+                tokenizer.decode(&known, false).unwrap_or_default()
+            }
+        }
+    }
+
+    /// The largest id the tokenizer itself knows, which vLLM also lets through.
+    pub fn max_token_id(&self) -> u64 {
+        match self {
+            Tokenizer::Words(words) => u64::from(words.vocab_size - 1),
+            Tokenizer::HuggingFace(tokenizer) => tokenizer.get_vocab(true).values().copied().max().map_or(0, u64::from),
+        }
+    }
+}
+
+fn encode(tokenizer: &tokenizers::Tokenizer, text: &str, add_special_tokens: bool) -> tokenizers::Encoding {
+    tokenizer
+        .encode(text, add_special_tokens)
+        .unwrap_or_else(|_| tokenizers::Encoding::default())
+}
 
 /// The words of `text`, split as Python's `str.split()` splits.
 pub fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(is_python_whitespace).filter(|word| !word.is_empty())
 }
 
-/// A word's token id.
-pub fn token_id(word: &str) -> u32 {
-    let digest = Sha256::digest(word.as_bytes());
-    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % VOCAB_SIZE
+/// The word tokenizer, and the words it has handed out by id, for `/detokenize`.
+#[derive(Debug)]
+pub struct Words {
+    vocab_size: u32,
+    remembered: Mutex<HashMap<u32, Box<str>>>,
 }
 
-/// `text` cut to `keep` tokens: the last ones (vLLM's default, `left` truncation) or the first
-/// (`right`). Returns the text that is left and its token count; text that fits is returned
-/// unchanged, so an untruncated input hashes exactly as the workshop's formula says.
-pub fn truncate(text: &str, keep: usize, keep_first: bool) -> (std::borrow::Cow<'_, str>, usize) {
-    let all: Vec<&str> = words(text).collect();
-    if all.len() <= keep {
-        return (std::borrow::Cow::Borrowed(text), all.len());
+impl Words {
+    fn token_id(&self, word: &str) -> u32 {
+        let digest = Sha256::digest(word.as_bytes());
+        u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % self.vocab_size
     }
-    let kept = if keep_first {
-        &all[..keep]
-    } else {
-        &all[all.len() - keep..]
-    };
-    (std::borrow::Cow::Owned(kept.join(" ")), keep)
-}
 
-/// The words `/tokenize` has handed out, by id, for `/detokenize`.
-#[derive(Debug, Default)]
-pub struct Vocabulary {
-    words: Mutex<HashMap<u32, Box<str>>>,
-}
-
-impl Vocabulary {
     /// Tokenizes `text`, remembering its words (until the vocabulary is full).
-    pub fn tokenize(&self, text: &str) -> Vec<(u32, String)> {
-        let tokens: Vec<(u32, String)> = words(text).map(|w| (token_id(w), w.to_owned())).collect();
-        let mut known = self.words.lock().unwrap_or_else(|e| e.into_inner());
-        for (id, word) in &tokens {
-            if known.len() < VOCABULARY_CAPACITY || known.contains_key(id) {
-                known.insert(*id, word.as_str().into());
+    fn tokenize(&self, text: &str) -> Vec<Token> {
+        let tokens: Vec<Token> = words(text)
+            .map(|word| Token {
+                id: self.token_id(word),
+                text: word.to_owned(),
+            })
+            .collect();
+        let mut known = self.remembered.lock().unwrap_or_else(|e| e.into_inner());
+        for token in &tokens {
+            if known.len() < VOCABULARY_CAPACITY || known.contains_key(&token.id) {
+                known.insert(token.id, token.text.as_str().into());
             }
         }
         tokens
     }
 
-    /// The text of `ids`, words joined by single spaces; the first id never handed out is the
-    /// error.
-    pub fn detokenize(&self, ids: &[u64]) -> Result<String, u64> {
-        let known = self.words.lock().unwrap_or_else(|e| e.into_inner());
-        let words = ids
+    /// The words of the ids handed out, joined by single spaces.
+    fn detokenize(&self, ids: &[u64]) -> String {
+        let known = self.remembered.lock().unwrap_or_else(|e| e.into_inner());
+        let words: Vec<&str> = ids
             .iter()
-            .map(|id| {
-                u32::try_from(*id)
-                    .ok()
-                    .and_then(|id| known.get(&id))
-                    .map(|w| w.as_ref())
-                    .ok_or(*id)
-            })
-            .collect::<Result<Vec<&str>, u64>>()?;
-        Ok(words.join(" "))
+            .filter_map(|id| u32::try_from(*id).ok().and_then(|id| known.get(&id)))
+            .map(|word| word.as_ref())
+            .collect();
+        words.join(" ")
     }
 }
 
@@ -92,36 +235,44 @@ mod tests {
 
     #[test]
     fn one_token_per_counted_word() {
-        let vocabulary = Vocabulary::default();
-        let tokens = vocabulary.tokenize(WORKSHOP_TEXT);
+        let tokenizer = Tokenizer::words(151_669);
+        let tokens = tokenizer.tokenize(WORKSHOP_TEXT, true);
         assert_eq!(tokens.len(), word_count(WORKSHOP_TEXT));
-        assert_eq!(tokens[2].1, "was");
-        assert_eq!(tokens[2].0, tokens[7].0, "the same word, the same id");
-        assert!(tokens.iter().all(|(id, _)| *id < VOCAB_SIZE));
+        assert_eq!(tokenizer.count(WORKSHOP_TEXT, true), 9);
+        assert_eq!(tokens[2].text, "was");
+        assert_eq!(tokens[2].id, tokens[7].id, "the same word, the same id");
+        assert!(tokens.iter().all(|t| u64::from(t.id) <= tokenizer.max_token_id()));
     }
 
     #[test]
-    fn detokenize_returns_what_tokenize_gave_out() {
-        let vocabulary = Vocabulary::default();
-        let ids: Vec<u64> = vocabulary
-            .tokenize("  hello \t wide world ")
+    fn detokenize_returns_what_tokenize_gave_out_and_skips_the_rest() {
+        let tokenizer = Tokenizer::words(30_522);
+        let ids: Vec<u64> = tokenizer
+            .tokenize("  hello \t wide world ", true)
             .iter()
-            .map(|(id, _)| u64::from(*id))
+            .map(|t| u64::from(t.id))
             .collect();
-        assert_eq!(vocabulary.detokenize(&ids).unwrap(), "hello wide world");
-        assert_eq!(vocabulary.detokenize(&[ids[0], 7]), Err(7));
-        assert_eq!(vocabulary.detokenize(&[]).unwrap(), "");
+        assert_eq!(tokenizer.detokenize(&ids), "hello wide world");
+        assert_eq!(tokenizer.detokenize(&[ids[0], 999_999_999]), "hello");
+        assert_eq!(tokenizer.detokenize(&[]), "");
     }
 
     #[test]
     fn truncation_keeps_the_last_tokens_unless_asked_for_the_first() {
-        assert_eq!(truncate("a b c d", 2, false), ("c d".into(), 2));
-        assert_eq!(truncate("a b c d", 2, true), ("a b".into(), 2));
-        assert_eq!(
-            truncate("a  b", 5, false),
-            ("a  b".into(), 2),
-            "text that fits is untouched"
+        let tokenizer = Tokenizer::words(100);
+        let cut = |text: &'static str, keep, keep_first| tokenizer.truncate(text.into(), keep, keep_first, true);
+        assert_eq!(cut("a b c d", 2, false), ("c d".into(), 2));
+        assert_eq!(cut("a b c d", 2, true), ("a b".into(), 2));
+        assert_eq!(cut("a  b", 5, false), ("a  b".into(), 2), "text that fits is untouched");
+        assert_eq!(cut("a b", 0, false), ("".into(), 0));
+    }
+
+    #[test]
+    fn a_missing_tokenizer_file_is_a_load_error() {
+        let err = Tokenizer::from_file(Path::new("/nonexistent/tokenizer.json")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot load the tokenizer /nonexistent/tokenizer.json")
         );
-        assert_eq!(truncate("a b", 0, false), ("".into(), 0));
     }
 }

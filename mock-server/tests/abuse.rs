@@ -64,12 +64,13 @@ fn matrix() -> Vec<Case> {
         ),
         json_case("input as a number", json!({"input": 5}), 400, "Bad Request"),
         json_case("input mixing types", json!({"input": ["x", 1]}), 400, "Bad Request"),
-        json_case("negative token id", json!({"input": [-1]}), 400, "Bad Request"),
+        // vLLM's renderer: "Token id -1 is out of vocabulary".
+        json_case("negative token id", json!({"input": [-1]}), 400, "BadRequestError"),
         json_case(
-            "token id over u32",
+            "token id past the vocabulary",
             json!({"input": [4_294_967_296u64]}),
             400,
-            "Bad Request",
+            "BadRequestError",
         ),
         json_case(
             "encoding_format as a number",

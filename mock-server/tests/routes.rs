@@ -215,12 +215,32 @@ async fn unknown_path_is_fastapis_404() {
 }
 
 #[tokio::test]
+async fn head_is_refused_and_a_trailing_slash_redirected_as_starlette_does() {
+    let mock = Mock::start().await;
+    let head = mock.http.head(mock.url("/health")).send().await.unwrap();
+    assert_eq!(head.status(), 405);
+    assert_eq!(head.headers()["allow"], "GET");
+    assert_eq!(mock.http.head(mock.url("/metrics")).send().await.unwrap().status(), 200);
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let moved = no_redirects.post(mock.url("/v1/embeddings/?a=1")).send().await.unwrap();
+    assert_eq!(moved.status(), 307);
+    assert_eq!(moved.headers()["location"], mock.url("/v1/embeddings?a=1").as_str());
+    let unknown = no_redirects.post(mock.url("/v1/nothing/")).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
 async fn wrong_method_is_fastapis_405_with_allow() {
     let mock = Mock::start().await;
+    // As vLLM 0.33.0 answers: a GET route refuses HEAD too, and /ping's GET comes first.
     for (method, path, allowed) in [
         ("GET", "/v1/embeddings", "POST"),
-        ("POST", "/v1/models", "GET,HEAD"),
-        ("DELETE", "/health", "GET,HEAD"),
+        ("POST", "/v1/models", "GET"),
+        ("DELETE", "/health", "GET"),
+        ("PUT", "/ping", "GET"),
     ] {
         let response = mock
             .http

@@ -70,11 +70,14 @@ pub struct Encoding {
     pub endianness: Endianness,
 }
 
-/// vLLM's `truncate_prompt_tokens` (-1: the model's length) and `truncation_side`.
+/// How a request's prompts are tokenized (vLLM's `TokenizeParams`): `truncate_prompt_tokens`
+/// (-1: the model's length), `truncation_side`, and `padding: "max_length"`, which pads each
+/// prompt to the model's length.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Truncation {
+pub struct TokenizeParams {
     pub tokens: Option<i64>,
     pub side: Option<TruncationSide>,
+    pub pad_to_max_length: bool,
 }
 
 impl EmbeddingRequest {
@@ -86,10 +89,11 @@ impl EmbeddingRequest {
         }
     }
 
-    pub fn truncation(&self) -> Truncation {
-        Truncation {
+    pub fn tokenize_params(&self) -> TokenizeParams {
+        TokenizeParams {
             tokens: self.truncate_prompt_tokens,
             side: self.truncation_side,
+            pad_to_max_length: self.padding == Some(Padding::MaxLength),
         }
     }
 }
@@ -137,7 +141,7 @@ impl RequestBody for EmbeddingRequest {
             task: self.task.as_ref(),
             cache_salt: self.cache_salt.as_ref(),
             both_chat_flags: self.add_generation_prompt && self.continue_final_message,
-            truncation: self.truncation(),
+            truncation: self.tokenize_params(),
             has_prompt: self.input.is_some() || self.messages.is_some(),
         }
         .check()
@@ -152,7 +156,7 @@ pub(super) struct PoolingChecks<'a> {
     pub task: Option<&'a serde_json::Value>,
     pub cache_salt: Option<&'a serde_json::Value>,
     pub both_chat_flags: bool,
-    pub truncation: Truncation,
+    pub truncation: TokenizeParams,
     pub has_prompt: bool,
 }
 
@@ -209,7 +213,7 @@ pub fn cache_salt_refusal(salt: &serde_json::Value) -> Option<FieldError> {
     }
 }
 
-impl Truncation {
+impl TokenizeParams {
     pub fn check(&self) -> Vec<FieldError> {
         FieldError::check_ge("truncate_prompt_tokens", self.tokens, -1)
             .into_iter()
@@ -354,6 +358,6 @@ mod tests {
         let err = parse_body::<EmbeddingRequest>(br#"{"input": "x", "truncate_prompt_tokens": -2}"#).unwrap_err();
         assert!(err.to_string().contains("greater_than_equal"), "{err}");
         let ok: EmbeddingRequest = parse_body(br#"{"input": "x", "truncate_prompt_tokens": -1}"#).unwrap();
-        assert_eq!(ok.truncation().tokens, Some(-1));
+        assert_eq!(ok.tokenize_params().tokens, Some(-1));
     }
 }

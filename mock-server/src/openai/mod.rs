@@ -93,8 +93,9 @@ pub const EMPTY_DECODER_PROMPT: &str = "The decoder prompt cannot be empty";
 pub enum Prompt {
     Text(String),
     Texts(Vec<String>),
-    TokenIds(Vec<u32>),
-    TokenIdBatches(Vec<Vec<u32>>),
+    /// Ids as sent: a negative one is vLLM's "out of vocabulary", not a type error.
+    TokenIds(Vec<i64>),
+    TokenIdBatches(Vec<Vec<i64>>),
 }
 
 impl Prompt {
@@ -107,6 +108,23 @@ impl Prompt {
             Prompt::Texts(texts) => texts.iter().map(|t| Cow::Borrowed(t.as_str())).collect(),
             Prompt::TokenIds(ids) => vec![Cow::Owned(token_ids_text(ids))],
             Prompt::TokenIdBatches(batches) => batches.iter().map(|ids| Cow::Owned(token_ids_text(ids))).collect(),
+        }
+    }
+
+    /// Each prompt's token ids, when it came as ids.
+    pub fn token_ids(&self) -> Vec<&[i64]> {
+        match self {
+            Prompt::TokenIds(ids) => vec![ids.as_slice()],
+            Prompt::TokenIdBatches(batches) => batches.iter().map(Vec::as_slice).collect(),
+            Prompt::Text(_) | Prompt::Texts(_) => vec![],
+        }
+    }
+
+    /// How its prompts are counted: ids as they are, text by the tokenizer.
+    pub fn counting(&self, add_special_tokens: bool) -> Counting {
+        match self {
+            Prompt::Text(_) | Prompt::Texts(_) => Counting::Text { add_special_tokens },
+            Prompt::TokenIds(_) | Prompt::TokenIdBatches(_) => Counting::TokenIds,
         }
     }
 
@@ -134,6 +152,16 @@ impl Prompt {
             Prompt::TokenIdBatches(batches) => batches.is_empty() || batches.iter().any(Vec::is_empty),
         }
     }
+}
+
+/// How a prompt's tokens are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counting {
+    /// Text, tokenized; `add_special_tokens` as the request says (a rendered conversation
+    /// carries its template's own).
+    Text { add_special_tokens: bool },
+    /// Token ids: one token each, nothing added. Their text is the ids' canonical text.
+    TokenIds,
 }
 
 /// A request body: parsed by serde, then checked as vLLM's pydantic model validates it.
@@ -319,9 +347,12 @@ mod tests {
 
     #[test]
     fn wrong_prompt_shapes_are_refused_with_the_expected_shapes_named() {
-        for json in ["1", "[1.5]", "[-1]", r#"[["a"]]"#, "{}", "[[[1]]]", "[4294967296]"] {
+        for json in ["1", "[1.5]", r#"[["a"]]"#, "{}", "[[[1]]]"] {
             let err = serde_json::from_str::<Prompt>(json).unwrap_err().to_string();
             assert!(err.contains("an array of token ids"), "{json}: {err}");
         }
+        // Ids outside any vocabulary are ids: the renderer refuses them, not the parser.
+        let ids: Prompt = serde_json::from_str("[-1, 4294967296]").unwrap();
+        assert_eq!(ids.token_ids(), [&[-1, 4_294_967_296][..]]);
     }
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::chat::ChatMessage;
-use super::embeddings::{EmbedDType, Encoding, EncodingFormat, Endianness, Truncation, TruncationSide};
+use super::embeddings::{EmbedDType, Encoding, EncodingFormat, Endianness, TokenizeParams, TruncationSide};
 use super::usage::Usage;
 use super::validation::{FieldError, lax_int};
 use super::{Prompt, RequestBody};
@@ -79,10 +79,11 @@ impl PoolingRequest {
         }
     }
 
-    pub fn truncation(&self) -> Truncation {
-        Truncation {
+    pub fn tokenize_params(&self) -> TokenizeParams {
+        TokenizeParams {
             tokens: self.truncate_prompt_tokens,
             side: self.truncation_side,
+            pad_to_max_length: false,
         }
     }
 }
@@ -98,7 +99,7 @@ impl RequestBody for PoolingRequest {
             task: self.task.as_ref(),
             cache_salt: self.cache_salt.as_ref(),
             both_chat_flags: self.add_generation_prompt && self.continue_final_message,
-            truncation: self.truncation(),
+            truncation: self.tokenize_params(),
             has_prompt: self.input.is_some() || self.messages.is_some(),
         }
         .check();

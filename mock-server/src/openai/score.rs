@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::RequestBody;
-use super::embeddings::{Truncation, TruncationSide};
+use super::embeddings::{TokenizeParams, TruncationSide};
 use super::usage::Usage;
 use super::validation::{FieldError, lax_int};
 
@@ -62,17 +62,18 @@ impl ScoreRequest {
         pairs.into_iter().find_map(|(a, b)| a.as_ref().zip(b.as_ref()))
     }
 
-    pub fn truncation(&self) -> Truncation {
-        Truncation {
+    pub fn tokenize_params(&self) -> TokenizeParams {
+        TokenizeParams {
             tokens: self.truncate_prompt_tokens,
             side: self.truncation_side,
+            pad_to_max_length: false,
         }
     }
 }
 
 impl RequestBody for ScoreRequest {
     fn check(&self) -> Vec<FieldError> {
-        let mut errors = self.truncation().check();
+        let mut errors = self.tokenize_params().check();
         if self.sides().is_none() {
             // The first of vLLM's spellings, as pydantic names it first.
             if self.queries.is_none() {
@@ -102,17 +103,18 @@ pub struct RerankRequest {
 }
 
 impl RerankRequest {
-    pub fn truncation(&self) -> Truncation {
-        Truncation {
+    pub fn tokenize_params(&self) -> TokenizeParams {
+        TokenizeParams {
             tokens: self.truncate_prompt_tokens,
             side: self.truncation_side,
+            pad_to_max_length: false,
         }
     }
 }
 
 impl RequestBody for RerankRequest {
     fn check(&self) -> Vec<FieldError> {
-        let mut errors = self.truncation().check();
+        let mut errors = self.tokenize_params().check();
         errors.extend(FieldError::check_ge("top_n", self.top_n, 0));
         if self.query.is_none() {
             errors.push(FieldError::missing("query"));

@@ -9,7 +9,6 @@ use http::HeaderMap;
 
 use super::extract::VllmJson;
 use super::prompts::check_length;
-use crate::embedding::word_count;
 use crate::generation::{self, Reply};
 use crate::openai::chat::{
     AssistantMessage, ChatChoice, ChatChunkChoice, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse,
@@ -36,7 +35,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
         return Err(ApiError::bad_request("messages must not be empty.", "messages"));
     }
     let prompt = messages.iter().map(ChatMessage::text).collect::<Vec<_>>().join("\n");
-    let prompt_tokens = word_count(&prompt);
+    let prompt_tokens = state.tokenizer.count(&prompt, false);
     let (param, max_tokens) = match request.max_completion_tokens {
         Some(n) => ("max_completion_tokens", Some(n)),
         None => ("max_tokens", request.max_tokens),

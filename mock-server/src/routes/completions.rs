@@ -9,14 +9,15 @@ use http::HeaderMap;
 
 use super::extract::VllmJson;
 use super::prompts::check_length;
-use crate::embedding::word_count;
 use crate::generation::{self, Limits, Reply};
+use crate::openai::Counting;
 use crate::openai::chat::StreamOptions;
 use crate::openai::completions::{CompletionChoice, CompletionRequest, CompletionResponse};
 use crate::openai::usage::Usage;
 use crate::openai::{ApiError, unix_now};
 use crate::outcome::{Outcome, StreamShape, Work};
 use crate::state::AppState;
+use crate::tokenizer::words;
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
@@ -43,10 +44,17 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
     let max_tokens = super::max_tokens(request.max_tokens)?;
     let max_model_len = state.config.max_model_len as usize;
     let n = choices(request.n)?;
+    super::prompts::check_token_ids(&prompt, state)?;
     let prompts = prompt.texts();
+    let count = |text: &str| match prompt.counting(true) {
+        Counting::TokenIds => words(text).count(),
+        Counting::Text { add_special_tokens } => state.tokenizer.count(text, add_special_tokens),
+    };
     let mut all = Vec::with_capacity(prompts.len() * n);
+    let mut prompt_tokens_in_all = 0;
     for text in &prompts {
-        let prompt_tokens = word_count(text);
+        let prompt_tokens = count(text);
+        prompt_tokens_in_all += prompt_tokens;
         check_length(prompt_tokens, max_tokens.unwrap_or(0), max_model_len, "max_tokens")?;
         let limits = limits(
             max_tokens,
@@ -62,10 +70,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
         }));
     }
     let replies: Vec<&Reply> = all.iter().map(|c| &c.reply).collect();
-    let usage = Usage::new(
-        prompts.iter().map(|p| word_count(p)).sum(),
-        replies.iter().map(|r| r.tokens()).sum(),
-    );
+    let usage = Usage::new(prompt_tokens_in_all, replies.iter().map(|r| r.tokens()).sum());
     let completion_tokens = usage.completion_tokens;
     let streamed = request.stream.unwrap_or(false);
     let outcome = Outcome::ai(

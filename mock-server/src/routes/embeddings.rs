@@ -18,7 +18,7 @@ use crate::openai::embeddings::{
 };
 use crate::openai::usage::Usage;
 use crate::openai::validation::python_str;
-use crate::openai::{ApiError, unix_now};
+use crate::openai::{ApiError, Counting, unix_now};
 use crate::outcome::{Outcome, Work};
 use crate::state::AppState;
 
@@ -33,7 +33,8 @@ pub async fn create(
 /// Answers an embeddings request (also for `/invocations`).
 pub fn serve(state: &AppState, headers: &HeaderMap, request: EmbeddingRequest) -> Result<Response, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
-    let prompts = super::prompts::tokenized(texts(&request, state)?, request.truncation(), state)?;
+    let (texts, counting) = texts(&request, state)?;
+    let prompts = super::prompts::tokenized(texts, counting, request.tokenize_params(), state)?;
     let dimensions = dimensions(request.dimensions, state)?;
     let normalize = request.use_activation.unwrap_or(state.config.normalize);
     check_size(prompts.len(), dimensions)?;
@@ -97,9 +98,14 @@ impl Answer {
 
 /// What gets embedded: the prompts of `input`, or the rendered conversations of `input` or
 /// `messages` (vLLM's chat-style embeddings request).
-fn texts<'a>(request: &'a EmbeddingRequest, state: &AppState) -> Result<Vec<Cow<'a, str>>, ApiError> {
+/// The prompts to embed and how they are counted.
+fn texts<'a>(request: &'a EmbeddingRequest, state: &AppState) -> Result<(Vec<Cow<'a, str>>, Counting), ApiError> {
     let generation_prompt = request.add_generation_prompt;
-    let render = |conversations: &[Vec<ChatMessage>]| -> Result<Vec<Cow<'_, str>>, ApiError> {
+    // A rendered conversation carries its template's special tokens.
+    let rendered = Counting::Text {
+        add_special_tokens: request.add_special_tokens.unwrap_or(false),
+    };
+    let render = |conversations: &[Vec<ChatMessage>]| -> Result<(Vec<Cow<'_, str>>, Counting), ApiError> {
         if conversations.is_empty() {
             return Err(ApiError::bad_request(crate::openai::NO_PROMPT, None));
         }
@@ -107,22 +113,29 @@ fn texts<'a>(request: &'a EmbeddingRequest, state: &AppState) -> Result<Vec<Cow<
             return Err(ApiError::bad_request(EMPTY_CONVERSATION, None));
         }
         require_chat_template(state)?;
-        Ok(conversations
+        let texts = conversations
             .iter()
             .map(|c| Cow::Owned(render_conversation(c, generation_prompt)))
-            .collect())
+            .collect();
+        Ok((texts, rendered))
     };
     match (&request.input, &request.messages) {
         (Some(EmbeddingInput::Prompt(prompt)), _) if let Some(refusal) = prompt.refused_as_empty() => {
             Err(ApiError::bad_request(refusal, None))
         }
-        (Some(EmbeddingInput::Prompt(prompt)), _) => Ok(prompt.texts()),
+        (Some(EmbeddingInput::Prompt(prompt)), _) => {
+            super::prompts::check_token_ids(prompt, state)?;
+            Ok((
+                prompt.texts(),
+                prompt.counting(request.add_special_tokens.unwrap_or(true)),
+            ))
+        }
         (Some(EmbeddingInput::Conversation(messages)), _) => render(std::slice::from_ref(messages)),
         (Some(EmbeddingInput::Conversations(batch)), _) => render(batch),
         (None, Some(Conversations::One(messages))) => render(std::slice::from_ref(messages)),
         (None, Some(Conversations::Batch(batch))) => render(batch),
         // RequestBody::check has already refused a body with neither.
-        (None, None) => Ok(vec![]),
+        (None, None) => Ok((vec![], rendered)),
     }
 }
 

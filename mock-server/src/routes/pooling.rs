@@ -13,6 +13,7 @@ use super::embeddings::check_size;
 use super::extract::VllmJson;
 use super::pooled::{self, Answer, Pooled};
 use crate::embedding::embed;
+use crate::openai::Counting;
 use crate::openai::embeddings::{EncodingFormat, render_conversation};
 use crate::openai::pooling::{PooledValue, PoolingData, PoolingRequest, PoolingResponse, PoolingTask};
 use crate::openai::usage::Usage;
@@ -52,18 +53,25 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: PoolingRequest) -> 
             "task",
         ));
     }
-    let texts: Vec<Cow<'_, str>> = match (&request.input, &request.messages) {
+    let rendered = Counting::Text {
+        add_special_tokens: false,
+    };
+    let (texts, counting): (Vec<Cow<'_, str>>, Counting) = match (&request.input, &request.messages) {
         (Some(prompt), _) if let Some(refusal) = prompt.refused_as_empty() => {
             return Err(ApiError::bad_request(refusal, None));
         }
-        (Some(prompt), _) => prompt.texts(),
+        (Some(prompt), _) => {
+            super::prompts::check_token_ids(prompt, state)?;
+            (prompt.texts(), prompt.counting(true))
+        }
         (None, Some(messages)) => {
             super::embeddings::require_chat_template(state)?;
-            vec![Cow::Owned(render_conversation(messages, request.add_generation_prompt))]
+            let text = render_conversation(messages, request.add_generation_prompt);
+            (vec![Cow::Owned(text)], rendered)
         }
-        (None, None) => vec![],
+        (None, None) => (vec![], rendered),
     };
-    let prompts = super::prompts::tokenized(texts, request.truncation(), state)?;
+    let prompts = super::prompts::tokenized(texts, counting, request.tokenize_params(), state)?;
     let dimensions = state.config.embedding_dimensions;
     let normalize = request.use_activation.unwrap_or(state.config.normalize);
     let per_token = task == PoolingTask::TokenEmbed;

@@ -1,13 +1,13 @@
-//! Prompts as vLLM's renderer hands them to the engine: tokenized (one token per word, see
-//! [`crate::tokenizer`]), truncated as the request asks, and checked against `--max-model-len`.
+//! Prompts as vLLM's renderer hands them to the engine: tokenized (by the mock's tokenizer,
+//! see [`crate::tokenizer`]), truncated as the request asks, and checked against the model's
+//! vocabulary and `--max-model-len`.
 
 use std::borrow::Cow;
 
-use crate::embedding::word_count;
-use crate::openai::ApiError;
-use crate::openai::embeddings::{Truncation, TruncationSide};
+use crate::openai::embeddings::{TokenizeParams, TruncationSide};
+use crate::openai::{ApiError, Counting, EMPTY_DECODER_PROMPT, Prompt};
 use crate::state::AppState;
-use crate::tokenizer;
+use crate::tokenizer::words;
 
 /// One prompt: the text the engine sees and its token count.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,11 +19,12 @@ pub struct Tokenized<'a> {
 /// The pooling routes' prompts: truncated, then each within the model's length.
 pub fn tokenized<'a>(
     texts: Vec<Cow<'a, str>>,
-    truncation: Truncation,
+    counting: Counting,
+    params: TokenizeParams,
     state: &AppState,
 ) -> Result<Vec<Tokenized<'a>>, ApiError> {
     let max_model_len = state.config.max_model_len as usize;
-    let keep = match truncation.tokens {
+    let keep = match params.tokens {
         None => None,
         Some(n) if n > max_model_len as i64 => {
             // vLLM's serving layer checks this before tokenizing, in these words.
@@ -33,27 +34,77 @@ pub fn tokenized<'a>(
             ));
         }
         Some(-1) => Some(max_model_len),
+        // Nothing is left of the prompt.
+        Some(0) => return Err(ApiError::bad_request(EMPTY_DECODER_PROMPT, None)),
         Some(n) => Some(usize::try_from(n).unwrap_or(0)),
     };
-    let keep_first = truncation.side == Some(TruncationSide::Right);
+    let keep_first = params.side == Some(TruncationSide::Right);
     texts
         .into_iter()
         .map(|text| {
-            let (text, tokens) = match (keep, text) {
-                (None, text) => {
-                    let tokens = word_count(&text);
+            let (text, tokens) = match (counting, keep) {
+                (Counting::TokenIds, None) => {
+                    let tokens = words(&text).count();
                     (text, tokens)
                 }
-                (Some(keep), Cow::Borrowed(text)) => tokenizer::truncate(text, keep, keep_first),
-                (Some(keep), Cow::Owned(text)) => {
-                    let (cut, tokens) = tokenizer::truncate(&text, keep, keep_first);
-                    (Cow::Owned(cut.into_owned()), tokens)
+                (Counting::TokenIds, Some(keep)) => cut_ids(text, keep, keep_first),
+                (Counting::Text { add_special_tokens }, None) => {
+                    let tokens = state.tokenizer.count(&text, add_special_tokens);
+                    (text, tokens)
+                }
+                (Counting::Text { add_special_tokens }, Some(keep)) => {
+                    state.tokenizer.truncate(text, keep, keep_first, add_special_tokens)
                 }
             };
             check_length(tokens, 0, max_model_len, "max_tokens")?;
+            let tokens = if params.pad_to_max_length {
+                tokens.max(max_model_len)
+            } else {
+                tokens
+            };
             Ok(Tokenized { text, tokens })
         })
         .collect()
+}
+
+/// Token ids cut to `keep`, as their canonical text (one id per word of it).
+fn cut_ids(text: Cow<'_, str>, keep: usize, keep_first: bool) -> (Cow<'_, str>, usize) {
+    let ids: Vec<&str> = words(&text).collect();
+    if ids.len() <= keep {
+        let count = ids.len();
+        return (text, count);
+    }
+    let kept = if keep_first {
+        &ids[..keep]
+    } else {
+        &ids[ids.len() - keep..]
+    };
+    (Cow::Owned(kept.join(" ")), keep)
+}
+
+/// vLLM's renderer's `validate_token_ids`: each prompt's ids must lie within the model's
+/// vocabulary (its config's, or its tokenizer's if that has more); the first prompt with an
+/// id outside names its smallest if negative, else its largest.
+pub fn check_token_ids(prompt: &Prompt, state: &AppState) -> Result<(), ApiError> {
+    let vocabulary = u64::from(state.config.model_profile.vocab_size());
+    let max_token_id = state.tokenizer.max_token_id().max(vocabulary.saturating_sub(1));
+    for ids in prompt.token_ids() {
+        let (Some(&min), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
+            continue;
+        };
+        let outside = if min < 0 {
+            Some(min)
+        } else {
+            (max.unsigned_abs() > max_token_id).then_some(max)
+        };
+        if let Some(id) = outside {
+            return Err(ApiError::bad_request(
+                format!("Token id {id} is out of vocabulary"),
+                None,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// vLLM's length checks (its `TokenizeParams`, 0.33.0): the output asked for must fit the

@@ -13,7 +13,8 @@ use http::HeaderMap;
 use super::extract::VllmJson;
 use super::prompts::Tokenized;
 use crate::embedding::embed;
-use crate::openai::embeddings::Truncation;
+use crate::openai::Counting;
+use crate::openai::embeddings::TokenizeParams;
 use crate::openai::score::{
     RerankDocument, RerankRequest, RerankResponse, RerankResult, RerankUsage, ScoreData, ScoreRequest, ScoreResponse,
 };
@@ -41,12 +42,12 @@ pub async fn rerank(
 /// Answers a score request (also for `/invocations`).
 pub fn serve_score(state: &AppState, headers: &HeaderMap, request: ScoreRequest) -> Result<Response, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
-    let truncation = request.truncation();
+    let params = request.tokenize_params();
     let (queries, documents) = request
         .sides()
         .map(|(a, b)| (a.as_slice(), b.as_slice()))
         .unwrap_or_default();
-    let pairs = Pairs::scored(queries, documents, truncation, state)?;
+    let pairs = Pairs::scored(queries, documents, params, state)?;
     let data = pairs
         .scores
         .iter()
@@ -72,10 +73,10 @@ pub fn serve_score(state: &AppState, headers: &HeaderMap, request: ScoreRequest)
 /// query, best first, the first `top_n` when it is set.
 pub fn serve_rerank(state: &AppState, headers: &HeaderMap, request: RerankRequest) -> Result<Response, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
-    let truncation = request.truncation();
+    let params = request.tokenize_params();
     let documents = request.documents.map(|d| d.into_vec()).unwrap_or_default();
     let query = request.query.unwrap_or_default();
-    let pairs = Pairs::scored(std::slice::from_ref(&query), &documents, truncation, state)?;
+    let pairs = Pairs::scored(std::slice::from_ref(&query), &documents, params, state)?;
     let mut results: Vec<RerankResult> = documents
         .into_iter()
         .zip(&pairs.scores)
@@ -120,7 +121,7 @@ impl Pairs {
     fn scored(
         queries: &[String],
         documents: &[String],
-        truncation: Truncation,
+        params: TokenizeParams,
         state: &AppState,
     ) -> Result<Self, ApiError> {
         if queries.len() > 1 && queries.len() != documents.len() {
@@ -138,18 +139,21 @@ impl Pairs {
                 None,
             ));
         }
-        let queries = tokenize(queries, truncation, state)?;
-        let documents = tokenize(documents, truncation, state)?;
+        let queries = tokenize(queries, params, state)?;
+        let documents = tokenize(documents, params, state)?;
         super::embeddings::check_size(queries.len() + documents.len(), state.config.embedding_dimensions)?;
         let vector = |prompt: &Tokenized<'_>| embed(&prompt.text, state.config.embedding_dimensions, false);
         let query_vectors: Vec<Vec<f64>> = queries.iter().map(vector).collect();
-        let mut scores = Vec::with_capacity(documents.len());
-        let mut prompt_tokens = 0;
-        for (i, document) in documents.iter().enumerate() {
-            let q = if queries.len() == 1 { 0 } else { i };
-            scores.push(cosine(&query_vectors[q], &vector(document)));
-            prompt_tokens += queries[q].tokens + document.tokens;
-        }
+        let scores = documents
+            .iter()
+            .enumerate()
+            .map(|(i, document)| {
+                let q = if queries.len() == 1 { 0 } else { i };
+                cosine(&query_vectors[q], &vector(document))
+            })
+            .collect();
+        // vLLM embeds each text once, a 1:N query too, and counts what it embedded.
+        let prompt_tokens = queries.iter().chain(&documents).map(|p| p.tokens).sum();
         Ok(Pairs { scores, prompt_tokens })
     }
 
@@ -163,10 +167,13 @@ impl Pairs {
     }
 }
 
-fn tokenize<'a>(texts: &'a [String], truncation: Truncation, state: &AppState) -> Result<Vec<Tokenized<'a>>, ApiError> {
+fn tokenize<'a>(texts: &'a [String], params: TokenizeParams, state: &AppState) -> Result<Vec<Tokenized<'a>>, ApiError> {
     super::prompts::tokenized(
         texts.iter().map(|t| Cow::Borrowed(t.as_str())).collect(),
-        truncation,
+        Counting::Text {
+            add_special_tokens: true,
+        },
+        params,
         state,
     )
 }

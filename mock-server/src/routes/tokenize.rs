@@ -1,4 +1,4 @@
-//! `POST /tokenize` and `POST /detokenize`, with the mock's word tokenizer.
+//! `POST /tokenize` and `POST /detokenize`, with the mock's tokenizer.
 
 use std::sync::Arc;
 
@@ -27,7 +27,14 @@ pub async fn tokenize(
         }
         (None, None) => String::new(),
     };
-    let (tokens, words): (Vec<u32>, Vec<String>) = state.vocabulary.tokenize(&text).into_iter().unzip();
+    // A conversation is rendered with its template's own special tokens.
+    let add_special_tokens = request.add_special_tokens.unwrap_or(request.prompt.is_some());
+    let (tokens, words): (Vec<u32>, Vec<String>) = state
+        .tokenizer
+        .tokenize(&text, add_special_tokens)
+        .into_iter()
+        .map(|token| (token.id, token.text))
+        .unzip();
     let summary = format!("{} tokens", tokens.len());
     Ok(Outcome::ai(&model, 1, summary).attach(Json(TokenizeResponse {
         count: tokens.len(),
@@ -48,10 +55,8 @@ pub async fn detokenize(
         .into_iter()
         .map(|Int(id)| id.unsigned_abs())
         .collect();
-    let prompt = state
-        .vocabulary
-        .detokenize(&ids)
-        .map_err(|id| ApiError::bad_request(format!("Token id {id} is out of vocabulary"), None))?;
+    // vLLM decodes whatever ids come; the tokenizer skips those it does not know.
+    let prompt = state.tokenizer.detokenize(&ids);
     let summary = format!("{} tokens", ids.len());
     Ok(Outcome::ai(&model, 1, summary).attach(Json(DetokenizeResponse { prompt })))
 }
