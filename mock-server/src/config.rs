@@ -85,6 +85,16 @@ pub struct Config {
     #[arg(long = "model-profile", env = "MOCK_VLLM_MODEL_PROFILE", value_enum, default_value_t = ModelProfile::Qwen3Embedding)]
     pub model_profile: ModelProfile,
 
+    /// `system_fingerprint` on chat and completions, as vLLM's flag: `full` and `hash` are
+    /// `vllm-<version>-<hash8>` (the hash over the mock's served model and length, as vLLM's is
+    /// over its engine config), `custom` is `--fingerprint-value`, `none` is null.
+    #[arg(long, env = "MOCK_VLLM_FINGERPRINT_MODE", value_enum, default_value_t = FingerprintMode::Full)]
+    pub fingerprint_mode: FingerprintMode,
+
+    /// The fingerprint with `--fingerprint-mode custom`: say, the one your vLLM server sends.
+    #[arg(long, env = "MOCK_VLLM_FINGERPRINT_VALUE")]
+    pub fingerprint_value: Option<String>,
+
     /// A Hugging Face `tokenizer.json`: token counts, truncation, length limits, `/tokenize` and
     /// `/detokenize` become that model's, special tokens included. Without it, one token per
     /// whitespace-separated word (the workshop's `prompt_tokens: 9`).
@@ -195,6 +205,29 @@ impl ModelProfile {
         match self {
             ModelProfile::Qwen3Embedding => 151_669,
             ModelProfile::E5 => 30_522,
+        }
+    }
+}
+
+/// vLLM's `--fingerprint-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FingerprintMode {
+    Full,
+    Hash,
+    Custom,
+    None,
+}
+
+impl Config {
+    /// The `system_fingerprint` generated answers carry.
+    pub fn system_fingerprint(&self, served_model: &str) -> Option<String> {
+        match self.fingerprint_mode {
+            // One process, no parallelism: vLLM's two modes agree.
+            FingerprintMode::Full | FingerprintMode::Hash => {
+                Some(crate::openai::system_fingerprint(served_model, self.max_model_len))
+            }
+            FingerprintMode::Custom => self.fingerprint_value.clone(),
+            FingerprintMode::None => None,
         }
     }
 }

@@ -55,6 +55,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Counts, truncates, `/tokenize`s and `/detokenize`s every prompt.
     pub tokenizer: Tokenizer,
+    /// Sent with every generated answer, as vLLM does.
+    pub system_fingerprint: Option<String>,
 }
 
 impl AppState {
@@ -114,6 +116,7 @@ impl AppState {
                 .map(|t| ApiKeys::new(std::slice::from_ref(t))),
             journal: Journal::new(bounds, subscribers),
             metrics: Metrics::new(&ServedModels::new(&config).names()[0]),
+            system_fingerprint: config.system_fingerprint(ServedModels::new(&config).served_name()),
             tokenizer: match &config.tokenizer {
                 Some(path) => Tokenizer::from_file(path)?,
                 None => Tokenizer::words(config.model_profile.vocab_size()),

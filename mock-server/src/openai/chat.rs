@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::RequestBody;
-use super::usage::Usage;
+use super::unset::Null;
+use super::usage::{ChunkUsage, Usage};
 use super::validation::{FieldError, lax_int};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -127,6 +128,8 @@ impl StreamOptions {
     }
 }
 
+/// vLLM 0.33.0's `ChatCompletionResponse`: the fields a mock has no value for are null, as
+/// vLLM sends them when they are not in play.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionResponse {
     pub id: String,
@@ -134,20 +137,15 @@ pub struct ChatCompletionResponse {
     pub created: u64,
     pub model: String,
     pub choices: Vec<ChatChoice>,
-    pub usage: Usage,
-    /// vLLM's fields a mock has no value for, null as vLLM sends them when unused.
-    #[serde(flatten)]
-    pub unused: UnusedResponseFields,
-}
-
-/// The response fields vLLM sends as null when they are not in play.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct UnusedResponseFields {
     pub service_tier: Option<String>,
     pub system_fingerprint: Option<String>,
+    pub usage: Usage,
     pub prompt_logprobs: Option<serde_json::Value>,
     pub prompt_token_ids: Option<Vec<u32>>,
+    pub prompt_text: Option<String>,
     pub kv_transfer_params: Option<serde_json::Value>,
+    pub ec_transfer_params: Option<serde_json::Value>,
+    pub metrics: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -158,6 +156,8 @@ pub struct ChatChoice {
     pub finish_reason: Option<String>,
     pub stop_reason: Option<String>,
     pub token_ids: Option<Vec<u32>>,
+    pub routed_experts: Option<serde_json::Value>,
+    pub weight_versions: Option<serde_json::Value>,
 }
 
 /// vLLM's `ChatMessage` as a reply: `tool_calls` left out when there are none, the others
@@ -190,6 +190,10 @@ impl AssistantMessage {
     }
 }
 
+/// A chunk of a streamed chat answer. Which null keys it carries tells its kind, as in vLLM
+/// 0.33.0: a role chunk `prompt_token_ids` and `prompt_text`, a token chunk
+/// `kv_transfer_params`, the closing usage chunk `system_fingerprint` (or a finish chunk,
+/// when no usage chunk follows).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatCompletionChunk {
     pub id: String,
@@ -197,16 +201,32 @@ pub struct ChatCompletionChunk {
     pub created: u64,
     pub model: String,
     pub choices: Vec<ChatChunkChoice>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub usage: Option<Usage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<ChunkUsage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_fingerprint: Option<String>,
+    #[serde(default, skip_serializing_if = "Null::is_unset")]
+    pub prompt_token_ids: Null,
+    #[serde(default, skip_serializing_if = "Null::is_unset")]
+    pub prompt_text: Null,
+    #[serde(default, skip_serializing_if = "Null::is_unset")]
+    pub kv_transfer_params: Null,
 }
 
+/// A chunk's choice: a token's has `token_ids`, a finishing one also `stop_reason` and
+/// `weight_versions`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatChunkChoice {
     pub index: usize,
     pub delta: Delta,
     pub logprobs: Option<serde_json::Value>,
     pub finish_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Null::is_unset")]
+    pub stop_reason: Null,
+    #[serde(default, skip_serializing_if = "Null::is_unset")]
+    pub token_ids: Null,
+    #[serde(default, skip_serializing_if = "Null::is_unset")]
+    pub weight_versions: Null,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::chat::{StreamOptions, stream_options_without_stream};
-use super::usage::Usage;
+use super::unset::Null;
+use super::usage::{ChunkUsage, Usage};
 use super::validation::{FieldError, lax_int};
 use super::{Prompt, RequestBody};
 
@@ -42,6 +43,8 @@ impl RequestBody for CompletionRequest {
     }
 }
 
+/// vLLM 0.33.0's `CompletionResponse`: the fields a mock has no value for are null, as vLLM
+/// sends them when they are not in play.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompletionResponse {
     pub id: String,
@@ -49,10 +52,33 @@ pub struct CompletionResponse {
     pub created: u64,
     pub model: String,
     pub choices: Vec<CompletionChoice>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub usage: Option<Usage>,
+    pub service_tier: Option<String>,
+    pub system_fingerprint: Option<String>,
+    pub usage: Usage,
+    pub kv_transfer_params: Option<serde_json::Value>,
+    pub ec_transfer_params: Option<serde_json::Value>,
+    pub metrics: Option<serde_json::Value>,
 }
 
+/// A chunk of a streamed completion: `kv_transfer_params` null on a token's, the closing
+/// usage chunk (or a finish chunk, when none follows) with `system_fingerprint`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompletionChunk {
+    pub id: String,
+    pub object: String,
+    pub created: u64,
+    pub model: String,
+    pub choices: Vec<CompletionChoice>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<ChunkUsage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_fingerprint: Option<String>,
+    #[serde(default, skip_serializing_if = "Null::is_unset")]
+    pub kv_transfer_params: Null,
+}
+
+/// A choice; a whole answer's also carries `prompt_logprobs` and `routed_experts`, a chunk's
+/// does not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompletionChoice {
     pub index: usize,
@@ -60,5 +86,11 @@ pub struct CompletionChoice {
     pub logprobs: Option<serde_json::Value>,
     pub finish_reason: Option<String>,
     pub stop_reason: Option<String>,
-    pub prompt_logprobs: Option<serde_json::Value>,
+    pub token_ids: Option<Vec<u32>>,
+    #[serde(default, skip_serializing_if = "Null::is_unset")]
+    pub prompt_logprobs: Null,
+    pub prompt_token_ids: Option<Vec<u32>>,
+    #[serde(default, skip_serializing_if = "Null::is_unset")]
+    pub routed_experts: Null,
+    pub weight_versions: Option<serde_json::Value>,
 }

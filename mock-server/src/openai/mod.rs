@@ -13,6 +13,7 @@ pub mod pydantic;
 pub mod python_json;
 pub mod score;
 pub mod tokenize;
+pub mod unset;
 pub mod usage;
 pub mod validation;
 pub mod vllm_models;
@@ -29,6 +30,19 @@ pub fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default()
+}
+
+/// The vLLM release whose server the mock answers as.
+pub const VLLM_VERSION: &str = "0.33.0";
+
+/// vLLM's `system_fingerprint` (its default `full` mode on one GPU): `vllm-<version>-<hash8>`,
+/// the hash over what identifies the served model. vLLM hashes its whole engine config, which
+/// a mock cannot reproduce; the shape and its stability per configuration are vLLM's.
+pub fn system_fingerprint(served_model: &str, max_model_len: u32) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{served_model}\0{max_model_len}").as_bytes());
+    let hash8: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("vllm-{VLLM_VERSION}-{hash8}")
 }
 
 /// A fresh response id with vLLM's prefixes (`embd-`, `chatcmpl-`, `cmpl-`).

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::unset::Null;
+
 /// vLLM's `UsageInfo`, every field as vLLM 0.33.0 writes it (the details `null` when unset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
@@ -32,6 +34,38 @@ impl Usage {
             total_tokens: prompt_tokens + completion_tokens,
             prompt_tokens_details: None,
             completion_tokens_details: None,
+        }
+    }
+}
+
+/// The usage a stream chunk carries, as vLLM 0.33.0 writes it: the closing usage chunk has the
+/// three counts only; with `continuous_usage_stats` every chunk has its counts so far and
+/// `completion_tokens_details: null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkUsage {
+    pub prompt_tokens: usize,
+    pub total_tokens: usize,
+    pub completion_tokens: usize,
+    #[serde(default, skip_serializing_if = "Null::is_unset")]
+    pub completion_tokens_details: Null,
+}
+
+impl ChunkUsage {
+    /// The closing usage chunk's.
+    pub fn total(prompt_tokens: usize, completion_tokens: usize) -> Self {
+        ChunkUsage {
+            prompt_tokens,
+            total_tokens: prompt_tokens + completion_tokens,
+            completion_tokens,
+            completion_tokens_details: Null::Unset,
+        }
+    }
+
+    /// A chunk's, with `continuous_usage_stats`.
+    pub fn so_far(prompt_tokens: usize, completion_tokens: usize) -> Self {
+        ChunkUsage {
+            completion_tokens_details: Null::Sent,
+            ..ChunkUsage::total(prompt_tokens, completion_tokens)
         }
     }
 }

@@ -14,7 +14,8 @@ use crate::openai::chat::{
     AssistantMessage, ChatChoice, ChatChunkChoice, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse,
     ChatMessage, Delta, StreamOptions,
 };
-use crate::openai::usage::Usage;
+use crate::openai::unset::Null;
+use crate::openai::usage::{ChunkUsage, Usage};
 use crate::openai::{ApiError, unix_now};
 use crate::outcome::{Outcome, StreamShape, Work};
 use crate::state::AppState;
@@ -74,10 +75,11 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
         id: super::request_id("chatcmpl", headers, request.request_id.as_deref()),
         created: unix_now(),
         model: state.models.served_name().to_owned(),
+        system_fingerprint: state.system_fingerprint.clone(),
     };
     if streamed {
         let (include_usage, continuous) = StreamOptions::usage(request.stream_options.as_ref());
-        let chunks = frame.chunks(&replies, prompt_tokens, continuous, include_usage.then_some(usage));
+        let chunks = frame.chunks(&replies, prompt_tokens, continuous, include_usage);
         return Ok(outcome.attach(super::sse::stream(&chunks)));
     }
     let choices = replies
@@ -90,6 +92,8 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
             finish_reason: Some(reply.finish_reason.to_owned()),
             stop_reason: None,
             token_ids: None,
+            routed_experts: None,
+            weight_versions: None,
         })
         .collect();
     Ok(outcome.attach(Json(ChatCompletionResponse {
@@ -98,8 +102,15 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
         created: frame.created,
         model: frame.model,
         choices,
+        service_tier: None,
+        system_fingerprint: frame.system_fingerprint,
         usage,
-        unused: Default::default(),
+        prompt_logprobs: None,
+        prompt_token_ids: None,
+        prompt_text: None,
+        kv_transfer_params: None,
+        ec_transfer_params: None,
+        metrics: None,
     })))
 }
 
@@ -108,22 +119,33 @@ struct Frame {
     id: String,
     created: u64,
     model: String,
+    system_fingerprint: Option<String>,
+}
+
+/// The kinds of chunk in vLLM's chat stream, each with its own null keys.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ChunkKind {
+    Role,
+    Token,
+    Finish,
 }
 
 impl Frame {
     /// vLLM's chunk sequence: a role chunk per choice, then a chunk per token, the choices
     /// taking turns (the last of each with its finish reason), then the usage with no choices
-    /// when the client asked for it. With `continuous_usage_stats` every chunk also carries the
-    /// usage so far of its choice.
+    /// when the client asked for it (`include_usage`); the fingerprint goes with the usage, or
+    /// with each finish when there is none. With `continuous_usage_stats` every chunk also
+    /// carries the usage so far of its choice.
     fn chunks(
         &self,
         replies: &[Reply],
         prompt_tokens: usize,
         continuous: bool,
-        usage: Option<Usage>,
+        include_usage: bool,
     ) -> Vec<ChatCompletionChunk> {
-        let chunk =
-            |index: usize, delta: Delta, finish_reason: Option<&str>, tokens_so_far: usize| ChatCompletionChunk {
+        let chunk = |index: usize, delta: Delta, kind: ChunkKind, finish_reason: Option<&str>, tokens_so_far: usize| {
+            let finish = kind == ChunkKind::Finish;
+            ChatCompletionChunk {
                 id: self.id.clone(),
                 object: "chat.completion.chunk".to_owned(),
                 created: self.created,
@@ -133,16 +155,24 @@ impl Frame {
                     delta,
                     logprobs: None,
                     finish_reason: finish_reason.map(str::to_owned),
+                    stop_reason: Null::when(finish),
+                    token_ids: Null::when(kind != ChunkKind::Role),
+                    weight_versions: Null::when(finish),
                 }],
-                usage: continuous.then(|| Usage::new(prompt_tokens, tokens_so_far)),
-            };
+                usage: continuous.then(|| ChunkUsage::so_far(prompt_tokens, tokens_so_far)),
+                system_fingerprint: self.system_fingerprint.clone().filter(|_| finish && !include_usage),
+                prompt_token_ids: Null::when(kind == ChunkKind::Role),
+                prompt_text: Null::when(kind == ChunkKind::Role),
+                kv_transfer_params: Null::when(kind != ChunkKind::Role),
+            }
+        };
         let mut chunks: Vec<ChatCompletionChunk> = (0..replies.len())
             .map(|index| {
                 let role = Delta {
                     role: Some("assistant".to_owned()),
                     content: Some(String::new()),
                 };
-                chunk(index, role, None, 0)
+                chunk(index, role, ChunkKind::Role, None, 0)
             })
             .collect();
         let pieces: Vec<Vec<String>> = replies.iter().map(|r| r.pieces().collect()).collect();
@@ -154,15 +184,27 @@ impl Frame {
                     role: None,
                     content: Some(piece.clone()),
                 };
-                let last = step + 1 == reply.tokens();
-                chunks.push(chunk(index, delta, last.then_some(reply.finish_reason), step + 1));
+                let (kind, finish_reason) = if step + 1 == reply.tokens() {
+                    (ChunkKind::Finish, Some(reply.finish_reason))
+                } else {
+                    (ChunkKind::Token, None)
+                };
+                chunks.push(chunk(index, delta, kind, finish_reason, step + 1));
             }
         }
-        if let Some(usage) = usage {
+        if include_usage {
+            let completion_tokens = replies.iter().map(Reply::tokens).sum();
             chunks.push(ChatCompletionChunk {
+                id: self.id.clone(),
+                object: "chat.completion.chunk".to_owned(),
+                created: self.created,
+                model: self.model.clone(),
                 choices: vec![],
-                usage: Some(usage),
-                ..chunk(0, Delta::default(), None, 0)
+                usage: Some(ChunkUsage::total(prompt_tokens, completion_tokens)),
+                system_fingerprint: self.system_fingerprint.clone(),
+                prompt_token_ids: Null::Unset,
+                prompt_text: Null::Unset,
+                kv_transfer_params: Null::Unset,
             });
         }
         chunks

@@ -12,8 +12,9 @@ use super::prompts::check_length;
 use crate::generation::{self, Limits, Reply};
 use crate::openai::Counting;
 use crate::openai::chat::StreamOptions;
-use crate::openai::completions::{CompletionChoice, CompletionRequest, CompletionResponse};
-use crate::openai::usage::Usage;
+use crate::openai::completions::{CompletionChoice, CompletionChunk, CompletionRequest, CompletionResponse};
+use crate::openai::unset::Null;
+use crate::openai::usage::{ChunkUsage, Usage};
 use crate::openai::{ApiError, unix_now};
 use crate::outcome::{Outcome, StreamShape, Work};
 use crate::state::AppState;
@@ -89,21 +90,21 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
         }),
     });
 
-    let template = CompletionResponse {
-        id: super::request_id("cmpl", headers, None),
-        object: "text_completion".to_owned(),
-        created: unix_now(),
-        model: state.models.served_name().to_owned(),
-        choices: vec![],
-        usage: None,
-    };
-    let choice = |index: usize, text: String, finish_reason: Option<&str>| CompletionChoice {
+    let id = super::request_id("cmpl", headers, None);
+    let created = unix_now();
+    let model = state.models.served_name().to_owned();
+    let fingerprint = state.system_fingerprint.clone();
+    let choice = |index: usize, text: String, finish_reason: Option<&str>, whole: bool| CompletionChoice {
         index,
         text,
         logprobs: None,
         finish_reason: finish_reason.map(str::to_owned),
         stop_reason: None,
-        prompt_logprobs: None,
+        token_ids: None,
+        prompt_logprobs: Null::when(whole),
+        prompt_token_ids: None,
+        routed_experts: Null::when(whole),
+        weight_versions: None,
     };
     let echoed = |c: &Choice<'_>, text: String| {
         if request.echo {
@@ -115,23 +116,41 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
 
     if streamed {
         let (include_usage, continuous) = StreamOptions::usage(request.stream_options.as_ref());
+        let chunk = |choices: Vec<CompletionChoice>, usage: Option<ChunkUsage>| CompletionChunk {
+            id: id.clone(),
+            object: "text_completion".to_owned(),
+            created,
+            model: model.clone(),
+            choices,
+            usage,
+            system_fingerprint: None,
+            kv_transfer_params: Null::Sent,
+        };
         let mut chunks = Vec::new();
         for (index, c) in all.iter().enumerate() {
             let last = c.reply.tokens().saturating_sub(1);
             chunks.extend(c.reply.pieces().enumerate().map(|(i, piece)| {
                 // With echo, the prompt comes with the first piece.
                 let text = if i == 0 { echoed(c, piece) } else { piece };
-                CompletionResponse {
-                    choices: vec![choice(index, text, (i == last).then_some(c.reply.finish_reason))],
-                    usage: continuous.then(|| Usage::new(c.prompt_tokens, i + 1)),
-                    ..template.clone()
+                let finish = i == last;
+                CompletionChunk {
+                    // vLLM sends the fingerprint with the usage, or with each finish if none.
+                    system_fingerprint: fingerprint.clone().filter(|_| finish && !include_usage),
+                    ..chunk(
+                        vec![choice(index, text, finish.then_some(c.reply.finish_reason), false)],
+                        continuous.then(|| ChunkUsage::so_far(c.prompt_tokens, i + 1)),
+                    )
                 }
             }));
         }
         if include_usage {
-            chunks.push(CompletionResponse {
-                usage: Some(usage),
-                ..template
+            chunks.push(CompletionChunk {
+                system_fingerprint: fingerprint.clone(),
+                kv_transfer_params: Null::Unset,
+                ..chunk(
+                    vec![],
+                    Some(ChunkUsage::total(usage.prompt_tokens, usage.completion_tokens)),
+                )
             });
         }
         return Ok(outcome.attach(super::sse::stream(&chunks)));
@@ -139,12 +158,20 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
     let choices = all
         .iter()
         .enumerate()
-        .map(|(index, c)| choice(index, echoed(c, c.reply.text()), Some(c.reply.finish_reason)))
+        .map(|(index, c)| choice(index, echoed(c, c.reply.text()), Some(c.reply.finish_reason), true))
         .collect();
     Ok(outcome.attach(Json(CompletionResponse {
+        id,
+        object: "text_completion".to_owned(),
+        created,
+        model,
         choices,
-        usage: Some(usage),
-        ..template
+        service_tier: None,
+        system_fingerprint: fingerprint,
+        usage,
+        kv_transfer_params: None,
+        ec_transfer_params: None,
+        metrics: None,
     })))
 }
 
