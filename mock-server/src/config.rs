@@ -85,6 +85,12 @@ pub struct Config {
     #[arg(long = "model-profile", env = "MOCK_VLLM_MODEL_PROFILE", value_enum, default_value_t = ModelProfile::Qwen3Embedding)]
     pub model_profile: ModelProfile,
 
+    /// The model config's `vocab_size`, instead of the profile's (151,669 for
+    /// `qwen3-embedding`, 30,522 for `e5`): token ids must lie below it, and `logprobs: -1`
+    /// asks for that many.
+    #[arg(long, env = "MOCK_VLLM_VOCAB_SIZE")]
+    pub vocab_size: Option<u32>,
+
     /// `system_fingerprint` on chat and completions, as vLLM's flag: `full` and `hash` are
     /// `vllm-<version>-<hash8>` (the hash over the mock's served model and length, as vLLM's is
     /// over its engine config), `custom` is `--fingerprint-value`, `none` is null.
@@ -219,6 +225,11 @@ pub enum FingerprintMode {
 }
 
 impl Config {
+    /// The served model's vocabulary size: `--vocab-size`, else its profile's.
+    pub fn vocab_size(&self) -> u32 {
+        self.vocab_size.unwrap_or_else(|| self.model_profile.vocab_size())
+    }
+
     /// The `system_fingerprint` generated answers carry.
     pub fn system_fingerprint(&self, served_model: &str) -> Option<String> {
         match self.fingerprint_mode {

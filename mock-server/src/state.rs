@@ -119,7 +119,7 @@ impl AppState {
             system_fingerprint: config.system_fingerprint(ServedModels::new(&config).served_name()),
             tokenizer: match &config.tokenizer {
                 Some(path) => Tokenizer::from_file(path)?,
-                None => Tokenizer::words(config.model_profile.vocab_size()),
+                None => Tokenizer::words(config.vocab_size()),
             },
             config,
         }))

@@ -11,6 +11,7 @@ pub mod models;
 pub mod pooling;
 pub mod pydantic;
 pub mod python_json;
+pub mod sampling;
 pub mod score;
 pub mod tokenize;
 pub mod unset;

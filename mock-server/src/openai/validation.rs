@@ -187,7 +187,7 @@ fn summarize(value: &Value) -> String {
 }
 
 /// Python's `str` of a float: `5.0`, `1.5`, `1e+16`, `1e-05`.
-fn python_float(f: f64) -> String {
+pub(crate) fn python_float(f: f64) -> String {
     if f.is_nan() {
         return "nan".to_owned();
     }
@@ -490,6 +490,36 @@ pub mod lax_int {
         fn visit_map<A: de::MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
             Err(custom("int_type", "Input should be a valid integer", None))
         }
+    }
+}
+
+/// Floats as pydantic's lax mode takes them: also integers, booleans and numeric strings;
+/// `"x"` is `float_parsing`, a list or an object `float_type`. Use as
+/// `#[serde(default, with = "lax_float")]` on an `Option<f64>`.
+pub mod lax_float {
+    use super::custom;
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Null => Ok(None),
+            Value::Bool(b) => Ok(Some(f64::from(u8::from(b)))),
+            Value::Number(n) => Ok(n.as_f64()),
+            Value::String(s) => match s.trim().parse::<f64>() {
+                Ok(f) => Ok(Some(f)),
+                Err(_) => Err(custom(
+                    "float_parsing",
+                    "Input should be a valid number, unable to parse string as a number",
+                    None,
+                )),
+            },
+            Value::Array(_) | Value::Object(_) => Err(custom("float_type", "Input should be a valid number", None)),
+        }
+    }
+
+    pub fn serialize<S: serde::Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(value, serializer)
     }
 }
 

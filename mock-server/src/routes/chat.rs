@@ -31,6 +31,7 @@ pub async fn create(
 /// Answers a chat completion request (also for `/invocations`).
 pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionRequest) -> Result<Response, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
+    let sampling = request.sampling();
     let messages = request.messages.unwrap_or_default();
     if messages.is_empty() {
         return Err(ApiError::bad_request("messages must not be empty.", "messages"));
@@ -41,6 +42,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
         Some(n) => ("max_completion_tokens", Some(n)),
         None => ("max_tokens", request.max_tokens),
     };
+    sampling.check(state.config.vocab_size())?;
     let max_tokens = super::max_tokens(max_tokens)?;
     let max_model_len = state.config.max_model_len as usize;
     check_length(prompt_tokens, max_tokens.unwrap_or(0), max_model_len, param)?;

@@ -38,10 +38,12 @@ struct Choice<'a> {
 /// Answers a completion request (also for `/invocations`).
 pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) -> Result<Response, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
+    let sampling = request.sampling();
     let prompt = request.prompt.unwrap_or(crate::openai::Prompt::Texts(vec![]));
     if prompt.is_empty() {
         return Err(ApiError::bad_request("Prompt must not be empty.", "prompt"));
     }
+    sampling.check(state.config.vocab_size())?;
     let max_tokens = super::max_tokens(request.max_tokens)?;
     let max_model_len = state.config.max_model_len as usize;
     let n = choices(request.n)?;
@@ -179,12 +181,13 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
 pub(super) fn choices(n: Option<i64>) -> Result<usize, ApiError> {
     match n.unwrap_or(1) {
         n if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX).min(MAX_CHOICES)),
-        n => Err(ApiError::bad_request(format!("n must be at least 1, got {n}."), "n")),
+        n => Err(ApiError::bad_request(format!("n must be at least 1, got {n}."), None)),
     }
 }
 
-/// The mock's own bound on `n`, so one request cannot make it generate without end.
-const MAX_CHOICES: usize = 128;
+/// The mock's own bound on `n`, so one request cannot make it generate without end (vLLM
+/// has none; its memory is the bound).
+const MAX_CHOICES: usize = 1024;
 
 /// `max_tokens`, `min_tokens` and `ignore_eos` as vLLM's sampling parameters check them; with
 /// `ignore_eos` and no `max_tokens` a reply fills what is left of the context.
@@ -198,7 +201,7 @@ pub(super) fn limits(
         n if n < 0 => {
             return Err(ApiError::bad_request(
                 format!("min_tokens must be greater than or equal to 0, got {n}."),
-                "min_tokens",
+                None,
             ));
         }
         n => usize::try_from(n).unwrap_or(usize::MAX),
@@ -206,7 +209,7 @@ pub(super) fn limits(
     if let Some(max) = max_tokens.filter(|max| min_tokens > *max) {
         return Err(ApiError::bad_request(
             format!("min_tokens must be less than or equal to max_tokens={max}, got {min_tokens}."),
-            "min_tokens",
+            None,
         ));
     }
     Ok(Limits {

@@ -92,7 +92,7 @@ fn max_tokens(value: Option<i64>) -> Result<Option<usize>, ApiError> {
         None => Ok(None),
         Some(n) if n >= 1 => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
         Some(n) => Err(ApiError::bad_request(
-            format!("max_tokens must be at least 1, got {n}."),
+            format!("max_tokens must be at least 1, got {n}. (parameter=max_tokens, value={n})"),
             "max_tokens",
         )),
     }

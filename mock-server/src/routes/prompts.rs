@@ -86,7 +86,7 @@ fn cut_ids(text: Cow<'_, str>, keep: usize, keep_first: bool) -> (Cow<'_, str>, 
 /// vocabulary (its config's, or its tokenizer's if that has more); the first prompt with an
 /// id outside names its smallest if negative, else its largest.
 pub fn check_token_ids(prompt: &Prompt, state: &AppState) -> Result<(), ApiError> {
-    let vocabulary = u64::from(state.config.model_profile.vocab_size());
+    let vocabulary = u64::from(state.config.vocab_size());
     let max_token_id = state.tokenizer.max_token_id().max(vocabulary.saturating_sub(1));
     for ids in prompt.token_ids() {
         let (Some(&min), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {

@@ -1,0 +1,218 @@
+//! vLLM's checks on the sampling fields chat and completions share: `SamplingParams`'
+//! `_verify_args` and `_validate_logprobs` (0.33.0), in vLLM's order and words. A float is
+//! printed as Python prints it (`3` sent is `got 3.0.`), since vLLM's fields are floats.
+
+use super::ApiError;
+use super::validation::python_float;
+
+/// vLLM's default `--max-logprobs`.
+pub const MAX_LOGPROBS: i64 = 20;
+
+/// The sampling fields of one request, as sent (`None`: vLLM's default, which passes).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sampling {
+    pub n: Option<i64>,
+    pub presence_penalty: Option<f64>,
+    pub frequency_penalty: Option<f64>,
+    pub repetition_penalty: Option<f64>,
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    pub top_k: Option<i64>,
+    pub min_p: Option<f64>,
+    /// Sample logprobs asked for: completions' `logprobs`, chat's `top_logprobs` when its
+    /// `logprobs` is on; -1 is the whole vocabulary.
+    pub logprobs: Option<i64>,
+    pub prompt_logprobs: Option<i64>,
+}
+
+/// `VLLMValidationError` as vLLM prints it: the parameter and value after the message when
+/// the check names them; `param` in the body is the parameter.
+fn refused(message: String, named: Option<(&'static str, String)>) -> ApiError {
+    match named {
+        Some((parameter, value)) => {
+            ApiError::bad_request(format!("{message} (parameter={parameter}, value={value})"), parameter)
+        }
+        None => ApiError::bad_request(message, None),
+    }
+}
+
+impl Sampling {
+    /// The first check the fields fail, as vLLM would refuse it; `vocab_size` stands for -1.
+    pub fn check(&self, vocab_size: u32) -> Result<(), ApiError> {
+        if let Some(n) = self.n.filter(|n| *n < 1) {
+            return Err(refused(format!("n must be at least 1, got {n}."), None));
+        }
+        for (name, value) in [
+            ("presence_penalty", self.presence_penalty),
+            ("frequency_penalty", self.frequency_penalty),
+        ] {
+            if let Some(v) = value.filter(|v| !(-2.0..=2.0).contains(v)) {
+                return Err(refused(
+                    format!("{name} must be in [-2, 2], got {}.", python_float(v)),
+                    None,
+                ));
+            }
+        }
+        if let Some(v) = self.repetition_penalty {
+            if !v.is_finite() {
+                return Err(refused(
+                    format!("repetition_penalty must be a finite number, got {}.", python_float(v)),
+                    None,
+                ));
+            }
+            if v <= 0.0 {
+                return Err(refused(
+                    format!("repetition_penalty must be greater than zero, got {}.", python_float(v)),
+                    None,
+                ));
+            }
+        }
+        if let Some(t) = self.temperature {
+            let named = || Some(("temperature", python_float(t)));
+            if !t.is_finite() {
+                return Err(refused(
+                    format!("temperature must be a finite number, got {}.", python_float(t)),
+                    named(),
+                ));
+            }
+            if t < 0.0 {
+                return Err(refused(
+                    format!("temperature must be non-negative, got {}.", python_float(t)),
+                    named(),
+                ));
+            }
+            if t > 2.0 {
+                return Err(refused(
+                    format!("temperature must be in [0, 2], got {}.", python_float(t)),
+                    named(),
+                ));
+            }
+        }
+        // A zero temperature is greedy: vLLM resets top_p, top_k and min_p before checking them.
+        let greedy = self.temperature.is_some_and(|t| t < 1e-5);
+        if let Some(p) = self.top_p.filter(|p| !(greedy || (*p > 0.0 && *p <= 1.0))) {
+            return Err(refused(
+                format!("top_p must be in (0, 1], got {}.", python_float(p)),
+                Some(("top_p", python_float(p))),
+            ));
+        }
+        if let Some(k) = self.top_k.filter(|k| !greedy && *k < -1) {
+            return Err(refused(
+                format!("top_k must be 0 (disable), or at least 1, got {k}."),
+                None,
+            ));
+        }
+        if let Some(p) = self.min_p.filter(|p| !greedy && !(0.0..=1.0).contains(p)) {
+            return Err(refused(
+                format!("min_p must be in [0, 1], got {}.", python_float(p)),
+                None,
+            ));
+        }
+        for (name, asked) in [("logprobs", self.logprobs), ("prompt_logprobs", self.prompt_logprobs)] {
+            let asked = match asked {
+                Some(-1) => i64::from(vocab_size),
+                Some(n) => n,
+                None => continue,
+            };
+            if asked > MAX_LOGPROBS {
+                let kind = if name == "logprobs" { "sample" } else { "prompt" };
+                return Err(refused(
+                    format!("Requested {kind} logprobs of {asked}, which is greater than max allowed: {MAX_LOGPROBS}"),
+                    Some((name, asked.to_string())),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(sampling: Sampling) -> String {
+        sampling.check(30_522).unwrap_err().to_string()
+    }
+
+    /// Each as vLLM 0.33.0 answered it (the oracle's generate cases).
+    #[test]
+    fn refusals_are_vllms() {
+        let base = Sampling::default();
+        assert_eq!(
+            refusal(Sampling {
+                temperature: Some(2.5),
+                ..base
+            }),
+            "temperature must be in [0, 2], got 2.5. (parameter=temperature, value=2.5)"
+        );
+        assert_eq!(
+            refusal(Sampling {
+                temperature: Some(-1.0),
+                ..base
+            }),
+            "temperature must be non-negative, got -1.0. (parameter=temperature, value=-1.0)"
+        );
+        assert_eq!(
+            refusal(Sampling {
+                top_p: Some(0.0),
+                ..base
+            }),
+            "top_p must be in (0, 1], got 0.0. (parameter=top_p, value=0.0)"
+        );
+        assert_eq!(
+            refusal(Sampling {
+                top_k: Some(-2),
+                ..base
+            }),
+            "top_k must be 0 (disable), or at least 1, got -2."
+        );
+        assert_eq!(
+            refusal(Sampling {
+                presence_penalty: Some(3.0),
+                ..base
+            }),
+            "presence_penalty must be in [-2, 2], got 3.0."
+        );
+        assert_eq!(
+            refusal(Sampling {
+                repetition_penalty: Some(0.0),
+                ..base
+            }),
+            "repetition_penalty must be greater than zero, got 0.0."
+        );
+        assert_eq!(
+            refusal(Sampling {
+                min_p: Some(2.0),
+                ..base
+            }),
+            "min_p must be in [0, 1], got 2.0."
+        );
+        assert_eq!(
+            refusal(Sampling {
+                logprobs: Some(-1),
+                ..base
+            }),
+            "Requested sample logprobs of 30522, which is greater than max allowed: 20 (parameter=logprobs, value=30522)"
+        );
+        assert_eq!(refusal(Sampling { n: Some(0), ..base }), "n must be at least 1, got 0.");
+        assert!(
+            Sampling {
+                temperature: Some(0.0),
+                top_p: Some(0.0),
+                ..base
+            }
+            .check(10)
+            .is_ok(),
+            "greedy"
+        );
+        assert!(
+            Sampling {
+                logprobs: Some(20),
+                top_k: Some(-1),
+                ..base
+            }
+            .check(10)
+            .is_ok()
+        );
+    }
+}
