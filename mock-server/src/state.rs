@@ -174,6 +174,15 @@ impl ServedModels {
             Some(name) => Err(ApiError::ModelNotFound(name.to_owned())),
         }
     }
+
+    /// As [`ServedModels::resolve`], refusing as vLLM's chat, completion and tokenizer routes
+    /// do: their 404 lists the served names.
+    pub fn resolve_listing_names(&self, requested: Option<&str>) -> Result<String, ApiError> {
+        self.resolve(requested).map_err(|_| ApiError::UnknownModel {
+            model: requested.unwrap_or_default().to_owned(),
+            valid_aliases: self.names.join(", "),
+        })
+    }
 }
 
 #[cfg(test)]

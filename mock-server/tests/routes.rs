@@ -177,9 +177,35 @@ async fn completions_answer_each_prompt() {
 #[tokio::test]
 async fn completions_need_a_prompt() {
     let mock = Mock::start().await;
-    let response = mock.post_json("/v1/completions", &json!({"model": "m"})).await;
-    let status = response.status().as_u16();
-    assert_vllm_error(status, &response.json().await.unwrap(), 400, "Bad Request");
+    // As vLLM 0.33.0 answers each: its model validator, its renderer, its input processor.
+    for (prompt, message, param) in [
+        (
+            None,
+            "Either prompt or prompt_embeds must be provided and non-empty. (parameter=prompt)",
+            json!("prompt"),
+        ),
+        (
+            Some(json!("")),
+            "Either prompt or prompt_embeds must be provided and non-empty. (parameter=prompt)",
+            json!("prompt"),
+        ),
+        (
+            Some(json!([])),
+            "You must pass at least one prompt (parameter=prompt)",
+            json!("prompt"),
+        ),
+        (Some(json!([[]])), "The decoder prompt cannot be empty", Value::Null),
+    ] {
+        let mut body = json!({"model": "m"});
+        if let Some(prompt) = prompt {
+            body["prompt"] = prompt;
+        }
+        let response = mock.post_json("/v1/completions", &body).await;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(assert_vllm_error(status, &body, 400, "BadRequestError"), message);
+        assert_eq!(body["error"]["param"], param);
+    }
 }
 
 #[tokio::test]

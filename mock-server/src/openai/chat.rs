@@ -51,6 +51,8 @@ pub struct ChatCompletionRequest {
     pub request_id: Option<String>,
     pub add_generation_prompt: Option<bool>,
     pub continue_final_message: Option<bool>,
+    pub tools: Option<Vec<serde_json::Value>>,
+    pub tool_choice: Option<serde_json::Value>,
 }
 
 impl RequestBody for ChatCompletionRequest {
@@ -60,6 +62,9 @@ impl RequestBody for ChatCompletionRequest {
         }
         if self.add_generation_prompt == Some(true) && self.continue_final_message == Some(true) {
             return vec![generation_prompt_conflict()];
+        }
+        if let Some(refused) = self.tool_choice_refusal() {
+            return vec![refused];
         }
         if self.top_logprobs.is_some_and(|n| n == -1 || n > 0) && self.logprobs != Some(true) {
             return vec![FieldError::vllm(
@@ -75,6 +80,75 @@ impl RequestBody for ChatCompletionRequest {
 }
 
 impl ChatCompletionRequest {
+    /// The tool choice in play (after its validator passed): as sent, or `auto` when tools
+    /// come without one; none for `"none"` or no tools.
+    pub fn tool_choice(&self) -> Option<ToolChoice<'_>> {
+        match self.tool_choice.as_ref().filter(|c| !c.is_null()) {
+            None if self.tools.as_ref().is_some_and(|t| !t.is_empty()) => Some(ToolChoice::Auto),
+            None => None,
+            Some(choice) => match choice.as_str() {
+                Some("auto") => Some(ToolChoice::Auto),
+                Some("required") => Some(ToolChoice::Required),
+                Some(_) => None,
+                None => choice
+                    .pointer("/function/name")
+                    .and_then(serde_json::Value::as_str)
+                    .map(ToolChoice::Named),
+            },
+        }
+    }
+
+    /// vLLM's `check_tool_usage` model validator.
+    fn tool_choice_refusal(&self) -> Option<FieldError> {
+        let choice = self
+            .tool_choice
+            .as_ref()
+            .filter(|c| !c.is_null() && c.as_str() != Some("none"))?;
+        let Some(tools) = &self.tools else {
+            return Some(FieldError::vllm(
+                "When using `tool_choice`, `tools` must be set.",
+                Some("tool_choice"),
+            ));
+        };
+        let usage = r#"Correct usage: `{"type": "function", "function": {"name": "my_function"}}`"#;
+        match choice {
+            serde_json::Value::String(s) if s == "auto" || s == "required" => None,
+            serde_json::Value::Object(named) => {
+                let Some(function) = named.get("function").and_then(serde_json::Value::as_object) else {
+                    let shown = named
+                        .get("function")
+                        .map_or("None".to_owned(), super::validation::python_repr);
+                    return Some(FieldError::vllm(
+                        &format!("Invalid value for `function`: `{shown}` in `tool_choice`! {usage}"),
+                        Some("tool_choice.function"),
+                    ));
+                };
+                let Some(name) = function.get("name") else {
+                    return Some(FieldError::vllm(
+                        &format!("Expected field `name` in `function` in `tool_choice`! {usage}"),
+                        Some("tool_choice.function.name"),
+                    ));
+                };
+                let matches = |tool: &serde_json::Value| tool.pointer("/function/name") == Some(name);
+                (!tools.iter().any(matches)).then(|| {
+                    FieldError::vllm(
+                        "The tool specified in `tool_choice` does not match any of the specified `tools`",
+                        Some("tool_choice"),
+                    )
+                })
+            }
+            other => Some(FieldError::vllm(
+                &format!(
+                    "Invalid value for `tool_choice`: {}! Only named tools, \"none\", \"auto\" or \"required\" are supported.",
+                    other
+                        .as_str()
+                        .map_or_else(|| super::validation::python_repr(other), str::to_owned)
+                ),
+                Some("tool_choice"),
+            )),
+        }
+    }
+
     pub fn sampling(&self) -> Sampling {
         Sampling {
             n: self.n,
@@ -88,6 +162,28 @@ impl ChatCompletionRequest {
             // vLLM asks for `top_logprobs` (0 by default) when `logprobs` is on.
             logprobs: (self.logprobs == Some(true)).then(|| self.top_logprobs.unwrap_or(0)),
             prompt_logprobs: self.prompt_logprobs,
+        }
+    }
+}
+
+/// A chat request's `tool_choice` that asks for a tool call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolChoice<'a> {
+    Auto,
+    Required,
+    Named(&'a str),
+}
+
+impl ToolChoice<'_> {
+    /// vLLM's refusal when it has no tool parser to read the call back (`--tool-call-parser`,
+    /// which the mock does not take).
+    pub fn without_parser(self) -> String {
+        match self {
+            ToolChoice::Auto => {
+                "\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set".to_owned()
+            }
+            ToolChoice::Required => "tool_choice=\"required\" requires --tool-call-parser to be set".to_owned(),
+            ToolChoice::Named(name) => format!("tool_choice=function \"{name}\" requires --tool-call-parser to be set"),
         }
     }
 }
@@ -222,9 +318,9 @@ pub struct AssistantMessage {
 }
 
 impl AssistantMessage {
-    pub fn reply(content: String) -> Self {
+    pub fn reply(role: &str, content: String) -> Self {
         AssistantMessage {
-            role: "assistant".to_owned(),
+            role: role.to_owned(),
             content,
             refusal: None,
             annotations: None,

@@ -74,8 +74,12 @@ impl RequestBody for CompletionRequest {
         if self.stream_options.as_ref().is_some_and(StreamOptions::is_set) && self.stream != Some(true) {
             return vec![stream_options_without_stream()];
         }
-        if self.prompt.is_none() {
-            return vec![FieldError::missing("prompt")];
+        // vLLM's `validate_prompt_and_prompt_embeds`, a model validator: a plain 400.
+        if matches!(&self.prompt, None | Some(Prompt::Text(_))) && self.prompt.as_ref().is_none_or(Prompt::is_empty) {
+            return vec![FieldError::vllm(
+                "Either prompt or prompt_embeds must be provided and non-empty.",
+                Some("prompt"),
+            )];
         }
         vec![]
     }

@@ -47,8 +47,13 @@ pub enum ApiError {
     /// The request is well-formed but cannot be served (vLLM's serving-layer error).
     #[error("{message}")]
     BadRequest { message: String, param: Option<String> },
+    /// A pooling route's check: the model alone.
     #[error("The model `{0}` does not exist.")]
     ModelNotFound(String),
+    /// The generative and tokenizer routes' check, which lists the served names and names
+    /// `model` as the param.
+    #[error("The model `{model}` does not exist. Valid aliases: {valid_aliases}.")]
+    UnknownModel { model: String, valid_aliases: String },
     #[error("Unauthorized")]
     Unauthorized,
     /// A route's `HTTPException`: vLLM's error body with the status's phrase as its type.
@@ -156,7 +161,7 @@ impl ApiError {
             ApiError::Validation { .. } | ApiError::BadRequest { .. } | ApiError::UnparsableBody => {
                 StatusCode::BAD_REQUEST
             }
-            ApiError::ModelNotFound(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::ModelNotFound(_) | ApiError::UnknownModel { .. } | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Routing(status) | ApiError::Http { status, .. } => *status,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -168,7 +173,7 @@ impl ApiError {
     pub fn kind(&self) -> &'static str {
         match self {
             ApiError::BadRequest { .. } => "BadRequestError",
-            ApiError::ModelNotFound(_) => "NotFoundError",
+            ApiError::ModelNotFound(_) | ApiError::UnknownModel { .. } => "NotFoundError",
             ApiError::Validation { .. } | ApiError::UnparsableBody => "Bad Request",
             ApiError::Unauthorized => "Unauthorized",
             ApiError::NotFound(_) => "Not Found",
@@ -191,6 +196,7 @@ impl ApiError {
         match self {
             ApiError::Validation { param, .. } | ApiError::BadRequest { param, .. } => param.clone(),
             ApiError::Injected { param, .. } => param.clone(),
+            ApiError::UnknownModel { .. } => Some("model".to_owned()),
             _ => None,
         }
     }

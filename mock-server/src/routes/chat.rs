@@ -20,6 +20,12 @@ use crate::openai::{ApiError, unix_now};
 use crate::outcome::{Outcome, StreamShape, Work};
 use crate::state::AppState;
 
+/// transformers' `apply_chat_template`, given `continue_final_message` with the generation
+/// prompt on.
+const CONTINUE_WITH_GENERATION_PROMPT: &str = "continue_final_message and add_generation_prompt are not compatible. \
+     Use continue_final_message when you want the model to continue the final message, and add_generation_prompt \
+     when you want to add a header that will prompt it to start a new assistant message instead.";
+
 pub async fn create(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -30,8 +36,25 @@ pub async fn create(
 
 /// Answers a chat completion request (also for `/invocations`).
 pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionRequest) -> Result<Response, ApiError> {
-    let requested = state.models.resolve(request.model.as_deref())?;
+    let requested = state.models.resolve_listing_names(request.model.as_deref())?;
     let sampling = request.sampling();
+    if let Some(choice) = request.tool_choice() {
+        return Err(ApiError::bad_request(choice.without_parser(), None));
+    }
+    // transformers' chat template refuses both; the generation prompt is on by default.
+    if request.continue_final_message == Some(true) && request.add_generation_prompt != Some(false) {
+        return Err(ApiError::bad_request(CONTINUE_WITH_GENERATION_PROMPT, None));
+    }
+    // vLLM answers as the last message's role when it adds no generation prompt.
+    let role = match request.add_generation_prompt {
+        Some(false) => request
+            .messages
+            .as_ref()
+            .and_then(|m| m.last())
+            .map_or("assistant", |m| m.role.as_str())
+            .to_owned(),
+        _ => "assistant".to_owned(),
+    };
     let messages = request.messages.unwrap_or_default();
     if messages.is_empty() {
         return Err(ApiError::bad_request("messages must not be empty.", "messages"));
@@ -78,6 +101,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
         created: unix_now(),
         model: state.models.served_name().to_owned(),
         system_fingerprint: state.system_fingerprint.clone(),
+        role,
     };
     if streamed {
         let (include_usage, continuous) = StreamOptions::usage(request.stream_options.as_ref());
@@ -89,7 +113,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
         .enumerate()
         .map(|(index, reply)| ChatChoice {
             index,
-            message: AssistantMessage::reply(reply.text()),
+            message: AssistantMessage::reply(&frame.role, reply.text()),
             logprobs: None,
             finish_reason: Some(reply.finish_reason.to_owned()),
             stop_reason: None,
@@ -122,6 +146,8 @@ struct Frame {
     created: u64,
     model: String,
     system_fingerprint: Option<String>,
+    /// The replies' role.
+    role: String,
 }
 
 /// The kinds of chunk in vLLM's chat stream, each with its own null keys.
@@ -171,7 +197,7 @@ impl Frame {
         let mut chunks: Vec<ChatCompletionChunk> = (0..replies.len())
             .map(|index| {
                 let role = Delta {
-                    role: Some("assistant".to_owned()),
+                    role: Some(self.role.clone()),
                     content: Some(String::new()),
                 };
                 chunk(index, role, ChunkKind::Role, None, 0)

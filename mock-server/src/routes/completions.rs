@@ -37,11 +37,19 @@ struct Choice<'a> {
 
 /// Answers a completion request (also for `/invocations`).
 pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) -> Result<Response, ApiError> {
-    let requested = state.models.resolve(request.model.as_deref())?;
+    let requested = state.models.resolve_listing_names(request.model.as_deref())?;
     let sampling = request.sampling();
     let prompt = request.prompt.unwrap_or(crate::openai::Prompt::Texts(vec![]));
-    if prompt.is_empty() {
-        return Err(ApiError::bad_request("Prompt must not be empty.", "prompt"));
+    // vLLM's renderer: a batch of none, or a token list of none.
+    match prompt.refused_as_empty() {
+        Some(crate::openai::NO_PROMPT) => {
+            return Err(ApiError::bad_request(
+                format!("{} (parameter=prompt)", crate::openai::NO_PROMPT),
+                "prompt",
+            ));
+        }
+        Some(refusal) => return Err(ApiError::bad_request(refusal, None)),
+        None => {}
     }
     sampling.check(state.config.vocab_size())?;
     let max_tokens = super::max_tokens(request.max_tokens)?;

@@ -18,7 +18,7 @@ pub async fn tokenize(
     State(state): State<Arc<AppState>>,
     VllmJson(request): VllmJson<TokenizeRequest>,
 ) -> Result<Response, ApiError> {
-    let model = state.models.resolve(request.model.as_deref())?;
+    let model = state.models.resolve_listing_names(request.model.as_deref())?;
     let text = match (&request.prompt, &request.messages) {
         (Some(prompt), _) => prompt.clone(),
         (None, Some(messages)) => {
@@ -48,7 +48,7 @@ pub async fn detokenize(
     State(state): State<Arc<AppState>>,
     VllmJson(request): VllmJson<DetokenizeRequest>,
 ) -> Result<Response, ApiError> {
-    let model = state.models.resolve(request.model.as_deref())?;
+    let model = state.models.resolve_listing_names(request.model.as_deref())?;
     let ids: Vec<u64> = request
         .tokens
         .unwrap_or_default()
