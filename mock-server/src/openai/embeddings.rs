@@ -22,6 +22,8 @@ pub struct EmbeddingRequest {
     pub continue_final_message: bool,
     /// Accepted as vLLM accepts it; the mock's rendering has no template to pass it to.
     pub chat_template_kwargs: Option<serde_json::Map<String, serde_json::Value>>,
+    /// A request's own Jinja template, which vLLM refuses unless trusted.
+    pub chat_template: Option<String>,
     #[serde(default)]
     pub encoding_format: EncodingFormat,
     #[serde(default)]

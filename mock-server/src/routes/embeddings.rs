@@ -106,20 +106,27 @@ fn texts<'a>(request: &'a EmbeddingRequest, state: &AppState) -> Result<(Vec<Cow
         add_special_tokens: request.add_special_tokens.unwrap_or(false),
     };
     let render = |conversations: &[Vec<ChatMessage>]| -> Result<(Vec<Cow<'_, str>>, Counting), ApiError> {
+        if request.chat_template.is_some() {
+            return Err(ApiError::bad_request(UNTRUSTED_CHAT_TEMPLATE, None));
+        }
+        // vLLM looks for the model's template before it reads the conversation.
+        require_chat_template(state)?;
         if conversations.is_empty() {
             return Err(ApiError::bad_request(crate::openai::NO_PROMPT, None));
         }
         if conversations.iter().any(Vec::is_empty) {
             return Err(ApiError::bad_request(EMPTY_CONVERSATION, None));
         }
-        require_chat_template(state)?;
         let texts = conversations
             .iter()
             .map(|c| Cow::Owned(render_conversation(c, generation_prompt)))
             .collect();
         Ok((texts, rendered))
     };
+    // With both, vLLM reads the request as a chat one: `messages` wins.
     match (&request.input, &request.messages) {
+        (_, Some(Conversations::One(messages))) => render(std::slice::from_ref(messages)),
+        (_, Some(Conversations::Batch(batch))) => render(batch),
         (Some(EmbeddingInput::Prompt(prompt)), _) if let Some(refusal) = prompt.refused_as_empty() => {
             Err(ApiError::bad_request(refusal, None))
         }
@@ -132,12 +139,15 @@ fn texts<'a>(request: &'a EmbeddingRequest, state: &AppState) -> Result<(Vec<Cow
         }
         (Some(EmbeddingInput::Conversation(messages)), _) => render(std::slice::from_ref(messages)),
         (Some(EmbeddingInput::Conversations(batch)), _) => render(batch),
-        (None, Some(Conversations::One(messages))) => render(std::slice::from_ref(messages)),
-        (None, Some(Conversations::Batch(batch))) => render(batch),
         // RequestBody::check has already refused a body with neither.
         (None, None) => Ok((vec![], rendered)),
     }
 }
+
+/// vLLM's refusal of a request's own `chat_template` without `--trust-request-chat-template`,
+/// which the mock does not take.
+const UNTRUSTED_CHAT_TEMPLATE: &str = "Chat template is passed with request, but --trust-request-chat-template is not set. \
+     Refused request with untrusted chat template.";
 
 /// vLLM's renderer, given a conversation of no messages.
 pub(super) const EMPTY_CONVERSATION: &str =

@@ -57,17 +57,18 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: PoolingRequest) -> 
         add_special_tokens: false,
     };
     let (texts, counting): (Vec<Cow<'_, str>>, Counting) = match (&request.input, &request.messages) {
-        (Some(prompt), _) if let Some(refusal) = prompt.refused_as_empty() => {
-            return Err(ApiError::bad_request(refusal, None));
-        }
-        (Some(prompt), _) => {
-            super::prompts::check_token_ids(prompt, state)?;
-            (prompt.texts(), prompt.counting(true))
-        }
-        (None, Some(messages)) => {
+        // With both, vLLM reads the request as a chat one: `messages` wins.
+        (_, Some(messages)) => {
             super::embeddings::require_chat_template(state)?;
             let text = render_conversation(messages, request.add_generation_prompt);
             (vec![Cow::Owned(text)], rendered)
+        }
+        (Some(prompt), None) if let Some(refusal) = prompt.refused_as_empty() => {
+            return Err(ApiError::bad_request(refusal, None));
+        }
+        (Some(prompt), None) => {
+            super::prompts::check_token_ids(prompt, state)?;
+            (prompt.texts(), prompt.counting(true))
         }
         (None, None) => (vec![], rendered),
     };

@@ -19,16 +19,17 @@ pub async fn tokenize(
     VllmJson(request): VllmJson<TokenizeRequest>,
 ) -> Result<Response, ApiError> {
     let model = state.models.resolve_listing_names(request.model.as_deref())?;
+    // With both, vLLM reads the request as a chat one: `messages` wins.
     let text = match (&request.prompt, &request.messages) {
-        (Some(prompt), _) => prompt.clone(),
-        (None, Some(messages)) => {
+        (_, Some(messages)) => {
             super::embeddings::require_chat_template(&state)?;
             render_conversation(messages, request.add_generation_prompt.unwrap_or(true))
         }
+        (Some(prompt), None) => prompt.clone(),
         (None, None) => String::new(),
     };
     // A conversation is rendered with its template's own special tokens.
-    let add_special_tokens = request.add_special_tokens.unwrap_or(request.prompt.is_some());
+    let add_special_tokens = request.add_special_tokens.unwrap_or(request.messages.is_none());
     let (tokens, words): (Vec<u32>, Vec<String>) = state
         .tokenizer
         .tokenize(&text, add_special_tokens)
