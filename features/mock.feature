@@ -152,8 +152,8 @@ Feature: mock-vllm, the workshop's mock vLLM server
       | /score       | {"queries": "a b", "documents": ["c", "d"]}               | /data/1/object                 | "score"   |
       | /v1/score    | {"text_1": ["a", "b"], "text_2": ["c", "d"]}              | /usage/prompt_tokens           | 4         |
       | /rerank      | {"query": "q", "documents": ["a", "b", "c"]}              | /results/2/document/multi_modal | null     |
-      | /v1/rerank   | {"query": "q", "documents": ["a", "b"]}                   | /usage/total_tokens            | 4         |
-      | /v2/rerank   | {"query": "q", "documents": ["a", "b"]}                   | /usage/prompt_tokens           | 4         |
+      | /v1/rerank   | {"query": "q", "documents": ["a", "b"]}                   | /usage/total_tokens            | 3         |
+      | /v2/rerank   | {"query": "q", "documents": ["a", "b"]}                   | /usage/prompt_tokens           | 3         |
       | /invocations | {"input": "The food was delicious and the waiter was friendly."} | /usage/prompt_tokens    | 9         |
 
   Scenario: Rerank answers the best documents first, as many as top_n
