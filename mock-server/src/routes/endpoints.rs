@@ -28,7 +28,8 @@ impl Verb {
         T: 'static,
     {
         match self {
-            Verb::Get => get(handler),
+            // axum would answer HEAD with the GET handler; FastAPI refuses it.
+            Verb::Get => get(handler).head(super::misses::refuse_head),
             Verb::Post => post(handler),
             Verb::Mount => any(handler),
         }

@@ -5,11 +5,10 @@
 
 use std::sync::Arc;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::header::{ALLOW, HOST, LOCATION};
-use http::{Method, StatusCode, Uri};
+use http::{StatusCode, Uri};
 
 use super::endpoints::{self, Verb};
 use crate::openai::ApiError;
@@ -59,20 +58,9 @@ fn refused_method(verb: Verb) -> Response {
     response
 }
 
-/// A `route_layer` on vLLM's routes: `HEAD` on a `GET` route is refused, as FastAPI does.
-pub(super) async fn refuse_head(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    if request.method() == Method::HEAD {
-        let path = request
-            .extensions()
-            .get::<MatchedPath>()
-            .map_or_else(|| request.uri().path(), MatchedPath::as_str);
-        if let Some(endpoint) = endpoints::taking(path, state.config.runner())
-            && endpoint.verb != Verb::Mount
-        {
-            return refused_method(endpoint.verb);
-        }
-    }
-    next.run(request).await
+/// `HEAD` on a `GET` route: FastAPI's 405, where axum would run the `GET` handler.
+pub(super) async fn refuse_head() -> Response {
+    refused_method(Verb::Get)
 }
 
 #[cfg(test)]

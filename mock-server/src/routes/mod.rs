@@ -50,8 +50,6 @@ pub fn router(state: Arc<AppState>) -> Router {
             }
         }
     }
-    let vllm = vllm.route_layer(from_fn_with_state(state.clone(), misses::refuse_head));
-
     let admin = Router::new()
         .route("/requests", get(admin::list).delete(admin::clear))
         .route("/requests/count", get(admin::count))
