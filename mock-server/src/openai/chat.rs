@@ -3,56 +3,29 @@
 use serde::{Deserialize, Serialize};
 
 use super::RequestBody;
-use super::sampling::Sampling;
+use super::sampling::{Sampling, generation_request};
 use super::unset::Null;
 use super::usage::{ChunkUsage, Usage};
-use super::validation::{FieldError, lax_bool, lax_float, lax_int};
+use super::validation::{FieldError, lax_bool, lax_int};
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct ChatCompletionRequest {
-    pub model: Option<String>,
-    pub messages: Option<Vec<ChatMessage>>,
-    #[serde(default, with = "lax_int")]
-    pub max_tokens: Option<i64>,
-    #[serde(default, with = "lax_int")]
-    pub max_completion_tokens: Option<i64>,
-    #[serde(default, with = "lax_int")]
-    pub min_tokens: Option<i64>,
-    #[serde(default)]
-    pub ignore_eos: bool,
-    #[serde(default, with = "lax_int")]
-    pub n: Option<i64>,
-    pub stream: Option<bool>,
-    pub stream_options: Option<StreamOptions>,
-    #[serde(default, with = "lax_float")]
-    pub temperature: Option<f64>,
-    #[serde(default, with = "lax_float")]
-    pub top_p: Option<f64>,
-    #[serde(default, with = "lax_int")]
-    pub top_k: Option<i64>,
-    #[serde(default, with = "lax_float")]
-    pub min_p: Option<f64>,
-    #[serde(default, with = "lax_float")]
-    pub presence_penalty: Option<f64>,
-    #[serde(default, with = "lax_float")]
-    pub frequency_penalty: Option<f64>,
-    #[serde(default, with = "lax_float")]
-    pub repetition_penalty: Option<f64>,
-    /// Read for its type only: generated words do not depend on it.
-    #[serde(default, with = "lax_int")]
-    pub seed: Option<i64>,
-    #[serde(default, with = "lax_int")]
-    pub prompt_logprobs: Option<i64>,
-    #[serde(default, with = "lax_bool")]
-    pub logprobs: Option<bool>,
-    #[serde(default, with = "lax_int")]
-    pub top_logprobs: Option<i64>,
-    pub user: Option<String>,
-    pub request_id: Option<String>,
-    pub add_generation_prompt: Option<bool>,
-    pub continue_final_message: Option<bool>,
-    pub tools: Option<Vec<serde_json::Value>>,
-    pub tool_choice: Option<serde_json::Value>,
+generation_request! {
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct ChatCompletionRequest {
+        pub model: Option<String>,
+        pub messages: Option<Vec<ChatMessage>>,
+        #[serde(default, with = "lax_int")]
+        pub max_tokens: Option<i64>,
+        #[serde(default, with = "lax_int")]
+        pub max_completion_tokens: Option<i64>,
+        #[serde(default, with = "lax_bool")]
+        pub logprobs: Option<bool>,
+        #[serde(default, with = "lax_int")]
+        pub top_logprobs: Option<i64>,
+        pub add_generation_prompt: Option<bool>,
+        pub continue_final_message: Option<bool>,
+        pub tools: Option<Vec<serde_json::Value>>,
+        pub tool_choice: Option<serde_json::Value>,
+    }
 }
 
 impl RequestBody for ChatCompletionRequest {
@@ -150,19 +123,8 @@ impl ChatCompletionRequest {
     }
 
     pub fn sampling(&self) -> Sampling {
-        Sampling {
-            n: self.n,
-            presence_penalty: self.presence_penalty,
-            frequency_penalty: self.frequency_penalty,
-            repetition_penalty: self.repetition_penalty,
-            temperature: self.temperature,
-            top_p: self.top_p,
-            top_k: self.top_k,
-            min_p: self.min_p,
-            // vLLM asks for `top_logprobs` (0 by default) when `logprobs` is on.
-            logprobs: (self.logprobs == Some(true)).then(|| self.top_logprobs.unwrap_or(0)),
-            prompt_logprobs: self.prompt_logprobs,
-        }
+        // vLLM asks for `top_logprobs` (0 by default) when `logprobs` is on.
+        self.sampling_asking((self.logprobs == Some(true)).then(|| self.top_logprobs.unwrap_or(0)))
     }
 }
 

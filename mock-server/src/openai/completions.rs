@@ -3,69 +3,31 @@
 use serde::{Deserialize, Serialize};
 
 use super::chat::{StreamOptions, stream_options_without_stream};
-use super::sampling::Sampling;
+use super::sampling::{Sampling, generation_request};
 use super::unset::Null;
 use super::usage::{ChunkUsage, Usage};
-use super::validation::{FieldError, lax_float, lax_int};
+use super::validation::{FieldError, lax_int};
 use super::{Prompt, RequestBody};
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct CompletionRequest {
-    pub model: Option<String>,
-    pub prompt: Option<Prompt>,
-    #[serde(default, with = "lax_int")]
-    pub max_tokens: Option<i64>,
-    #[serde(default, with = "lax_int")]
-    pub min_tokens: Option<i64>,
-    #[serde(default)]
-    pub ignore_eos: bool,
-    #[serde(default, with = "lax_int")]
-    pub n: Option<i64>,
-    pub stream: Option<bool>,
-    pub stream_options: Option<StreamOptions>,
-    #[serde(default, with = "lax_float")]
-    pub temperature: Option<f64>,
-    #[serde(default, with = "lax_float")]
-    pub top_p: Option<f64>,
-    #[serde(default, with = "lax_int")]
-    pub top_k: Option<i64>,
-    #[serde(default, with = "lax_float")]
-    pub min_p: Option<f64>,
-    #[serde(default, with = "lax_float")]
-    pub presence_penalty: Option<f64>,
-    #[serde(default, with = "lax_float")]
-    pub frequency_penalty: Option<f64>,
-    #[serde(default, with = "lax_float")]
-    pub repetition_penalty: Option<f64>,
-    /// Read for its type only: generated words do not depend on it.
-    #[serde(default, with = "lax_int")]
-    pub seed: Option<i64>,
-    #[serde(default, with = "lax_int")]
-    pub prompt_logprobs: Option<i64>,
-    /// How many sample logprobs per token (a bool is pydantic's lax 0 or 1).
-    #[serde(default, with = "lax_int")]
-    pub logprobs: Option<i64>,
-    /// The prompt comes back before the completion.
-    #[serde(default)]
-    pub echo: bool,
-    pub user: Option<String>,
-    pub request_id: Option<String>,
+generation_request! {
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct CompletionRequest {
+        pub model: Option<String>,
+        pub prompt: Option<Prompt>,
+        #[serde(default, with = "lax_int")]
+        pub max_tokens: Option<i64>,
+        /// How many sample logprobs per token (a bool is pydantic's lax 0 or 1).
+        #[serde(default, with = "lax_int")]
+        pub logprobs: Option<i64>,
+        /// The prompt comes back before the completion.
+        #[serde(default)]
+        pub echo: bool,
+    }
 }
 
 impl CompletionRequest {
     pub fn sampling(&self) -> Sampling {
-        Sampling {
-            n: self.n,
-            presence_penalty: self.presence_penalty,
-            frequency_penalty: self.frequency_penalty,
-            repetition_penalty: self.repetition_penalty,
-            temperature: self.temperature,
-            top_p: self.top_p,
-            top_k: self.top_k,
-            min_p: self.min_p,
-            logprobs: self.logprobs,
-            prompt_logprobs: self.prompt_logprobs,
-        }
+        self.sampling_asking(self.logprobs)
     }
 }
 

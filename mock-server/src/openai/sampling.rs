@@ -5,6 +5,65 @@
 use super::ApiError;
 use super::validation::python_float;
 
+/// A generation request, chat's or completions': its own fields, then the sampling fields
+/// vLLM's two request models both declare (pydantic's lax scalars), and `sampling_asking`,
+/// which gathers them with the sample logprobs the request asks for.
+macro_rules! generation_request {
+    ($(#[$meta:meta])* pub struct $name:ident { $($own:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($own)*
+            #[serde(default, with = "crate::openai::validation::lax_int")]
+            pub min_tokens: Option<i64>,
+            #[serde(default)]
+            pub ignore_eos: bool,
+            #[serde(default, with = "crate::openai::validation::lax_int")]
+            pub n: Option<i64>,
+            pub stream: Option<bool>,
+            pub stream_options: Option<crate::openai::chat::StreamOptions>,
+            #[serde(default, with = "crate::openai::validation::lax_float")]
+            pub temperature: Option<f64>,
+            #[serde(default, with = "crate::openai::validation::lax_float")]
+            pub top_p: Option<f64>,
+            #[serde(default, with = "crate::openai::validation::lax_int")]
+            pub top_k: Option<i64>,
+            #[serde(default, with = "crate::openai::validation::lax_float")]
+            pub min_p: Option<f64>,
+            #[serde(default, with = "crate::openai::validation::lax_float")]
+            pub presence_penalty: Option<f64>,
+            #[serde(default, with = "crate::openai::validation::lax_float")]
+            pub frequency_penalty: Option<f64>,
+            #[serde(default, with = "crate::openai::validation::lax_float")]
+            pub repetition_penalty: Option<f64>,
+            /// Read for its type only: generated words do not depend on it.
+            #[serde(default, with = "crate::openai::validation::lax_int")]
+            pub seed: Option<i64>,
+            #[serde(default, with = "crate::openai::validation::lax_int")]
+            pub prompt_logprobs: Option<i64>,
+            pub user: Option<String>,
+            pub request_id: Option<String>,
+        }
+
+        impl $name {
+            fn sampling_asking(&self, logprobs: Option<i64>) -> crate::openai::sampling::Sampling {
+                crate::openai::sampling::Sampling {
+                    n: self.n,
+                    presence_penalty: self.presence_penalty,
+                    frequency_penalty: self.frequency_penalty,
+                    repetition_penalty: self.repetition_penalty,
+                    temperature: self.temperature,
+                    top_p: self.top_p,
+                    top_k: self.top_k,
+                    min_p: self.min_p,
+                    logprobs,
+                    prompt_logprobs: self.prompt_logprobs,
+                }
+            }
+        }
+    };
+}
+pub(crate) use generation_request;
+
 /// vLLM's default `--max-logprobs`.
 pub const MAX_LOGPROBS: i64 = 20;
 
