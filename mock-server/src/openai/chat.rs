@@ -189,6 +189,14 @@ pub struct ContentPart {
 }
 
 impl ChatMessage {
+    /// Carries a part other than text (an image, audio, a video, embeddings of one).
+    pub fn has_media(&self) -> bool {
+        match &self.content {
+            Some(MessageContent::Parts(parts)) => parts.iter().any(|p| !matches!(p.kind.as_str(), "text" | "refusal")),
+            _ => false,
+        }
+    }
+
     /// The message's text, parts joined by newlines; non-text parts contribute nothing.
     pub fn text(&self) -> String {
         match &self.content {

@@ -19,6 +19,7 @@ macro_rules! generation_request {
             pub ignore_eos: bool,
             #[serde(default, with = "crate::openai::validation::lax_int")]
             pub n: Option<i64>,
+            #[serde(default, with = "crate::openai::validation::lax_bool")]
             pub stream: Option<bool>,
             pub stream_options: Option<crate::openai::chat::StreamOptions>,
             #[serde(default, with = "crate::openai::validation::lax_float")]

@@ -57,7 +57,14 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
     };
     let messages = request.messages.unwrap_or_default();
     if messages.is_empty() {
-        return Err(ApiError::bad_request("messages must not be empty.", "messages"));
+        return Err(ApiError::bad_request(super::embeddings::EMPTY_CONVERSATION, None));
+    }
+    // The mock serves a text model: vLLM's renderer refuses images, audio and video for it.
+    if messages.iter().any(ChatMessage::has_media) {
+        return Err(ApiError::bad_request(
+            format!("{} is not a multimodal model", state.models.served_name()),
+            None,
+        ));
     }
     let prompt = messages.iter().map(ChatMessage::text).collect::<Vec<_>>().join("\n");
     let prompt_tokens = state.tokenizer.count(&prompt, false);
