@@ -94,19 +94,7 @@ impl Tokenizer {
         add_special_tokens: bool,
     ) -> (Cow<'a, str>, usize) {
         match self {
-            Tokenizer::Words(_) => {
-                let all: Vec<&str> = words(&text).collect();
-                if all.len() <= keep {
-                    let count = all.len();
-                    return (text, count);
-                }
-                let kept = if keep_first {
-                    &all[..keep]
-                } else {
-                    &all[all.len() - keep..]
-                };
-                (Cow::Owned(kept.join(" ")), keep)
-            }
+            Tokenizer::Words(_) => truncate_words(text, keep, keep_first),
             Tokenizer::HuggingFace(tokenizer) => {
                 let encoding = encode(tokenizer, &text, add_special_tokens);
                 let total = encoding.len();
@@ -177,6 +165,23 @@ fn encode(tokenizer: &tokenizers::Tokenizer, text: &str, add_special_tokens: boo
     tokenizer
         .encode(text, add_special_tokens)
         .unwrap_or_else(|_| tokenizers::Encoding::default())
+}
+
+/// `text` cut to its last `keep` words (the first with `keep_first`), joined by single
+/// spaces, and how many are left; text that fits comes back unchanged. Token ids' canonical
+/// text is cut so too: one id per word of it.
+pub fn truncate_words(text: Cow<'_, str>, keep: usize, keep_first: bool) -> (Cow<'_, str>, usize) {
+    let all: Vec<&str> = words(&text).collect();
+    if all.len() <= keep {
+        let count = all.len();
+        return (text, count);
+    }
+    let kept = if keep_first {
+        &all[..keep]
+    } else {
+        &all[all.len() - keep..]
+    };
+    (Cow::Owned(kept.join(" ")), keep)
 }
 
 /// The words of `text`, split as Python's `str.split()` splits.

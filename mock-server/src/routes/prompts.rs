@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use crate::openai::embeddings::{TokenizeParams, TruncationSide};
 use crate::openai::{ApiError, Counting, EMPTY_DECODER_PROMPT, Prompt};
 use crate::state::AppState;
-use crate::tokenizer::words;
+use crate::tokenizer::{truncate_words, words};
 
 /// One prompt: the text the engine sees and its token count.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub fn tokenized<'a>(
                     let tokens = words(&text).count();
                     (text, tokens)
                 }
-                (Counting::TokenIds, Some(keep)) => cut_ids(text, keep, keep_first),
+                (Counting::TokenIds, Some(keep)) => truncate_words(text, keep, keep_first),
                 (Counting::Text { add_special_tokens }, None) => {
                     let tokens = state.tokenizer.count(&text, add_special_tokens);
                     (text, tokens)
@@ -65,21 +65,6 @@ pub fn tokenized<'a>(
             Ok(Tokenized { text, tokens })
         })
         .collect()
-}
-
-/// Token ids cut to `keep`, as their canonical text (one id per word of it).
-fn cut_ids(text: Cow<'_, str>, keep: usize, keep_first: bool) -> (Cow<'_, str>, usize) {
-    let ids: Vec<&str> = words(&text).collect();
-    if ids.len() <= keep {
-        let count = ids.len();
-        return (text, count);
-    }
-    let kept = if keep_first {
-        &ids[..keep]
-    } else {
-        &ids[ids.len() - keep..]
-    };
-    (Cow::Owned(kept.join(" ")), keep)
 }
 
 /// vLLM's renderer's `validate_token_ids`: each prompt's ids must lie within the model's
