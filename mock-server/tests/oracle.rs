@@ -51,22 +51,6 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
     ("plain", "score /score content parts", "open: multimodal score params"),
     ("plain", "score /v1/score empty", "open: the score request union"),
     ("plain", "rerank /rerank query list", "open: the rerank request union"),
-    (
-        "plain",
-        "invocations completion-like",
-        "open: /invocations tries vLLM's schemas",
-    ),
-    (
-        "plain",
-        "invocations garbage",
-        "open: /invocations tries vLLM's schemas",
-    ),
-    ("plain", "invocations empty", "open: /invocations tries vLLM's schemas"),
-    (
-        "plain",
-        "invocations bad field",
-        "open: /invocations tries vLLM's schemas",
-    ),
     ("generate", "chat stop=5", "open: the stop union's two errors"),
     ("generate", "chat prompt_logprobs=1", "open: prompt logprobs"),
     ("generate", "chat echo=True", "open: prompt logprobs of an echo"),
@@ -117,11 +101,6 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
         "generate",
         "POST /v1/messages (generate runner)",
         "open: Anthropic's Messages API",
-    ),
-    (
-        "generate",
-        "invocations garbage",
-        "open: /invocations tries vLLM's schemas",
     ),
 ];
 

@@ -1,5 +1,9 @@
 //! `POST /invocations`, SageMaker's single entry point: vLLM tries the body against each
 //! request type the model serves, in order, and answers with the first that validates.
+//!
+//! A refusal by one of vLLM's own model validators (a `VLLMValidationError`, such as a
+//! completion without a prompt) is not a pydantic `ValidationError`: it leaves the loop and is
+//! the answer (seen on 0.33.0: `{"foo": 1}` to a generative model).
 
 use std::sync::Arc;
 
@@ -21,8 +25,33 @@ fn attempt<T: RequestBody>(
     body: &[u8],
     serve: fn(&AppState, &HeaderMap, T) -> Result<Response, ApiError>,
 ) -> Option<Result<Response, ApiError>> {
-    parse_body::<T>(body).ok().map(|request| serve(state, headers, request))
+    match parse_body::<T>(body) {
+        Ok(request) => Some(serve(state, headers, request)),
+        // A vLLM validator's own refusal: raised through pydantic, so it is the answer.
+        Err(refusal @ ApiError::BadRequest { .. }) => Some(Err(refusal)),
+        Err(_) => None,
+    }
 }
+
+/// The request types as vLLM's message names them: a class's `__name__`, or a union's (and an
+/// `Annotated` one's) `str()`.
+const CHAT_COMPLETION_REQUEST: &str = "ChatCompletionRequest";
+const COMPLETION_REQUEST: &str = "CompletionRequest";
+const EMBEDDING_REQUEST: &str = "typing.Annotated[vllm.entrypoints.pooling.embed.protocol.EmbeddingCompletionRequest \
+    | vllm.entrypoints.pooling.embed.protocol.EmbeddingChatRequest \
+    | vllm.entrypoints.pooling.embed.protocol.EmbeddingBatchChatRequest \
+    | vllm.entrypoints.pooling.embed.protocol.EmbeddingChatInputRequest \
+    | vllm.entrypoints.pooling.embed.protocol.EmbeddingBatchChatInputRequest, \
+    BeforeValidator(func=<function reject_removed_pooling_parameters>, json_schema_input_type=PydanticUndefined)]";
+const RERANK_REQUEST: &str = "RerankRequest";
+const SCORE_REQUEST: &str = "vllm.entrypoints.pooling.scoring.protocol.ScoreQueriesDocumentsRequest \
+    | vllm.entrypoints.pooling.scoring.protocol.ScoreQueriesItemsRequest \
+    | vllm.entrypoints.pooling.scoring.protocol.ScoreDataRequest \
+    | vllm.entrypoints.pooling.scoring.protocol.ScoreTextRequest";
+const POOLING_REQUEST: &str = "typing.Annotated[vllm.entrypoints.pooling.pooling.protocol.PoolingCompletionRequest \
+    | vllm.entrypoints.pooling.pooling.protocol.PoolingChatRequest \
+    | vllm.entrypoints.pooling.pooling.protocol.IOProcessorRequest, \
+    BeforeValidator(func=<function reject_removed_pooling_parameters>, json_schema_input_type=PydanticUndefined)]";
 
 pub async fn invoke(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     super::extract::require_json(&headers)?;
@@ -40,14 +69,14 @@ pub async fn invoke(State(state): State<Arc<AppState>>, headers: HeaderMap, body
     }
     // In vLLM's order: the generative types, then the pooling ones.
     let generate: [(&str, Attempt); 2] = [
-        ("ChatCompletionRequest", |s, h, b| attempt(s, h, b, chat::serve)),
-        ("CompletionRequest", |s, h, b| attempt(s, h, b, completions::serve)),
+        (CHAT_COMPLETION_REQUEST, |s, h, b| attempt(s, h, b, chat::serve)),
+        (COMPLETION_REQUEST, |s, h, b| attempt(s, h, b, completions::serve)),
     ];
     let pool: [(&str, Attempt); 4] = [
-        ("EmbeddingRequest", |s, h, b| attempt(s, h, b, embeddings::serve)),
-        ("RerankRequest", |s, h, b| attempt(s, h, b, score::serve_rerank)),
-        ("ScoreRequest", |s, h, b| attempt(s, h, b, score::serve_score)),
-        ("PoolingRequest", |s, h, b| attempt(s, h, b, pooling::serve)),
+        (EMBEDDING_REQUEST, |s, h, b| attempt(s, h, b, embeddings::serve)),
+        (RERANK_REQUEST, |s, h, b| attempt(s, h, b, score::serve_rerank)),
+        (SCORE_REQUEST, |s, h, b| attempt(s, h, b, score::serve_score)),
+        (POOLING_REQUEST, |s, h, b| attempt(s, h, b, pooling::serve)),
     ];
     let runner = state.config.runner();
     let candidates: Vec<(&str, Attempt)> = [(runner.generates(), &generate[..]), (runner.pools(), &pool[..])]
