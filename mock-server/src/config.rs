@@ -205,6 +205,14 @@ impl ModelProfile {
         self == ModelProfile::Qwen3Embedding
     }
 
+    /// Its config's architecture, as vLLM names the model in some refusals.
+    pub fn architecture(self) -> &'static str {
+        match self {
+            ModelProfile::Qwen3Embedding => "Qwen3ForCausalLM",
+            ModelProfile::E5 => "BertModel",
+        }
+    }
+
     /// Its config's `vocab_size`: a prompt's token ids must lie below it (or within the
     /// tokenizer's own ids).
     pub fn vocab_size(self) -> u32 {

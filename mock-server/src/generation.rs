@@ -6,6 +6,8 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::openai::logprobs::TokenLogprobs;
+
 const VOCABULARY: [&str; 32] = [
     "mock",
     "vllm",
@@ -67,7 +69,34 @@ impl Reply {
     pub fn tokens(&self) -> usize {
         self.words.len()
     }
+
+    /// The engine's sample logprobs for each word: the word itself at -0.25 and `alternatives`
+    /// other words at -1, -2, ... (at most 20, vLLM's default `max_logprobs`), each the word
+    /// seven places on in the vocabulary per rank, so they never repeat the word or each other.
+    pub fn logprobs(&self, alternatives: usize) -> Vec<TokenLogprobs<'static>> {
+        self.words
+            .iter()
+            .map(|&word| {
+                let at = VOCABULARY.iter().position(|w| *w == word).unwrap_or(0);
+                let others = (1..=alternatives.min(MAX_LOGPROBS)).map(|rank| {
+                    let other = VOCABULARY[(at + 7 * rank) % VOCABULARY.len()];
+                    (other, -(rank as f64))
+                });
+                TokenLogprobs {
+                    token: word,
+                    logprob: CHOSEN_LOGPROB,
+                    top: std::iter::once((word, CHOSEN_LOGPROB)).chain(others).collect(),
+                }
+            })
+            .collect()
+    }
 }
+
+/// The logprob the engine gives the token it picked.
+const CHOSEN_LOGPROB: f64 = -0.25;
+
+/// vLLM's default `--max-logprobs`.
+const MAX_LOGPROBS: usize = 20;
 
 /// How long a reply may or must be: vLLM's `max_tokens`, `min_tokens` and `ignore_eos`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -200,6 +229,22 @@ mod tests {
             },
         );
         assert_eq!((capped.tokens(), capped.finish_reason), (30, "length"));
+    }
+
+    #[test]
+    fn logprobs_rank_the_word_first_and_distinct_alternatives_after() {
+        let r = reply("hello", 0, max(3));
+        let logprobs = r.logprobs(20);
+        assert_eq!(logprobs.len(), 3);
+        for (token, word) in logprobs.iter().zip(&r.words) {
+            assert_eq!((token.token, token.top[0]), (*word, (*word, -0.25)));
+            let mut words: Vec<&str> = token.top.iter().map(|(w, _)| *w).collect();
+            words.sort_unstable();
+            words.dedup();
+            assert_eq!(words.len(), 21, "the word and 20 distinct alternatives");
+            assert_eq!(token.top[2].1, -2.0);
+        }
+        assert!(r.logprobs(0).iter().all(|t| t.top.len() == 1));
     }
 
     #[test]

@@ -264,7 +264,7 @@ pub struct ChatCompletionResponse {
 pub struct ChatChoice {
     pub index: usize,
     pub message: AssistantMessage,
-    pub logprobs: Option<serde_json::Value>,
+    pub logprobs: Option<super::logprobs::ChatLogprobs>,
     pub finish_reason: Option<String>,
     pub stop_reason: Option<String>,
     pub token_ids: Option<Vec<u32>>,
@@ -331,7 +331,7 @@ pub struct ChatCompletionChunk {
 pub struct ChatChunkChoice {
     pub index: usize,
     pub delta: Delta,
-    pub logprobs: Option<serde_json::Value>,
+    pub logprobs: Option<super::logprobs::ChatLogprobs>,
     pub finish_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Null::is_unset")]
     pub stop_reason: Null,

@@ -87,7 +87,7 @@ pub struct CompletionChunk {
 pub struct CompletionChoice {
     pub index: usize,
     pub text: String,
-    pub logprobs: Option<serde_json::Value>,
+    pub logprobs: Option<super::logprobs::CompletionLogprobs>,
     pub finish_reason: Option<String>,
     pub stop_reason: Option<String>,
     pub token_ids: Option<Vec<u32>>,

@@ -7,6 +7,7 @@ pub mod chat;
 pub mod completions;
 pub mod embeddings;
 pub mod error;
+pub mod logprobs;
 pub mod models;
 pub mod pooling;
 pub mod pydantic;

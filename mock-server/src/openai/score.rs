@@ -3,32 +3,55 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::RequestBody;
 use super::embeddings::{TokenizeParams, TruncationSide};
 use super::usage::Usage;
 use super::validation::{FieldError, lax_int};
+use super::{ApiError, RequestBody};
 
-/// One text or a list of them (vLLM's `ScoreInput | list[ScoreInput]`, text only).
+/// One side of a pair: a text, or vLLM's `ScoreMultiModalParam` (`{"content": [parts]}`), which
+/// only a multimodal model scores.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged, expecting = "expected a string or an array of strings")]
+#[serde(untagged, expecting = "expected a string or an object with content parts")]
+pub enum ScoreInput {
+    Text(String),
+    MultiModal { content: Vec<serde_json::Value> },
+}
+
+impl ScoreInput {
+    /// The text, or vLLM's refusal of content parts for a text-only model (`architecture`).
+    pub fn text(&self, architecture: &str) -> Result<&str, ApiError> {
+        match self {
+            ScoreInput::Text(text) => Ok(text),
+            ScoreInput::MultiModal { .. } => Err(ApiError::bad_request(
+                format!("MultiModalParam is not supported for {architecture}"),
+                None,
+            )),
+        }
+    }
+}
+
+/// One input or a list of them (vLLM's `ScoreInput | list[ScoreInput]`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected a string, an object with content parts, or an array of them"
+)]
 pub enum Texts {
-    One(String),
-    Many(Vec<String>),
+    One(ScoreInput),
+    Many(Vec<ScoreInput>),
 }
 
 impl Texts {
-    pub fn as_slice(&self) -> &[String] {
+    pub fn as_slice(&self) -> &[ScoreInput] {
         match self {
-            Texts::One(text) => std::slice::from_ref(text),
-            Texts::Many(texts) => texts,
+            Texts::One(input) => std::slice::from_ref(input),
+            Texts::Many(inputs) => inputs,
         }
     }
 
-    pub fn into_vec(self) -> Vec<String> {
-        match self {
-            Texts::One(text) => vec![text],
-            Texts::Many(texts) => texts,
-        }
+    /// Every input's text, as vLLM's `_validate_mm_score_input` reads them.
+    pub fn texts(&self, architecture: &str) -> Result<Vec<&str>, ApiError> {
+        self.as_slice().iter().map(|input| input.text(architecture)).collect()
     }
 }
 
@@ -72,6 +95,10 @@ impl ScoreRequest {
 }
 
 impl RequestBody for ScoreRequest {
+    fn schema() -> Option<&'static super::pydantic::Schema> {
+        Some(&super::vllm_models::SCORE_REQUEST)
+    }
+
     fn check(&self) -> Vec<FieldError> {
         let mut errors = self.tokenize_params().check();
         if self.sides().is_none() {
@@ -90,7 +117,7 @@ impl RequestBody for ScoreRequest {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RerankRequest {
     pub model: Option<String>,
-    pub query: Option<String>,
+    pub query: Option<ScoreInput>,
     pub documents: Option<Texts>,
     #[serde(default, with = "lax_int")]
     pub top_n: Option<i64>,
@@ -113,6 +140,10 @@ impl RerankRequest {
 }
 
 impl RequestBody for RerankRequest {
+    fn schema() -> Option<&'static super::pydantic::Schema> {
+        Some(&super::vllm_models::RERANK_REQUEST)
+    }
+
     fn check(&self) -> Vec<FieldError> {
         let mut errors = self.tokenize_params().check();
         errors.extend(FieldError::check_ge("top_n", self.top_n, 0));

@@ -117,6 +117,25 @@ static PROMPT_EMBEDS_PART: Object = typed_dict(
 const NULLABLE_STR: Schema = nullable(&STR);
 const EMBEDS: Schema = nullable(&Schema::Union(&[STR, Schema::Dict(&Schema::Any)]));
 
+static VIDEO_PART: Object = typed_dict(
+    "ChatCompletionContentPartVideoParam",
+    &[
+        Field::required(
+            "video_url",
+            Schema::TypedDict(&typed_dict("VideoURL", &[Field::required("url", STR)])),
+        ),
+        Field::required("type", Schema::Literal(&["video_url"])),
+    ],
+);
+static IMAGE_EMBEDS_PART: Object = typed_dict(
+    "ChatCompletionContentPartImageEmbedsParam",
+    &[
+        Field::optional("image_embeds", EMBEDS),
+        Field::required("type", Schema::Literal(&["image_embeds"])),
+        Field::optional("uuid", NULLABLE_STR),
+    ],
+);
+
 /// vLLM's own content parts, the union its custom message's list takes, in its order.
 static CUSTOM_CONTENT_PARTS: Schema = Schema::Union(&[
     Schema::TypedDict(&TEXT_PART),
@@ -133,16 +152,7 @@ static CUSTOM_CONTENT_PARTS: Schema = Schema::Union(&[
             Field::required("type", Schema::Literal(&["audio_url"])),
         ],
     )),
-    Schema::TypedDict(&typed_dict(
-        "ChatCompletionContentPartVideoParam",
-        &[
-            Field::required(
-                "video_url",
-                Schema::TypedDict(&typed_dict("VideoURL", &[Field::required("url", STR)])),
-            ),
-            Field::required("type", Schema::Literal(&["video_url"])),
-        ],
-    )),
+    Schema::TypedDict(&VIDEO_PART),
     Schema::TypedDict(&REFUSAL_PART),
     Schema::TypedDict(&typed_dict(
         "CustomChatCompletionContentPILImageParam",
@@ -167,14 +177,7 @@ static CUSTOM_CONTENT_PARTS: Schema = Schema::Union(&[
             Field::optional("uuid", NULLABLE_STR),
         ],
     )),
-    Schema::TypedDict(&typed_dict(
-        "ChatCompletionContentPartImageEmbedsParam",
-        &[
-            Field::optional("image_embeds", EMBEDS),
-            Field::required("type", Schema::Literal(&["image_embeds"])),
-            Field::optional("uuid", NULLABLE_STR),
-        ],
-    )),
+    Schema::TypedDict(&IMAGE_EMBEDS_PART),
     Schema::TypedDict(&typed_dict(
         "ChatCompletionContentPartAudioEmbedsParam",
         &[
@@ -734,4 +737,82 @@ pub static DETOKENIZE_REQUEST: Schema = Schema::Model(&model(
         ),
     ],
     &[],
+));
+
+/// vLLM's `ScoreInput | list[ScoreInput]`, `ScoreInput` being a text or a
+/// `ScoreMultiModalParam` of `ScoreContentPartParam`s.
+const SCORE_INPUTS: Schema = Schema::Union(&[STR, Schema::TypedDict(&SCORE_MULTIMODAL_PARAM), list(&SCORE_INPUT)]);
+const SCORE_INPUT: Schema = Schema::Union(&[STR, Schema::TypedDict(&SCORE_MULTIMODAL_PARAM)]);
+static SCORE_CONTENT_PARTS: Schema = Schema::Union(&[
+    Schema::TypedDict(&IMAGE_PART),
+    Schema::TypedDict(&IMAGE_EMBEDS_PART),
+    Schema::TypedDict(&TEXT_PART),
+    Schema::TypedDict(&VIDEO_PART),
+]);
+static SCORE_MULTIMODAL_PARAM: Object = typed_dict(
+    "ScoreMultiModalParam",
+    &[Field::required("content", list(&SCORE_CONTENT_PARTS))],
+);
+
+/// The fields of vLLM's `ScoringRequestMixin` in pydantic's order, then `$sides` (the two
+/// inputs a request names, and a subclass's own fields).
+macro_rules! scoring_fields {
+    ($($sides:expr),*) => {
+        basic_pooling_fields!(
+            [USE_ACTIVATION],
+            [
+                Field::optional("max_tokens_per_query", INT),
+                Field::optional("max_tokens_per_doc", INT),
+                Field::optional("instruction", NULLABLE_STR),
+                CHAT_TEMPLATE_KWARGS
+                $(, $sides)*
+            ]
+        )
+    };
+}
+
+/// `/score`: `ScoreRequest`, its two sides under one of four pairs of names.
+pub static SCORE_REQUEST: Schema = Schema::Union(&[
+    // ScoreQueriesDocumentsRequest
+    Schema::Model(&model(
+        scoring_fields!(
+            Field::required("queries", SCORE_INPUTS),
+            Field::required("documents", SCORE_INPUTS)
+        ),
+        &[cache_salt],
+    )),
+    // ScoreQueriesItemsRequest
+    Schema::Model(&model(
+        scoring_fields!(
+            Field::required("queries", SCORE_INPUTS),
+            Field::required("items", SCORE_INPUTS)
+        ),
+        &[cache_salt],
+    )),
+    // ScoreDataRequest
+    Schema::Model(&model(
+        scoring_fields!(
+            Field::required("data_1", SCORE_INPUTS),
+            Field::required("data_2", SCORE_INPUTS)
+        ),
+        &[cache_salt],
+    )),
+    // ScoreTextRequest
+    Schema::Model(&model(
+        scoring_fields!(
+            Field::required("text_1", SCORE_INPUTS),
+            Field::required("text_2", SCORE_INPUTS)
+        ),
+        &[cache_salt],
+    )),
+]);
+
+/// `/rerank`: `RerankRequest`.
+pub static RERANK_REQUEST: Schema = Schema::Model(&model(
+    scoring_fields!(
+        Field::required("query", SCORE_INPUT),
+        Field::required("documents", SCORE_INPUTS),
+        Field::optional("top_n", Schema::Int { ge: Some(0), le: None })
+    ),
+    &[cache_salt],
 ));

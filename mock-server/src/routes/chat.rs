@@ -14,6 +14,7 @@ use crate::openai::chat::{
     AssistantMessage, ChatChoice, ChatChunkChoice, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse,
     ChatMessage, Delta, StreamOptions,
 };
+use crate::openai::logprobs::ChatLogprobs;
 use crate::openai::unset::Null;
 use crate::openai::usage::{ChunkUsage, Usage};
 use crate::openai::{ApiError, unix_now};
@@ -84,6 +85,8 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
     )?;
     let n = super::completions::choices(request.n)?;
     let replies: Vec<Reply> = (0..n).map(|i| generation::reply(&prompt, i, limits)).collect();
+    // `top_logprobs` alternatives per token, when `logprobs` is on.
+    let top_logprobs = sampling.logprobs.map(|k| usize::try_from(k).unwrap_or(usize::MAX));
     let completion_tokens = replies.iter().map(Reply::tokens).sum();
     let usage = Usage::new(prompt_tokens, completion_tokens);
     let streamed = request.stream.unwrap_or(false);
@@ -109,6 +112,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
         model: state.models.served_name().to_owned(),
         system_fingerprint: state.system_fingerprint.clone(),
         role,
+        top_logprobs,
     };
     if streamed {
         let (include_usage, continuous) = StreamOptions::usage(request.stream_options.as_ref());
@@ -121,7 +125,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
         .map(|(index, reply)| ChatChoice {
             index,
             message: AssistantMessage::reply(&frame.role, reply.text()),
-            logprobs: None,
+            logprobs: top_logprobs.map(|k| ChatLogprobs::new(reply.logprobs(k), k)),
             finish_reason: Some(reply.finish_reason.to_owned()),
             stop_reason: None,
             token_ids: None,
@@ -155,6 +159,8 @@ struct Frame {
     system_fingerprint: Option<String>,
     /// The replies' role.
     role: String,
+    /// How many alternatives each token's logprobs list, when the client asked for them.
+    top_logprobs: Option<usize>,
 }
 
 /// The kinds of chunk in vLLM's chat stream, each with its own null keys.
@@ -178,7 +184,12 @@ impl Frame {
         continuous: bool,
         include_usage: bool,
     ) -> Vec<ChatCompletionChunk> {
-        let chunk = |index: usize, delta: Delta, kind: ChunkKind, finish_reason: Option<&str>, tokens_so_far: usize| {
+        let chunk = |index: usize,
+                     delta: Delta,
+                     kind: ChunkKind,
+                     finish_reason: Option<&str>,
+                     tokens_so_far: usize,
+                     logprobs: Option<ChatLogprobs>| {
             let finish = kind == ChunkKind::Finish;
             ChatCompletionChunk {
                 id: self.id.clone(),
@@ -188,7 +199,7 @@ impl Frame {
                 choices: vec![ChatChunkChoice {
                     index,
                     delta,
-                    logprobs: None,
+                    logprobs,
                     finish_reason: finish_reason.map(str::to_owned),
                     stop_reason: Null::when(finish),
                     token_ids: Null::when(kind != ChunkKind::Role),
@@ -207,10 +218,14 @@ impl Frame {
                     role: Some(self.role.clone()),
                     content: Some(String::new()),
                 };
-                chunk(index, role, ChunkKind::Role, None, 0)
+                chunk(index, role, ChunkKind::Role, None, 0, None)
             })
             .collect();
         let pieces: Vec<Vec<String>> = replies.iter().map(|r| r.pieces().collect()).collect();
+        let logprobs: Vec<Vec<_>> = match self.top_logprobs {
+            Some(k) => replies.iter().map(|r| r.logprobs(k)).collect(),
+            None => vec![],
+        };
         let longest = replies.iter().map(Reply::tokens).max().unwrap_or(0);
         for step in 0..longest {
             for (index, reply) in replies.iter().enumerate() {
@@ -224,7 +239,11 @@ impl Frame {
                 } else {
                     (ChunkKind::Token, None)
                 };
-                chunks.push(chunk(index, delta, kind, finish_reason, step + 1));
+                let token_logprobs = self.top_logprobs.map(|k| {
+                    let token = logprobs[index][step].clone();
+                    ChatLogprobs::new([token], k)
+                });
+                chunks.push(chunk(index, delta, kind, finish_reason, step + 1, token_logprobs));
             }
         }
         if include_usage {

@@ -13,6 +13,7 @@ use crate::generation::{self, Limits, Reply};
 use crate::openai::Counting;
 use crate::openai::chat::StreamOptions;
 use crate::openai::completions::{CompletionChoice, CompletionChunk, CompletionRequest, CompletionResponse};
+use crate::openai::logprobs::CompletionLogprobs;
 use crate::openai::unset::Null;
 use crate::openai::usage::{ChunkUsage, Usage};
 use crate::openai::{ApiError, unix_now};
@@ -100,22 +101,29 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
         }),
     });
 
+    // `logprobs` alternatives per token, when asked for.
+    let alternatives = sampling.logprobs.map(|k| usize::try_from(k).unwrap_or(usize::MAX));
     let id = super::request_id("cmpl", headers, None);
     let created = unix_now();
     let model = state.models.served_name().to_owned();
     let fingerprint = state.system_fingerprint.clone();
-    let choice = |index: usize, text: String, finish_reason: Option<&str>, whole: bool| CompletionChoice {
-        index,
-        text,
-        logprobs: None,
-        finish_reason: finish_reason.map(str::to_owned),
-        stop_reason: None,
-        token_ids: None,
-        prompt_logprobs: Null::when(whole),
-        prompt_token_ids: None,
-        routed_experts: Null::when(whole),
-        weight_versions: None,
-    };
+    let choice =
+        |index: usize, text: String, finish_reason: Option<&str>, whole: bool, logprobs: Option<CompletionLogprobs>| {
+            CompletionChoice {
+                index,
+                text,
+                logprobs,
+                finish_reason: finish_reason.map(str::to_owned),
+                stop_reason: None,
+                token_ids: None,
+                prompt_logprobs: Null::when(whole),
+                prompt_token_ids: None,
+                routed_experts: Null::when(whole),
+                weight_versions: None,
+            }
+        };
+    // Where the reply begins in a choice's text, in characters as Python counts: after the prompt, with echo.
+    let echo_offset = |c: &Choice<'_>| if request.echo { c.prompt.chars().count() } else { 0 };
     let echoed = |c: &Choice<'_>, text: String| {
         if request.echo {
             format!("{}{text}", c.prompt)
@@ -139,7 +147,14 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
         let mut chunks = Vec::new();
         for (index, c) in all.iter().enumerate() {
             let last = c.reply.tokens().saturating_sub(1);
+            let token_logprobs = alternatives.map(|k| c.reply.logprobs(k)).unwrap_or_default();
+            let mut offset = echo_offset(c);
             chunks.extend(c.reply.pieces().enumerate().map(|(i, piece)| {
+                let logprobs = alternatives.map(|_| {
+                    let columns = CompletionLogprobs::new([(token_logprobs[i].clone(), piece.as_str())], offset);
+                    offset += piece.len();
+                    columns
+                });
                 // With echo, the prompt comes with the first piece.
                 let text = if i == 0 { echoed(c, piece) } else { piece };
                 let finish = i == last;
@@ -147,7 +162,13 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
                     // vLLM sends the fingerprint with the usage, or with each finish if none.
                     system_fingerprint: fingerprint.clone().filter(|_| finish && !include_usage),
                     ..chunk(
-                        vec![choice(index, text, finish.then_some(c.reply.finish_reason), false)],
+                        vec![choice(
+                            index,
+                            text,
+                            finish.then_some(c.reply.finish_reason),
+                            false,
+                            logprobs,
+                        )],
                         continuous.then(|| ChunkUsage::so_far(c.prompt_tokens, i + 1)),
                     )
                 }
@@ -168,7 +189,20 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
     let choices = all
         .iter()
         .enumerate()
-        .map(|(index, c)| choice(index, echoed(c, c.reply.text()), Some(c.reply.finish_reason), true))
+        .map(|(index, c)| {
+            let pieces: Vec<String> = c.reply.pieces().collect();
+            let logprobs = alternatives.map(|k| {
+                let tokens = c.reply.logprobs(k).into_iter().zip(pieces.iter().map(String::as_str));
+                CompletionLogprobs::new(tokens, echo_offset(c))
+            });
+            choice(
+                index,
+                echoed(c, c.reply.text()),
+                Some(c.reply.finish_reason),
+                true,
+                logprobs,
+            )
+        })
         .collect();
     Ok(outcome.attach(Json(CompletionResponse {
         id,

@@ -13,23 +13,32 @@ use bytes::Bytes;
 use http::HeaderMap;
 
 use super::{chat, completions, embeddings, pooling, score};
+use crate::config::Runner;
 use crate::openai::{ApiError, RequestBody, parse_body, python_json};
 use crate::state::AppState;
 
-/// Serves the body if it validates as one request type.
-type Attempt = fn(&AppState, &HeaderMap, &[u8]) -> Option<Result<Response, ApiError>>;
+/// What trying the body as one request type gave.
+enum Tried {
+    /// It validated: the handler's answer.
+    Served(Result<Response, ApiError>),
+    /// One of vLLM's own validators refused it (a `VLLMValidationError`).
+    Refused(ApiError),
+    /// pydantic refused it: the next type is tried.
+    Invalid,
+}
+
+type Attempt = fn(&AppState, &HeaderMap, &[u8]) -> Tried;
 
 fn attempt<T: RequestBody>(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
     serve: fn(&AppState, &HeaderMap, T) -> Result<Response, ApiError>,
-) -> Option<Result<Response, ApiError>> {
+) -> Tried {
     match parse_body::<T>(body) {
-        Ok(request) => Some(serve(state, headers, request)),
-        // A vLLM validator's own refusal: raised through pydantic, so it is the answer.
-        Err(refusal @ ApiError::BadRequest { .. }) => Some(Err(refusal)),
-        Err(_) => None,
+        Ok(request) => Tried::Served(serve(state, headers, request)),
+        Err(refusal @ ApiError::BadRequest { .. }) => Tried::Refused(refusal),
+        Err(_) => Tried::Invalid,
     }
 }
 
@@ -84,10 +93,19 @@ pub async fn invoke(State(state): State<Arc<AppState>>, headers: HeaderMap, body
         .filter(|(served, _)| *served)
         .flat_map(|(_, types)| types.iter().copied())
         .collect();
+    let mut refused = None;
     for (_, try_serve) in &candidates {
-        if let Some(answer) = try_serve(&state, &headers, &body) {
-            return answer;
+        match try_serve(&state, &headers, &body) {
+            Tried::Served(answer) => return answer,
+            // vLLM's loop ends there. The mock's own `auto` runner serves both families, which
+            // no vLLM model does: an embeddings body must not end at the completion validator.
+            Tried::Refused(refusal) if runner != Runner::Auto => return Err(refusal),
+            Tried::Refused(refusal) => refused = refused.or(Some(refusal)),
+            Tried::Invalid => {}
         }
+    }
+    if let Some(refusal) = refused {
+        return Err(refusal);
     }
     let names: Vec<String> = candidates.iter().map(|(name, _)| format!("'{name}'")).collect();
     Err(ApiError::bad_request(

@@ -43,11 +43,12 @@ pub async fn rerank(
 pub fn serve_score(state: &AppState, headers: &HeaderMap, request: ScoreRequest) -> Result<Response, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
     let params = request.tokenize_params();
-    let (queries, documents) = request
-        .sides()
-        .map(|(a, b)| (a.as_slice(), b.as_slice()))
-        .unwrap_or_default();
-    let pairs = Pairs::scored(queries, documents, params, state)?;
+    let architecture = state.config.model_profile.architecture();
+    let (queries, documents) = match request.sides() {
+        Some((a, b)) => (a.texts(architecture)?, b.texts(architecture)?),
+        None => Default::default(),
+    };
+    let pairs = Pairs::scored(&queries, &documents, params, state)?;
     let data = pairs
         .scores
         .iter()
@@ -74,9 +75,16 @@ pub fn serve_score(state: &AppState, headers: &HeaderMap, request: ScoreRequest)
 pub fn serve_rerank(state: &AppState, headers: &HeaderMap, request: RerankRequest) -> Result<Response, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
     let params = request.tokenize_params();
-    let documents = request.documents.map(|d| d.into_vec()).unwrap_or_default();
-    let query = request.query.unwrap_or_default();
-    let pairs = Pairs::scored(std::slice::from_ref(&query), &documents, params, state)?;
+    let architecture = state.config.model_profile.architecture();
+    let query = match &request.query {
+        Some(query) => vec![query.text(architecture)?],
+        None => vec![],
+    };
+    let documents = match &request.documents {
+        Some(documents) => documents.texts(architecture)?,
+        None => vec![],
+    };
+    let pairs = Pairs::scored(&query, &documents, params, state)?;
     let mut results: Vec<RerankResult> = documents
         .into_iter()
         .zip(&pairs.scores)
@@ -84,7 +92,7 @@ pub fn serve_rerank(state: &AppState, headers: &HeaderMap, request: RerankReques
         .map(|(index, (text, &relevance_score))| RerankResult {
             index,
             document: RerankDocument {
-                text: Some(text),
+                text: Some(text.to_owned()),
                 multi_modal: None,
             },
             relevance_score,
@@ -119,8 +127,8 @@ struct Pairs {
 impl Pairs {
     /// Pairs `queries` with `documents` as vLLM does (1:1, 1:N or N:N) and scores each.
     fn scored(
-        queries: &[String],
-        documents: &[String],
+        queries: &[&str],
+        documents: &[&str],
         params: TokenizeParams,
         state: &AppState,
     ) -> Result<Self, ApiError> {
@@ -167,9 +175,9 @@ impl Pairs {
     }
 }
 
-fn tokenize<'a>(texts: &'a [String], params: TokenizeParams, state: &AppState) -> Result<Vec<Tokenized<'a>>, ApiError> {
+fn tokenize<'a>(texts: &[&'a str], params: TokenizeParams, state: &AppState) -> Result<Vec<Tokenized<'a>>, ApiError> {
     super::prompts::tokenized(
-        texts.iter().map(|t| Cow::Borrowed(t.as_str())).collect(),
+        texts.iter().map(|&t| Cow::Borrowed(t)).collect(),
         Counting::Text {
             add_special_tokens: true,
         },
