@@ -222,27 +222,38 @@ impl Frame {
             })
             .collect();
         let pieces: Vec<Vec<String>> = replies.iter().map(|r| r.pieces().collect()).collect();
-        let logprobs: Vec<Vec<_>> = match self.top_logprobs {
-            Some(k) => replies.iter().map(|r| r.logprobs(k)).collect(),
-            None => vec![],
-        };
+        // Each token's logprobs, when asked for, beside its piece.
+        let logprobs: Vec<Vec<Option<ChatLogprobs>>> = replies
+            .iter()
+            .map(|r| match self.top_logprobs {
+                Some(k) => r
+                    .logprobs(k)
+                    .into_iter()
+                    .map(|t| Some(ChatLogprobs::new([t], k)))
+                    .collect(),
+                None => vec![None; r.tokens()],
+            })
+            .collect();
+        let mut tokens: Vec<_> = pieces
+            .into_iter()
+            .zip(logprobs)
+            .map(|(p, l)| p.into_iter().zip(l))
+            .collect();
         let longest = replies.iter().map(Reply::tokens).max().unwrap_or(0);
         for step in 0..longest {
             for (index, reply) in replies.iter().enumerate() {
-                let Some(piece) = pieces[index].get(step) else { continue };
+                let Some((piece, token_logprobs)) = tokens[index].next() else {
+                    continue;
+                };
                 let delta = Delta {
                     role: None,
-                    content: Some(piece.clone()),
+                    content: Some(piece),
                 };
                 let (kind, finish_reason) = if step + 1 == reply.tokens() {
                     (ChunkKind::Finish, Some(reply.finish_reason))
                 } else {
                     (ChunkKind::Token, None)
                 };
-                let token_logprobs = self.top_logprobs.map(|k| {
-                    let token = logprobs[index][step].clone();
-                    ChatLogprobs::new([token], k)
-                });
                 chunks.push(chunk(index, delta, kind, finish_reason, step + 1, token_logprobs));
             }
         }
