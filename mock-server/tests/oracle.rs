@@ -68,26 +68,10 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
         "completions prompt=mixed",
         "open: the prompt union's errors",
     ),
-    (
-        "generate",
-        "completions echo max_tokens 0",
-        "open: an echo with no output",
-    ),
     ("generate", "completions logprobs 2", WORDS),
     ("generate", "completions logprobs 0", WORDS),
     ("generate", "completions logprobs true", WORDS),
-    ("generate", "completions suffix", "open: FIM rendering's refusal"),
     ("generate", "completions prompt_logprobs", "open: prompt logprobs"),
-    (
-        "generate",
-        "completions stream n=2",
-        "open: the order of n streams' chunks",
-    ),
-    (
-        "generate",
-        "completions stream echo",
-        "open: prompt_token_ids with an echo",
-    ),
     (
         "generate",
         "POST /v1/responses (generate runner)",

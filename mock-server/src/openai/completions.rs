@@ -22,6 +22,8 @@ generation_request! {
         /// The prompt comes back before the completion.
         #[serde(default)]
         pub echo: bool,
+        /// Text after the completion: only a model with fill-in-the-middle rendering takes it.
+        pub suffix: Option<String>,
     }
 }
 

@@ -32,6 +32,8 @@ pub async fn create(
 /// One choice: which prompt it answers and the reply.
 struct Choice<'a> {
     prompt: &'a str,
+    /// Its prompt's token ids, as an echo's first chunk carries them.
+    prompt_token_ids: Vec<u32>,
     prompt_tokens: usize,
     reply: Reply,
 }
@@ -40,6 +42,9 @@ struct Choice<'a> {
 pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) -> Result<Response, ApiError> {
     let requested = state.models.resolve_listing_names(request.model.as_deref())?;
     let sampling = request.sampling();
+    if request.suffix.is_some() {
+        return Err(suffix_refusal(&request));
+    }
     let prompt = request.prompt.unwrap_or(crate::openai::Prompt::Texts(vec![]));
     // vLLM's renderer: a batch of none, or a token list of none.
     match prompt.refused_as_empty() {
@@ -53,7 +58,10 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
         None => {}
     }
     sampling.check(state.config.vocab_size())?;
-    let max_tokens = super::max_tokens(request.max_tokens)?;
+    // vLLM's `echo_without_generation`: the prompt alone comes back, the engine asked for one
+    // token (which usage counts and the text leaves out).
+    let echo_only = request.echo && request.max_tokens == Some(0);
+    let max_tokens = super::max_tokens(if echo_only { Some(1) } else { request.max_tokens })?;
     let max_model_len = state.config.max_model_len as usize;
     let n = choices(request.n)?;
     super::prompts::check_token_ids(&prompt, state)?;
@@ -64,7 +72,15 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
     };
     let mut all = Vec::with_capacity(prompts.len() * n);
     let mut prompt_tokens_in_all = 0;
-    for text in &prompts {
+    let sent_ids = prompt.token_ids();
+    for (p, text) in prompts.iter().enumerate() {
+        let prompt_token_ids: Vec<u32> = match sent_ids.get(p) {
+            Some(ids) => ids.iter().map(|&id| u32::try_from(id).unwrap_or(u32::MAX)).collect(),
+            None if request.echo && request.stream == Some(true) => {
+                state.tokenizer.tokenize(text, true).into_iter().map(|t| t.id).collect()
+            }
+            None => vec![],
+        };
         let prompt_tokens = count(text);
         prompt_tokens_in_all += prompt_tokens;
         check_length(prompt_tokens, max_tokens.unwrap_or(0), max_model_len, "max_tokens")?;
@@ -77,6 +93,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
         // vLLM numbers the choices prompt by prompt: index = prompt * n + choice.
         all.extend((0..n).map(|i| Choice {
             prompt: text,
+            prompt_token_ids: prompt_token_ids.clone(),
             prompt_tokens,
             reply: generation::reply(text, i, limits),
         }));
@@ -125,7 +142,9 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
     // Where the reply begins in a choice's text, in characters as Python counts: after the prompt, with echo.
     let echo_offset = |c: &Choice<'_>| if request.echo { c.prompt.chars().count() } else { 0 };
     let echoed = |c: &Choice<'_>, text: String| {
-        if request.echo {
+        if echo_only {
+            c.prompt.to_owned()
+        } else if request.echo {
             format!("{}{text}", c.prompt)
         } else {
             text
@@ -144,35 +163,56 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
             system_fingerprint: None,
             kv_transfer_params: Null::Sent,
         };
+        // One chunk per token, the choices taking turns, as vLLM's engine steps them.
+        let mut streams: Vec<_> = all
+            .iter()
+            .map(|c| {
+                let logprobs = alternatives.map(|k| c.reply.logprobs(k)).unwrap_or_default();
+                (
+                    c.reply
+                        .pieces()
+                        .zip(logprobs.into_iter().map(Some).chain(std::iter::repeat(None))),
+                    echo_offset(c),
+                )
+            })
+            .collect();
         let mut chunks = Vec::new();
-        for (index, c) in all.iter().enumerate() {
-            let last = c.reply.tokens().saturating_sub(1);
-            let token_logprobs = alternatives.map(|k| c.reply.logprobs(k)).unwrap_or_default();
-            let mut offset = echo_offset(c);
-            chunks.extend(c.reply.pieces().enumerate().map(|(i, piece)| {
-                let logprobs = alternatives.map(|_| {
-                    let columns = CompletionLogprobs::new([(token_logprobs[i].clone(), piece.as_str())], offset);
-                    offset += piece.len();
+        let longest = all.iter().map(|c| c.reply.tokens()).max().unwrap_or(0);
+        for step in 0..longest {
+            for (index, c) in all.iter().enumerate() {
+                let (tokens, offset) = &mut streams[index];
+                let Some((piece, token_logprobs)) = tokens.next() else {
+                    continue;
+                };
+                let logprobs = token_logprobs.map(|t| {
+                    let columns = CompletionLogprobs::new([(t, piece.as_str())], *offset);
+                    *offset += piece.len();
                     columns
                 });
-                // With echo, the prompt comes with the first piece.
-                let text = if i == 0 { echoed(c, piece) } else { piece };
-                let finish = i == last;
-                CompletionChunk {
+                let finish = step + 1 == c.reply.tokens();
+                let mut choice = choice(
+                    index,
+                    String::new(),
+                    finish.then_some(c.reply.finish_reason),
+                    false,
+                    logprobs,
+                );
+                // With echo, the prompt and its token ids come with the first piece.
+                if step == 0 && request.echo {
+                    choice.text = echoed(c, piece);
+                    choice.prompt_token_ids = Some(c.prompt_token_ids.clone());
+                } else {
+                    choice.text = piece;
+                }
+                chunks.push(CompletionChunk {
                     // vLLM sends the fingerprint with the usage, or with each finish if none.
                     system_fingerprint: fingerprint.clone().filter(|_| finish && !include_usage),
                     ..chunk(
-                        vec![choice(
-                            index,
-                            text,
-                            finish.then_some(c.reply.finish_reason),
-                            false,
-                            logprobs,
-                        )],
-                        continuous.then(|| ChunkUsage::so_far(c.prompt_tokens, i + 1)),
+                        vec![choice],
+                        continuous.then(|| ChunkUsage::so_far(c.prompt_tokens, step + 1)),
                     )
-                }
-            }));
+                });
+            }
         }
         if include_usage {
             chunks.push(CompletionChunk {
@@ -217,6 +257,20 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
         ec_transfer_params: None,
         metrics: None,
     })))
+}
+
+/// vLLM's renderer on a `suffix`, in its order (the mock reads no `prompt_embeds` nor a
+/// completion's `truncate_prompt_tokens`); the mock's model has no FIM rendering.
+fn suffix_refusal(request: &CompletionRequest) -> ApiError {
+    use crate::openai::Prompt;
+    let message = if request.echo {
+        "Echo is unsupported with suffix."
+    } else if matches!(request.prompt, Some(Prompt::Text(_) | Prompt::Texts(_))) {
+        "suffix is only supported for models with FIM completion rendering"
+    } else {
+        "suffix requires text prompt input for FIM completion rendering"
+    };
+    ApiError::bad_request(message, "suffix")
 }
 
 /// `n` as vLLM's sampling parameters check it: at least 1.
