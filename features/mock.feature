@@ -148,7 +148,7 @@ Feature: mock-vllm, the workshop's mock vLLM server
     Examples:
       | path         | body                                                      | field                          | value     |
       | /pooling     | {"input": "one two"}                                      | /data/0/object                 | "pooling" |
-      | /pooling     | {"input": "one two", "task": "token_embed"}               | /usage/prompt_tokens           | 2         |
+      | /pooling     | {"input": "one two", "task": "embed"}                     | /usage/prompt_tokens           | 2         |
       | /score       | {"queries": "a b", "documents": ["c", "d"]}               | /data/1/object                 | "score"   |
       | /v1/score    | {"text_1": ["a", "b"], "text_2": ["c", "d"]}              | /usage/prompt_tokens           | 4         |
       | /rerank      | {"query": "q", "documents": ["a", "b", "c"]}              | /results/2/document/multi_modal | null     |

@@ -85,6 +85,12 @@ pub struct Config {
     #[arg(long = "model-profile", env = "MOCK_VLLM_MODEL_PROFILE", value_enum, default_value_t = ModelProfile::Qwen3Embedding)]
     pub model_profile: ModelProfile,
 
+    /// The model's pooling task, as vLLM's `--pooler-config '{"task": ...}'` sets it: `embed`
+    /// (one vector per prompt) or `token_embed` (one per token). `/pooling` serves that task
+    /// and answers vLLM's "Try switching the model's pooling_task" for the other.
+    #[arg(long, env = "MOCK_VLLM_POOLING_TASK", value_enum, default_value_t = PoolerTask::Embed)]
+    pub pooling_task: PoolerTask,
+
     /// The model config's `vocab_size`, instead of the profile's (151,669 for
     /// `qwen3-embedding`, 30,522 for `e5`): token ids must lie below it, and `logprobs: -1`
     /// asks for that many.
@@ -221,6 +227,14 @@ impl ModelProfile {
             ModelProfile::E5 => 30_522,
         }
     }
+}
+
+/// The tasks an embedding model's pooler can be run for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PoolerTask {
+    Embed,
+    #[value(name = "token_embed")]
+    TokenEmbed,
 }
 
 /// vLLM's `--fingerprint-mode`.

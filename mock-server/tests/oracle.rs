@@ -39,17 +39,6 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
         "info only without --tokenizer: WordPiece strings",
     ),
     ("plain", "detokenize too big", "open: pydantic's bound on a token id"),
-    (
-        "plain",
-        "pooling task token_embed",
-        "open: the per-token pooler's shape",
-    ),
-    (
-        "plain",
-        "pooling task plugin",
-        "open: vLLM's IO-processor plugin refusal",
-    ),
-    ("plain", "pooling data field", "open: the plugin's `data` field"),
     ("generate", "chat stop=5", "open: the stop union's two errors"),
     ("generate", "chat prompt_logprobs=1", "open: prompt logprobs"),
     ("generate", "chat echo=True", "open: prompt logprobs of an echo"),

@@ -282,13 +282,19 @@ async fn test_invocations() {
         assert_eq!(keys(&direct["data"][0]), keys(&invoked["data"][0]));
         assert_eq!(embeddings(&direct), embeddings(&invoked));
     }
-    // A body no request type takes, with the types vLLM tried.
+    // A body no request type takes, with the types vLLM tried, named as Python prints them.
     let (status, body) = post(&mock, "/invocations", json!({"nothing": "here"})).await;
     let message = assert_vllm_error(status, &body, 400, "BadRequestError");
-    assert_eq!(
-        message,
-        "Cannot find suitable handler for request. Expected one of: ['EmbeddingRequest', 'RerankRequest', 'ScoreRequest', 'PoolingRequest']"
-    );
+    let expected = "Cannot find suitable handler for request. Expected one of: \
+        ['typing.Annotated[vllm.entrypoints.pooling.embed.protocol.EmbeddingCompletionRequest | ";
+    assert!(message.starts_with(expected), "{message}");
+    for other in [
+        "'RerankRequest'",
+        "'vllm.entrypoints.pooling.scoring.protocol.ScoreQueriesDocumentsRequest | ",
+        "'typing.Annotated[vllm.entrypoints.pooling.pooling.protocol.PoolingCompletionRequest | ",
+    ] {
+        assert!(message.contains(other), "{other} in {message}");
+    }
 }
 
 // test_online.py::test_base64_embedding
@@ -493,10 +499,30 @@ async fn test_pooling_embed_and_token_embed() {
     let (_, embedded) = post(&mock, "/v1/embeddings", json!({"input": input})).await;
     assert_eq!(floats(&body["data"][0]["data"]), embeddings(&embedded)[0]);
 
-    let (_, body) = post(
+    // An embed pooler refuses the other task; a model run with `--pooling-task token_embed`
+    // (vLLM's `--pooler-config.task`) serves it.
+    let (status, body) = post(
         &mock,
         "/pooling",
         json!({"model": MODEL_NAME, "input": input, "task": "token_embed"}),
+    )
+    .await;
+    let message = assert_vllm_error(status, &body, 400, "BadRequestError");
+    assert_eq!(
+        message,
+        "Try switching the model's pooling_task via --pooler-config.task token_embed. (parameter=task)"
+    );
+    let per_token_model = Mock::with(|c| {
+        c.model_tag = Some(MODEL_NAME.to_owned());
+        c.runner = Runner::Pooling;
+        c.embedding_dimensions = DIMENSIONS;
+        c.pooling_task = mock_vllm::config::PoolerTask::TokenEmbed;
+    })
+    .await;
+    let (_, body) = post(
+        &per_token_model,
+        "/pooling",
+        json!({"model": MODEL_NAME, "input": input}),
     )
     .await;
     let per_token = body["data"][0]["data"].as_array().unwrap();
@@ -509,7 +535,7 @@ async fn test_pooling_embed_and_token_embed() {
 #[tokio::test]
 async fn test_pooling_not_supported() {
     let mock = pooling_server().await;
-    for task in ["classify", "token_classify", "plugin"] {
+    for task in ["classify", "token_classify"] {
         let (status, body) = post(
             &mock,
             "/pooling",
@@ -518,6 +544,13 @@ async fn test_pooling_not_supported() {
         .await;
         let message = assert_vllm_error(status, &body, 400, "BadRequestError");
         assert!(message.starts_with(&format!("Unsupported task: '{task}'")), "{message}");
+    }
+    // A plugin's task, or its `data`, with no IOProcessor plugin installed.
+    for body in [json!({"input": "test", "task": "plugin"}), json!({"data": "test"})] {
+        let (status, body) = post(&mock, "/pooling", body).await;
+        let message = assert_vllm_error(status, &body, 400, "BadRequestError");
+        assert!(message.starts_with("No IOProcessor plugin installed."), "{message}");
+        assert_eq!(body["error"]["param"], "task");
     }
 }
 

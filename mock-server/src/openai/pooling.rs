@@ -20,6 +20,9 @@ pub struct PoolingRequest {
     pub add_generation_prompt: bool,
     #[serde(default, deserialize_with = "super::embeddings::lax_flag")]
     pub continue_final_message: bool,
+    /// `IOProcessorRequest`: a plugin's input.
+    #[serde(default, deserialize_with = "super::embeddings::present")]
+    pub data: bool,
     /// vLLM's `PoolingTask`, read after its validators have looked at what was sent.
     #[serde(default, deserialize_with = "task_as_sent")]
     pub task: Option<serde_json::Value>,
@@ -61,6 +64,12 @@ crate::literal! {
 }
 
 impl PoolingRequest {
+    /// The body is a plugin's (`IOProcessorRequest`): `data`, and neither a prompt nor a
+    /// conversation, which pydantic would have tried first.
+    pub fn is_plugin_data(&self) -> bool {
+        self.data && self.input.is_none() && self.messages.is_none()
+    }
+
     /// The task asked for, when it is one of vLLM's.
     pub fn pooling_task(&self) -> Result<Option<PoolingTask>, Box<FieldError>> {
         let Some(task) = self.task.as_ref().filter(|t| !t.is_null()) else {
@@ -100,7 +109,7 @@ impl RequestBody for PoolingRequest {
             cache_salt: self.cache_salt.as_ref(),
             both_chat_flags: self.add_generation_prompt && self.continue_final_message,
             truncation: self.tokenize_params(),
-            has_prompt: self.input.is_some() || self.messages.is_some(),
+            has_prompt: self.input.is_some() || self.messages.is_some() || self.data,
         }
         .check();
         if errors.is_empty()

@@ -12,6 +12,7 @@ use http::HeaderMap;
 use super::embeddings::check_size;
 use super::extract::VllmJson;
 use super::pooled::{self, Answer, Pooled};
+use crate::config::PoolerTask;
 use crate::embedding::embed;
 use crate::openai::Counting;
 use crate::openai::embeddings::{EncodingFormat, render_conversation};
@@ -33,6 +34,39 @@ pub async fn create(
     serve(&state, &headers, request)
 }
 
+/// vLLM's `_verify_pooling_task`: the model's own task unless the request names another; a
+/// body with `data` is a plugin's (`IOProcessorRequest`), and no plugin is installed.
+fn verify_task(request: &PoolingRequest, model_task: PoolerTask) -> Result<PoolingTask, ApiError> {
+    let own = match model_task {
+        PoolerTask::Embed => PoolingTask::Embed,
+        PoolerTask::TokenEmbed => PoolingTask::TokenEmbed,
+    };
+    // Checked when the body was parsed: a task outside vLLM's set never gets here.
+    let asked = request
+        .pooling_task()
+        .map_err(|literal| ApiError::validation(vec![*literal]))?;
+    let task = if request.is_plugin_data() {
+        PoolingTask::Plugin
+    } else {
+        asked.unwrap_or(own)
+    };
+    if task != PoolingTask::Plugin && task != own {
+        let message = if matches!(task, PoolingTask::Embed | PoolingTask::TokenEmbed) {
+            format!("Try switching the model's pooling_task via --pooler-config.task {task}. (parameter=task)")
+        } else {
+            format!("Unsupported task: '{task}' Supported tasks: {SUPPORTED_TASKS} (parameter=task)")
+        };
+        return Err(ApiError::bad_request(message, "task"));
+    }
+    if task == PoolingTask::Plugin {
+        return Err(ApiError::bad_request(NO_PLUGIN, "task"));
+    }
+    Ok(task)
+}
+
+const NO_PLUGIN: &str = "No IOProcessor plugin installed. Please refer to the documentation and to the \
+    'prithvi_geospatial_mae_io_processor' offline inference example for more details. (parameter=task)";
+
 /// Answers a pooling request (also for `/invocations`).
 pub fn serve(state: &AppState, headers: &HeaderMap, request: PoolingRequest) -> Result<Response, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
@@ -42,17 +76,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: PoolingRequest) -> 
             "dimensions",
         ));
     }
-    // Checked when the body was parsed: a task outside vLLM's set never gets here.
-    let task = request
-        .pooling_task()
-        .map_err(|literal| ApiError::validation(vec![*literal]))?
-        .unwrap_or(PoolingTask::Embed);
-    if !matches!(task, PoolingTask::Embed | PoolingTask::TokenEmbed) {
-        return Err(ApiError::bad_request(
-            format!("Unsupported task: '{task}' Supported tasks: {SUPPORTED_TASKS} (parameter=task)"),
-            "task",
-        ));
-    }
+    let task = verify_task(&request, state.config.pooling_task)?;
     let rendered = Counting::Text {
         add_special_tokens: false,
     };
