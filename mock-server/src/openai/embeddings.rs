@@ -38,7 +38,7 @@ pub struct EmbeddingRequest {
     pub truncation_side: Option<TruncationSide>,
     #[serde(default, with = "lax_bool")]
     pub add_special_tokens: Option<bool>,
-    #[serde(default, with = "lax_int")]
+    #[serde(default, with = "lax_int::within_i64")]
     pub priority: Option<i64>,
     pub request_id: Option<String>,
     /// vLLM's pooling activation (normalisation for embeddings); `None` takes `--normalize`.

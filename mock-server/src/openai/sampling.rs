@@ -37,7 +37,7 @@ macro_rules! generation_request {
             #[serde(default, with = "crate::openai::validation::lax_float")]
             pub repetition_penalty: Option<f64>,
             /// Read for its type only: generated words do not depend on it.
-            #[serde(default, with = "crate::openai::validation::lax_int")]
+            #[serde(default, with = "crate::openai::validation::lax_int::within_i64")]
             pub seed: Option<i64>,
             #[serde(default, with = "crate::openai::validation::lax_int")]
             pub prompt_logprobs: Option<i64>,

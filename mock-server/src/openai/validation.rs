@@ -423,14 +423,32 @@ pub mod lax_int {
     use std::fmt;
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-        deserializer.deserialize_any(LaxInt)
+        deserializer.deserialize_any(LaxInt { within_i64: false })
     }
 
     pub fn serialize<S: serde::Serializer>(value: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
         serde::Serialize::serialize(value, serializer)
     }
 
-    struct LaxInt;
+    /// A field vLLM bounds to a 64-bit integer (`priority`, `seed`): a larger one is refused
+    /// (pydantic's `less_than_equal`, which the error path words), not saturated.
+    pub mod within_i64 {
+        use serde::de::Deserializer;
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+            deserializer.deserialize_any(super::LaxInt { within_i64: true })
+        }
+
+        pub fn serialize<S: serde::Serializer>(value: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
+            serde::Serialize::serialize(value, serializer)
+        }
+    }
+
+    /// Past `i64`, a value saturates (a huge `max_tokens` is still "too many"), unless the
+    /// field is bounded to it.
+    struct LaxInt {
+        within_i64: bool,
+    }
 
     impl<'de> Visitor<'de> for LaxInt {
         type Value = Option<i64>;
@@ -456,7 +474,15 @@ pub mod lax_int {
         }
 
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(i64::try_from(v).unwrap_or(i64::MAX)))
+            match i64::try_from(v) {
+                Ok(v) => Ok(Some(v)),
+                Err(_) if self.within_i64 => Err(custom(
+                    "less_than_equal",
+                    "Input should be less than or equal to 9223372036854775807",
+                    None,
+                )),
+                Err(_) => Ok(Some(i64::MAX)),
+            }
         }
 
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
