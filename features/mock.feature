@@ -128,6 +128,52 @@ Feature: mock-vllm, the workshop's mock vLLM server
     When the client embeds "user: hi"
     Then the last two embeddings are equal
 
+  Scenario: The e5 profile answers as vLLM does for a model with no chat template and no Matryoshka
+    Given the mock vLLM server is started here with "--model-profile e5"
+    When the client posts {"input": "hi", "dimensions": 4} to "/v1/embeddings" on the mock
+    Then the client gets status 400
+    And the client gets a vLLM error of type "BadRequestError" mentioning "does not support Matryoshka embeddings"
+    When the client posts {"messages": [{"role": "user", "content": "hi"}]} to "/v1/embeddings" on the mock
+    Then the client gets status 400
+    And the client gets a vLLM error of type "BadRequestError" mentioning "default chat template is no longer allowed"
+    When the client posts {"input": [101, 30522]} to "/v1/embeddings" on the mock
+    Then the client gets status 400
+    And the client gets a vLLM error of type "BadRequestError" mentioning "Token id 30522 is out of vocabulary"
+    When the client posts {"queries": "a", "documents": {"content": [{"type": "text", "text": "b"}]}} to "/score" on the mock
+    Then the client gets a vLLM error of type "BadRequestError" mentioning "MultiModalParam is not supported for BertModel"
+
+  Scenario: The default profile is the workshop's Qwen3-Embedding: dimensions and chat-style embeddings are served
+    Given the mock vLLM server is started here with "--model-profile qwen3-embedding"
+    When the client posts {"input": "hi", "dimensions": 4} to "/v1/embeddings" on the mock
+    Then the client gets status 200
+    And the answer's "/data/0/embedding" has 4 items
+    When the client posts {"messages": [{"role": "user", "content": "hi"}]} to "/v1/embeddings" on the mock
+    Then the client gets status 200
+
+  Scenario: With the model's tokenizer.json, counts, truncation and /tokenize are that tokenizer's
+    Given the mock vLLM server is started here with "--tokenizer fixtures/tokenizer.json --max-model-len 5"
+    When the client posts {"prompt": "Hello wide world", "return_token_strs": true} to "/tokenize" on the mock
+    Then the answer's "/tokens" is [2, 4, 5, 6, 3]
+    And the answer's "/token_strs" is ["[CLS]", "hello", "wide", "world", "[SEP]"]
+    When the client posts {"input": "hello wide world"} to "/v1/embeddings" on the mock
+    Then the usage counts 5 prompt tokens
+    When the client posts {"input": "hello wide world hello", "truncate_prompt_tokens": 4} to "/v1/embeddings" on the mock
+    Then the usage counts 4 prompt tokens
+    When the client posts {"input": "hello wide world hello"} to "/v1/embeddings" on the mock
+    Then the client gets status 400
+    And the client gets a vLLM error of type "BadRequestError" mentioning "maximum context length is 5 tokens"
+    When the client posts {"tokens": [2, 4, 6, 3]} to "/detokenize" on the mock
+    Then the client gets the body {"prompt": "[CLS] hello world [SEP]"}
+
+  Scenario: A model run for per-token embeddings serves /pooling's token_embed and refuses embed, as vLLM does
+    Given the mock vLLM server is started here with "--pooling-task token_embed"
+    When the client posts {"input": "one two"} to "/pooling" on the mock
+    Then the client gets status 200
+    And the answer's "/data/0/data" has 2 items
+    When the client posts {"input": "one two", "task": "embed"} to "/pooling" on the mock
+    Then the client gets status 400
+    And the client gets a vLLM error of type "BadRequestError" mentioning "Try switching the model's pooling_task via --pooler-config.task embed."
+
   Scenario: The answer's id carries the client's X-Request-Id, and its model is the served one
     When the client posts {"model": "any/name", "input": "x"} to "/v1/embeddings" on the mock with X-Request-Id "trace-7"
     Then the answer's "/id" is "embd-trace-7"

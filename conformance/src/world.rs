@@ -61,6 +61,9 @@ pub struct WorkshopWorld {
     pub chunk_arrivals: Vec<Duration>,
     /// What each of the client's requests on a configured route cost vLLM's two replicas.
     pub costs: Vec<Cost>,
+    /// A mock this scenario started here with its own flags (a model profile, a tokenizer),
+    /// which the mock's steps then talk to instead of the target's.
+    pub own_mock: Option<mock_vllm::MockServer>,
 }
 
 impl fmt::Debug for WorkshopWorld {
@@ -83,6 +86,7 @@ impl WorkshopWorld {
             waiter: None,
             chunk_arrivals: Vec::new(),
             costs: Vec::new(),
+            own_mock: None,
         })
     }
 
@@ -97,6 +101,15 @@ impl WorkshopWorld {
 
     pub fn target(&self) -> &dyn Target {
         self.run().target.as_ref()
+    }
+
+    /// The URL of the mock the client talks to in the mock's own scenarios: the scenario's
+    /// own, if it started one, else the target's.
+    pub fn mock_base(&self) -> String {
+        match &self.own_mock {
+            Some(mock) => mock.uri(),
+            None => self.target().upstream().base().to_owned(),
+        }
     }
 
     /// Gives the target's vLLM a rule (`POST /_mock/rules`) for the rest of the scenario.

@@ -453,12 +453,25 @@ impl Config {
 
     /// A config for tests and embedding: loopback, a free port, no per-request log.
     pub fn ephemeral() -> Self {
-        Config {
+        Config::ephemeral_with(std::iter::empty::<String>()).expect("the defaults parse")
+    }
+
+    /// As [`Config::ephemeral`], with the model's and the conditions' `flags` as the command
+    /// line takes them (`--model-profile e5`, `--tokenizer FILE`...); the environment is not
+    /// read, and the address and log stay the ephemeral ones.
+    pub fn ephemeral_with<I: Into<std::ffi::OsString> + Clone>(
+        flags: impl IntoIterator<Item = I>,
+    ) -> Result<Self, clap::Error> {
+        use clap::{CommandFactory, FromArgMatches};
+        let command = Config::command().mut_args(|arg| arg.env(None));
+        let args = std::iter::once(std::ffi::OsString::from("mock-vllm")).chain(flags.into_iter().map(Into::into));
+        let config = Config::from_arg_matches(&command.try_get_matches_from(args)?)?;
+        Ok(Config {
             host: "127.0.0.1".to_owned(),
             port: 0,
             log_format: LogFormat::Off,
-            ..Config::defaults()
-        }
+            ..config
+        })
     }
 
     /// The model path: the positional `MODEL`, else --model.

@@ -8,53 +8,20 @@ use serde_json::json;
 
 /// A BERT-shaped tokenizer small enough to read: whole words, `[CLS] ... [SEP]` around a
 /// prompt, and padding and truncation set in the file (which vLLM, through transformers,
-/// ignores), as all-MiniLM's `tokenizer.json` has them.
-const TOKENIZER_JSON: &str = r###"{
-  "version": "1.0",
-  "truncation": {"direction": "Right", "max_length": 2, "strategy": "LongestFirst", "stride": 0},
-  "padding": {"strategy": {"Fixed": 16}, "direction": "Right", "pad_to_multiple_of": null,
-              "pad_id": 0, "pad_type_id": 0, "pad_token": "[PAD]"},
-  "added_tokens": [
-    {"id": 0, "content": "[PAD]", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
-    {"id": 1, "content": "[UNK]", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
-    {"id": 2, "content": "[CLS]", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
-    {"id": 3, "content": "[SEP]", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true}
-  ],
-  "normalizer": {"type": "Lowercase"},
-  "pre_tokenizer": {"type": "Whitespace"},
-  "post_processor": {
-    "type": "TemplateProcessing",
-    "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
-               {"SpecialToken": {"id": "[SEP]", "type_id": 0}}],
-    "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
-    "special_tokens": {
-      "[CLS]": {"id": "[CLS]", "ids": [2], "tokens": ["[CLS]"]},
-      "[SEP]": {"id": "[SEP]", "ids": [3], "tokens": ["[SEP]"]}
-    }
-  },
-  "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": true},
-  "model": {
-    "type": "WordLevel",
-    "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "hello": 4, "wide": 5, "world": 6, ".": 7},
-    "unk_token": "[UNK]"
-  }
-}"###;
+/// ignores), as all-MiniLM's `tokenizer.json` has them; `features/mock.feature` reads it too.
+const TOKENIZER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../features/fixtures/tokenizer.json");
 
-async fn mock_with_tokenizer(tweak: impl FnOnce(&mut mock_vllm::Config)) -> (Mock, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("tokenizer.json");
-    std::fs::write(&path, TOKENIZER_JSON).unwrap();
-    let mock = Mock::with(|config| {
-        config.tokenizer = Some(path);
+async fn mock_with_tokenizer(tweak: impl FnOnce(&mut mock_vllm::Config)) -> Mock {
+    Mock::with(|config| {
+        config.tokenizer = Some(TOKENIZER.into());
         tweak(config);
     })
-    .await;
-    (mock, dir)
+    .await
 }
 
 #[tokio::test]
 async fn tokenize_and_detokenize_are_the_tokenizers() {
-    let (mock, _dir) = mock_with_tokenizer(|_| {}).await;
+    let mock = mock_with_tokenizer(|_| {}).await;
     let body = mock
         .post_for_json(
             "/tokenize",
@@ -83,7 +50,7 @@ async fn tokenize_and_detokenize_are_the_tokenizers() {
 
 #[tokio::test]
 async fn usage_truncation_and_length_limits_count_the_tokenizers_tokens() {
-    let (mock, _dir) = mock_with_tokenizer(|config| config.max_model_len = 5).await;
+    let mock = mock_with_tokenizer(|config| config.max_model_len = 5).await;
     let (status, body) = mock.embed(json!({"input": "hello wide world"})).await;
     assert_eq!(status, 200);
     assert_eq!(body["usage"]["prompt_tokens"], 5, "[CLS] hello wide world [SEP]");

@@ -20,9 +20,31 @@ async fn running(world: &mut WorkshopWorld) -> Result<(), super::StepFailed> {
     Ok(())
 }
 
+/// A mock started in this process with `flags`, as `mock-vllm` takes them on its command line
+/// (the model's flags: a profile, `--tokenizer`, `--pooling-task`...), on a free loopback
+/// port; the mock's steps then talk to it. An argument naming a file under `features/` (say
+/// `fixtures/tokenizer.json`) is given as that file's path. Whatever the target, this is the
+/// mock itself, as its users start it.
+#[given(expr = "the mock vLLM server is started here with {string}")]
+async fn started_here(world: &mut WorkshopWorld, flags: String) -> Result<(), super::StepFailed> {
+    let features = crate::runner::features_dir();
+    let args = flags.split_whitespace().map(|arg| {
+        let file = features.join(arg);
+        if !arg.starts_with('-') && file.is_file() {
+            file.display().to_string()
+        } else {
+            arg.to_owned()
+        }
+    });
+    let config = super::doing("reading the mock's flags", mock_vllm::Config::ephemeral_with(args))?;
+    let mock = super::doing("starting the mock here", mock_vllm::MockServer::start(config).await)?;
+    world.own_mock = Some(mock);
+    Ok(())
+}
+
 /// A request to the mock's own URL, with the workshop's key as the gateway would send it.
 pub(super) fn to_mock(world: &WorkshopWorld, method: &str, path: &str, body: Option<Bytes>) -> ClientRequest {
-    let url = format!("{}{path}", world.target().upstream().base());
+    let url = format!("{}{path}", world.mock_base());
     let request = match (method, body) {
         ("POST", Some(body)) => ClientRequest::post_json(url, body),
         ("GET", None) => ClientRequest::get(url),
@@ -45,7 +67,7 @@ async fn send_workshop_request(world: &mut WorkshopWorld) {
 
 #[when(expr = "the client sends the workshop's embeddings request to the mock without a key")]
 async fn send_without_key(world: &mut WorkshopWorld) {
-    let url = format!("{}/v1/embeddings", world.target().upstream().base());
+    let url = format!("{}/v1/embeddings", world.mock_base());
     world.send(ClientRequest::post_json(url, world.workshop_body())).await;
 }
 
