@@ -24,11 +24,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, put};
-use guard::{require_admin_token, require_api_key};
+use guard::require_admin_token;
+pub(crate) use guard::api_key_refusal;
 use http::HeaderMap;
 
 use crate::openai::ApiError;
-use crate::record::{ADMIN_PREFIX, record};
+use crate::record::{ADMIN_PREFIX, RecordLayer};
 use crate::state::AppState;
 
 /// The whole mock: vLLM's routes behind the API-key check, the inspection API, and the
@@ -67,8 +68,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     vllm.nest(ADMIN_PREFIX, admin)
         .fallback(misses::not_found)
         .method_not_allowed_fallback(misses::method_not_allowed)
-        .layer(from_fn_with_state(state.clone(), require_api_key))
-        .layer(from_fn_with_state(state.clone(), record))
+        .layer(RecordLayer(state.clone()))
         .with_state(state)
 }
 
