@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
-use super::extract::VllmJson;
+use super::extract::VllmJsonWithHeaders;
 use super::pooled::{self, Answer, Pooled};
 use crate::embedding::{MAX_VALUES_PER_REQUEST, embed};
 use crate::openai::chat::ChatMessage;
@@ -24,8 +24,7 @@ use crate::state::AppState;
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    VllmJson(request): VllmJson<EmbeddingRequest>,
+    VllmJsonWithHeaders(headers, request): VllmJsonWithHeaders<EmbeddingRequest>,
 ) -> Result<Response, ApiError> {
     serve(&state, &headers, request)
 }
@@ -57,7 +56,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: EmbeddingRequest) -
         finish_reason: "stop",
         stream: None,
     };
-    Ok(Outcome::ai(&requested, prompts.len(), summary)
+    Ok(Outcome::ai(requested, prompts.len(), summary)
         .with_work(work)
         .attach(answer.embeddings(vectors, request.encoding())))
 }
