@@ -26,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::Route;
 use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
-use http::{HeaderMap, request::Parts};
+use http::{HeaderMap, HeaderName, request::Parts};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tower::{Layer, Service, ServiceExt};
 
@@ -101,9 +101,11 @@ async fn record(state: Arc<AppState>, request: Request, next: Route) -> Response
         }
         Err(error) => pending.answer(error.into_response()),
     };
+    // By a parsed name: a `&str` one is parsed again for every answer.
+    static INSTANCE: HeaderName = HeaderName::from_static(INSTANCE_HEADER);
     response
         .headers_mut()
-        .insert(INSTANCE_HEADER, state.instance_header.clone());
+        .insert(&INSTANCE, state.instance_header.clone());
     response
 }
 
@@ -240,7 +242,14 @@ async fn read_body(state: &AppState, declared: Option<u64>, body: Body) -> Resul
         return Err(ApiError::PayloadTooLarge { limit });
     }
     let timeout = state.config.read_timeout();
-    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+    let mut collect = std::pin::pin!(Limited::new(body, limit).collect());
+    // A body that came with the headers (the usual small one) is read at once, without
+    // arming a timer; only one still on its way is waited for.
+    let read = match futures::poll!(collect.as_mut()) {
+        Poll::Ready(read) => Ok(read),
+        Poll::Pending => tokio::time::timeout(timeout, collect).await,
+    };
+    match read {
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
         Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => Err(ApiError::PayloadTooLarge { limit }),
         Ok(Err(err)) => Err(ApiError::bad_request(
