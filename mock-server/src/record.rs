@@ -103,9 +103,7 @@ async fn record(state: Arc<AppState>, request: Request, next: Route) -> Response
     };
     // By a parsed name: a `&str` one is parsed again for every answer.
     static INSTANCE: HeaderName = HeaderName::from_static(INSTANCE_HEADER);
-    response
-        .headers_mut()
-        .insert(&INSTANCE, state.instance_header.clone());
+    response.headers_mut().insert(&INSTANCE, state.instance_header.clone());
     response
 }
 

@@ -78,14 +78,14 @@ impl Answer {
                 let values: usize = vectors.iter().map(Vec::len).sum();
                 let response = EmbeddingResponse {
                     data: vectors
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, values)| EmbeddingData {
-                        index,
-                        object: "embedding".to_owned(),
-                        embedding: embedding(values),
-                    })
-                    .collect(),
+                        .into_iter()
+                        .enumerate()
+                        .map(|(index, values)| EmbeddingData {
+                            index,
+                            object: "embedding".to_owned(),
+                            embedding: embedding(values),
+                        })
+                        .collect(),
                     id: self.id,
                     object: "list".to_owned(),
                     created: self.created,
@@ -94,7 +94,11 @@ impl Answer {
                 };
                 // A float is at most 24 characters of JSON, 6 of base64 (float32); the
                 // frame, the id and the model about 400.
-                let per_value = if encoding.format == EncodingFormat::Float { 24 } else { 6 };
+                let per_value = if encoding.format == EncodingFormat::Float {
+                    24
+                } else {
+                    6
+                };
                 json(&response, 512 + response.model.len() + values * per_value)
             }
         }

@@ -24,8 +24,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, put};
-use guard::require_admin_token;
 pub(crate) use guard::api_key_refusal;
+use guard::require_admin_token;
 use http::{HeaderMap, HeaderName};
 
 use crate::openai::ApiError;
