@@ -203,6 +203,25 @@ mod tests {
     }
 
     #[test]
+    fn block_shows_the_query_and_a_binary_bodys_size() {
+        let entry = RecordedRequest {
+            query: Some("a=1&b=2".into()),
+            headers: vec![],
+            body: "//79".into(),
+            body_encoding: BodyEncoding::Base64,
+            body_size: 3,
+            summary: String::new(),
+            ..workshop_entry()
+        };
+        let mut buf = Vec::new();
+        workshop_block(&entry, false, &mut buf);
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "\n=== REQUEST ===\nPath: /v1/embeddings?a=1&b=2\nHeaders:\nBody: <3 bytes, not UTF-8>\nResponse: \n===============\n"
+        );
+    }
+
+    #[test]
     fn credentials_are_masked_by_default() {
         let mut buf = Vec::new();
         workshop_block(&workshop_entry(), false, &mut buf);
