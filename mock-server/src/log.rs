@@ -16,6 +16,7 @@
 //!
 //! so that is what we print. Credentials are masked unless `--log-secrets` is given.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -66,20 +67,35 @@ pub fn subscriber(options: LogOptions, out: Box<dyn Write + Send>) -> std::io::R
 }
 
 /// The workshop's block for one request.
+///
+/// Written piece by piece rather than with `write!`: the log thread formats every request, and
+/// `fmt`'s machinery, a copy of each header value and a count of the body's characters cost
+/// more than the block's own bytes (`bench/load.py --instructions`).
 pub fn workshop_block(entry: &RecordedRequest, secrets: bool, buf: &mut Vec<u8>) {
-    let path = match &entry.query {
-        Some(query) => format!("{}?{query}", entry.path),
-        None => entry.path.clone(),
-    };
-    let _ = writeln!(buf, "\n=== REQUEST ===\nPath: {path}\nHeaders:");
-    for header in &entry.headers {
-        let _ = writeln!(buf, "  {}: {}", header.name, shown_value(header, secrets));
+    buf.extend_from_slice(b"\n=== REQUEST ===\nPath: ");
+    buf.extend_from_slice(entry.path.as_bytes());
+    if let Some(query) = &entry.query {
+        buf.push(b'?');
+        buf.extend_from_slice(query.as_bytes());
     }
-    let body = match entry.body_encoding {
-        BodyEncoding::Utf8 => preview(&entry.body),
-        BodyEncoding::Base64 => format!("<{} bytes, not UTF-8>", entry.body_size),
-    };
-    let _ = writeln!(buf, "Body: {body}\nResponse: {}\n===============", entry.summary);
+    buf.extend_from_slice(b"\nHeaders:\n");
+    for header in &entry.headers {
+        buf.extend_from_slice(b"  ");
+        buf.extend_from_slice(header.name.as_bytes());
+        buf.extend_from_slice(b": ");
+        buf.extend_from_slice(shown_value(header, secrets).as_bytes());
+        buf.push(b'\n');
+    }
+    buf.extend_from_slice(b"Body: ");
+    match entry.body_encoding {
+        BodyEncoding::Utf8 => buf.extend_from_slice(preview(&entry.body).as_bytes()),
+        BodyEncoding::Base64 => {
+            let _ = write!(buf, "<{} bytes, not UTF-8>", entry.body_size);
+        }
+    }
+    buf.extend_from_slice(b"\nResponse: ");
+    buf.extend_from_slice(entry.summary.as_bytes());
+    buf.extend_from_slice(b"\n===============\n");
 }
 
 /// The entry as one JSON line, credentials masked unless `secrets`.
@@ -89,7 +105,8 @@ pub fn json_line(entry: &RecordedRequest, secrets: bool, buf: &mut Vec<u8>) {
     } else {
         let mut masked = entry.clone();
         for header in &mut masked.headers {
-            header.value = shown_value(header, false);
+            let shown = shown_value(header, false).into_owned();
+            header.value = shown;
         }
         serde_json::to_writer(&mut *buf, &masked)
     };
@@ -98,11 +115,11 @@ pub fn json_line(entry: &RecordedRequest, secrets: bool, buf: &mut Vec<u8>) {
     }
 }
 
-fn shown_value(header: &Header, secrets: bool) -> String {
+fn shown_value(header: &Header, secrets: bool) -> Cow<'_, str> {
     if secrets || !SECRET_HEADERS.contains(&header.name.as_str()) {
-        header.value.clone()
+        Cow::Borrowed(&header.value)
     } else {
-        mask(&header.value)
+        Cow::Owned(mask(&header.value))
     }
 }
 
@@ -116,10 +133,14 @@ pub fn mask(value: &str) -> String {
     format!("{scheme}{shown}****")
 }
 
-fn preview(body: &str) -> String {
+fn preview(body: &str) -> &str {
+    // A body of at most that many bytes has at most that many characters: no need to count.
+    if body.len() <= BODY_PREVIEW_CHARS {
+        return body;
+    }
     match body.char_indices().nth(BODY_PREVIEW_CHARS) {
-        Some((cut, _)) => body[..cut].to_owned(),
-        None => body.to_owned(),
+        Some((cut, _)) => &body[..cut],
+        None => body,
     }
 }
 
@@ -178,6 +199,25 @@ mod tests {
              Body: {\"model\": \"/apps/ecs_mounts/data/q3.6b\", \"input\": \"The food was delicious...\"}\n\
              Response: embedding with 10 dims\n\
              ===============\n"
+        );
+    }
+
+    #[test]
+    fn block_shows_the_query_and_a_binary_bodys_size() {
+        let entry = RecordedRequest {
+            query: Some("a=1&b=2".into()),
+            headers: vec![],
+            body: "//79".into(),
+            body_encoding: BodyEncoding::Base64,
+            body_size: 3,
+            summary: String::new(),
+            ..workshop_entry()
+        };
+        let mut buf = Vec::new();
+        workshop_block(&entry, false, &mut buf);
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "\n=== REQUEST ===\nPath: /v1/embeddings?a=1&b=2\nHeaders:\nBody: <3 bytes, not UTF-8>\nResponse: \n===============\n"
         );
     }
 

@@ -7,6 +7,8 @@
 //! `vllm:kv_cache_usage_perc`) follow the real running set and queue, or a script set through
 //! `/_mock/config`; the counters and histograms follow the requests the engine finished.
 
+use std::sync::Mutex;
+
 use prometheus::{
     Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
@@ -38,12 +40,28 @@ const ENGINE: &str = "0";
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
+    /// The counters of `requests` used so far, by their labels: found by a few comparisons
+    /// under a short lock, where `with_label_values` hashes the three labels and looks them up
+    /// under its own (about 300 instructions a request).
+    counted: Mutex<Vec<Counted>>,
     journal_entries: IntGauge,
     journal_bytes: IntGauge,
     journal_dropped: IntGauge,
     journal_write_errors: IntGauge,
     pub engine: EngineMetrics,
 }
+
+/// One counter of `mock_vllm_requests_total` and its labels.
+struct Counted {
+    route: Box<str>,
+    method: &'static str,
+    status: u16,
+    counter: IntCounter,
+}
+
+/// How many label sets `Metrics::counted` keeps; a client making up more (methods, paths
+/// answered as `other` by many statuses) has the others looked up by prometheus.
+const COUNTED: usize = 64;
 
 /// vLLM's metrics of the engine's work.
 pub struct EngineMetrics {
@@ -103,6 +121,7 @@ impl Metrics {
             ),
             engine: EngineMetrics::new(&registry, model_name),
             requests,
+            counted: Mutex::new(Vec::new()),
             registry,
         }
     }
@@ -121,10 +140,27 @@ impl Metrics {
             http::Method::PATCH => "PATCH",
             _ => "other",
         };
+        let mut counted = self.counted.lock().unwrap_or_else(|e| e.into_inner());
+        let seen = counted
+            .iter()
+            .find(|c| c.status == status && c.method == method && *c.route == *route);
+        if let Some(seen) = seen {
+            seen.counter.inc();
+            return;
+        }
         let mut status_text = itoa_buffer();
-        self.requests
-            .with_label_values(&[route, method, format_status(status, &mut status_text)])
-            .inc();
+        let counter = self
+            .requests
+            .with_label_values(&[route, method, format_status(status, &mut status_text)]);
+        counter.inc();
+        if counted.len() < COUNTED {
+            counted.push(Counted {
+                route: route.into(),
+                method,
+                status,
+                counter,
+            });
+        }
     }
 
     /// The exposition text, with the gauges read now.

@@ -45,9 +45,9 @@ impl Outcome {
         }
     }
 
-    pub fn ai(model: &str, inputs: usize, summary: impl Into<String>) -> Self {
+    pub fn ai(model: impl Into<String>, inputs: usize, summary: impl Into<String>) -> Self {
         Outcome {
-            model: Some(model.to_owned()),
+            model: Some(model.into()),
             inputs: Some(inputs),
             summary: summary.into(),
             work: None,

@@ -148,7 +148,7 @@ impl PendingEntry {
         state.journal.record(RecordedRequest {
             seq: 0,
             time: self.time,
-            method: self.method.to_string(),
+            method: self.method.as_str().to_owned(),
             path: std::mem::take(&mut self.path),
             query: self.query.take(),
             headers: std::mem::take(&mut self.headers),
@@ -181,11 +181,17 @@ impl Drop for PendingEntry {
 
 /// Header names as hyper hands them over (lower-cased), in order, repeats kept.
 fn received_headers(headers: &HeaderMap) -> Vec<Header> {
-    headers
-        .iter()
-        .map(|(name, value)| Header {
+    let mut received = Vec::with_capacity(headers.len());
+    for (name, value) in headers {
+        // A value is almost always text: checked at once rather than chunk by chunk.
+        let value = match std::str::from_utf8(value.as_bytes()) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        };
+        received.push(Header {
             name: name.as_str().to_owned(),
-            value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        })
-        .collect()
+            value,
+        });
+    }
+    received
 }

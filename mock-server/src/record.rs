@@ -7,18 +7,28 @@
 //! unfinished, because the client went away while the mock was still working (a delay, a
 //! hang, a queue, a paced stream): no request that arrived is ever missing from the journal.
 //! Only the `/_mock` inspection API passes unrecorded.
+//!
+//! It is a tower layer of its own rather than `axum::middleware::from_fn`, and it plays vLLM's
+//! API-key check itself rather than leaving it to a second middleware: each `from_fn` layer
+//! costs a request boxed futures and clones of the service stack below it; the two of them
+//! cost 2,800 instructions a request more than this one (`bench/load.py --instructions`).
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
+use axum::extract::{MatchedPath, Request};
 use axum::response::{IntoResponse, Response};
+use axum::routing::Route;
 use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
-use http::{HeaderMap, request::Parts};
+use http::{HeaderMap, HeaderName, request::Parts};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use tower::{Layer, Service, ServiceExt};
 
 use crate::conditions::capacity::QueueFull;
 use crate::conditions::rules::{self, Effect};
@@ -26,6 +36,7 @@ use crate::delivery::{ChunkFault, Delivery, Schedule};
 use crate::openai::ApiError;
 use crate::outcome::Outcome;
 use crate::pending::{NO_STATUS, PendingEntry};
+use crate::routes::api_key_refusal;
 use crate::state::AppState;
 
 /// Where the inspection API lives; its calls are not journaled.
@@ -34,9 +45,48 @@ pub const ADMIN_PREFIX: &str = "/_mock";
 /// The response header naming the instance that answered (`--instance-id`).
 pub const INSTANCE_HEADER: &str = "x-mock-vllm-instance";
 
-pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+/// The recorder around every route of the router (`Router::layer`).
+#[derive(Clone)]
+pub struct RecordLayer(pub Arc<AppState>);
+
+impl Layer<Route> for RecordLayer {
+    type Service = Recorder;
+
+    fn layer(&self, next: Route) -> Recorder {
+        Recorder {
+            state: self.0.clone(),
+            next,
+        }
+    }
+}
+
+/// The recorder in front of one route: the route's handler, or the router's fallback.
+#[derive(Clone)]
+pub struct Recorder {
+    state: Arc<AppState>,
+    next: Route,
+}
+
+impl Service<Request> for Recorder {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // An axum route is always ready; the request's own call goes through `oneshot`.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let state = self.state.clone();
+        let next = self.next.clone();
+        Box::pin(async move { Ok(record(state, request, next).await) })
+    }
+}
+
+async fn record(state: Arc<AppState>, request: Request, next: Route) -> Response {
     if is_admin(request.uri().path()) {
-        return next.run(request).await;
+        return run(next, request).await;
     }
     let (parts, body) = request.into_parts();
     let declared = declared_length(&parts.headers);
@@ -51,15 +101,23 @@ pub async fn record(State(state): State<Arc<AppState>>, request: Request, next: 
         }
         Err(error) => pending.answer(error.into_response()),
     };
+    // By a parsed name: a `&str` one is parsed again for every answer.
+    static INSTANCE: HeaderName = HeaderName::from_static(INSTANCE_HEADER);
+    response.headers_mut().insert(&INSTANCE, state.instance_header.clone());
     response
-        .headers_mut()
-        .insert(INSTANCE_HEADER, state.instance_header.clone());
-    response
+}
+
+/// The rest of the stack: the route's handler.
+async fn run(next: Route, request: Request) -> Response {
+    match next.oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
 }
 
 /// Plays the rules, runs the handler, and delivers its answer under the running slots and
 /// timing; `pending` is written when the answer is complete.
-async fn serve(state: &AppState, mut pending: PendingEntry, parts: Parts, bytes: Bytes, next: Next) -> Response {
+async fn serve(state: &AppState, mut pending: PendingEntry, parts: Parts, bytes: Bytes, next: Route) -> Response {
     let conditions = &state.conditions;
     let mut fault = None;
     if !conditions.rules.is_empty() {
@@ -93,7 +151,11 @@ async fn serve(state: &AppState, mut pending: PendingEntry, parts: Parts, bytes:
         }
     }
 
-    let mut response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    // vLLM's API-key check, after the rules as before (a rule's answer needs no key).
+    let mut response = match api_key_refusal(state, &parts) {
+        Some(refusal) => refusal,
+        None => run(next, Request::from_parts(parts, Body::from(bytes))).await,
+    };
     let outcome = response.extensions_mut().remove::<Outcome>().unwrap_or_default();
     let work = outcome.work.filter(|_| response.status().is_success());
     pending.outcome(response.status().as_u16(), outcome);
@@ -178,7 +240,14 @@ async fn read_body(state: &AppState, declared: Option<u64>, body: Body) -> Resul
         return Err(ApiError::PayloadTooLarge { limit });
     }
     let timeout = state.config.read_timeout();
-    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+    let mut collect = std::pin::pin!(Limited::new(body, limit).collect());
+    // A body that came with the headers (the usual small one) is read at once, without
+    // arming a timer; only one still on its way is waited for.
+    let read = match futures::poll!(collect.as_mut()) {
+        Poll::Ready(read) => Ok(read),
+        Poll::Pending => tokio::time::timeout(timeout, collect).await,
+    };
+    match read {
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
         Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => Err(ApiError::PayloadTooLarge { limit }),
         Ok(Err(err)) => Err(ApiError::bad_request(

@@ -13,7 +13,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::connection::{CONNECTION, Resettable};
+use crate::connection::{CONNECTION, Connection, HeaderTimer, Resettable};
 use crate::journal::Journal;
 use crate::routes::router;
 use crate::state::{AppState, StartError};
@@ -33,7 +33,7 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl F
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
-        .timer(TokioTimer::new())
+        .timer(HeaderTimer)
         .header_read_timeout(state.config.header_read_timeout());
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -56,7 +56,7 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl F
         let service = TowerToHyperService::new(app.clone());
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         let connection = graceful.watch(connection.into_owned());
-        tokio::spawn(CONNECTION.scope(control, async move {
+        tokio::spawn(CONNECTION.scope(Connection::new(control), async move {
             if let Err(err) = connection.await {
                 tracing::debug!(%err, "connection ended with an error");
             }

@@ -91,7 +91,12 @@ impl Journal {
             }
             seq
         };
-        self.recorded.send_replace(seq);
+        // Waking no one costs a lock per notifier of the channel; a waiter that subscribes
+        // after this check has subscribed after the entry was in the ring (under its lock),
+        // and so finds it when it counts.
+        if self.recorded.receiver_count() > 0 {
+            self.recorded.send_replace(seq);
+        }
         seq
     }
 

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
-use super::extract::VllmJson;
+use super::extract::VllmJsonWithHeaders;
 use super::pooled::{self, Answer, Pooled};
 use crate::embedding::{MAX_VALUES_PER_REQUEST, embed};
 use crate::openai::chat::ChatMessage;
@@ -24,8 +24,7 @@ use crate::state::AppState;
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    VllmJson(request): VllmJson<EmbeddingRequest>,
+    VllmJsonWithHeaders(headers, request): VllmJsonWithHeaders<EmbeddingRequest>,
 ) -> Result<Response, ApiError> {
     serve(&state, &headers, request)
 }
@@ -57,7 +56,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: EmbeddingRequest) -
         finish_reason: "stop",
         stream: None,
     };
-    Ok(Outcome::ai(&requested, prompts.len(), summary)
+    Ok(Outcome::ai(requested, prompts.len(), summary)
         .with_work(work)
         .attach(answer.embeddings(vectors, request.encoding())))
 }
@@ -75,24 +74,53 @@ impl Answer {
                 let items: Vec<Pooled> = vectors.into_iter().map(Pooled::vector).collect();
                 self.bytes(&items, encoding)
             }
-            EncodingFormat::Float | EncodingFormat::Base64 => Json(EmbeddingResponse {
-                data: vectors
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, values)| EmbeddingData {
-                        index,
-                        object: "embedding".to_owned(),
-                        embedding: embedding(values),
-                    })
-                    .collect(),
-                id: self.id,
-                object: "list".to_owned(),
-                created: self.created,
-                model: self.model,
-                usage: Usage::new(self.prompt_tokens, 0),
-            })
-            .into_response(),
+            EncodingFormat::Float | EncodingFormat::Base64 => {
+                let values: usize = vectors.iter().map(Vec::len).sum();
+                let response = EmbeddingResponse {
+                    data: vectors
+                        .into_iter()
+                        .enumerate()
+                        .map(|(index, values)| EmbeddingData {
+                            index,
+                            object: "embedding".to_owned(),
+                            embedding: embedding(values),
+                        })
+                        .collect(),
+                    id: self.id,
+                    object: "list".to_owned(),
+                    created: self.created,
+                    model: self.model,
+                    usage: Usage::new(self.prompt_tokens, 0),
+                };
+                // A float is at most 24 characters of JSON, 6 of base64 (float32); the
+                // frame, the id and the model about 400.
+                let per_value = if encoding.format == EncodingFormat::Float {
+                    24
+                } else {
+                    6
+                };
+                json(&response, 512 + response.model.len() + values * per_value)
+            }
         }
+    }
+}
+
+/// What `Json(value).into_response()` answers, written into a buffer of about the answer's
+/// size: axum's starts at 128 bytes and grows, copying, twice for the workshop's answer.
+fn json<T: serde::Serialize>(value: &T, capacity: usize) -> Response {
+    use bytes::{BufMut, BytesMut};
+    let mut buf = BytesMut::with_capacity(capacity).writer();
+    match serde_json::to_writer(&mut buf, value) {
+        Ok(()) => (
+            [(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            )],
+            buf.into_inner().freeze(),
+        )
+            .into_response(),
+        // axum's own answer to a value that does not serialize.
+        Err(_) => Json(value).into_response(),
     }
 }
 

@@ -1,11 +1,14 @@
 //! Extractors that fail the way vLLM fails: a JSON body that must be `application/json`, and
 //! query strings, both answered with vLLM's 400 instead of axum's plain-text rejections.
 
+use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use bytes::Bytes;
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 use http::request::Parts;
+use http_body::Body as _;
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
 use crate::openai::{ApiError, RequestBody, parse_body};
@@ -17,21 +20,61 @@ pub struct VllmJson<T>(pub T);
 impl<S: Send + Sync, T: RequestBody> FromRequest<S> for VllmJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         require_json(request.headers())?;
-        // The recorder has already read the body within its limits; this cannot fail.
-        let body = Bytes::from_request(request, state).await.unwrap_or_default();
-        parse_body(&body).map(VllmJson)
+        parse_body(&read(request.into_body()).await).map(VllmJson)
     }
+}
+
+/// [`VllmJson`] and the request's headers, moved out of the request: the `HeaderMap`
+/// extractor would copy them.
+pub struct VllmJsonWithHeaders<T>(pub HeaderMap, pub T);
+
+impl<S: Send + Sync, T: RequestBody> FromRequest<S> for VllmJsonWithHeaders<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        require_json(request.headers())?;
+        let (parts, body) = request.into_parts();
+        let request = parse_body(&read(body).await)?;
+        Ok(VllmJsonWithHeaders(parts.headers, request))
+    }
+}
+
+/// What `Bytes::from_request` refuses to read (axum's `DefaultBodyLimit`), so a larger body
+/// reads as none, as it did through that extractor.
+const AXUM_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The body, which the recorder has already read whole within its limits and hands on as one
+/// chunk: taken as it is, where `Bytes::from_request` would collect it again through a buffer
+/// list and a limit (about 1,000 instructions a request).
+async fn read(mut body: Body) -> Bytes {
+    let first = match body.frame().await {
+        Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
+        _ => return Bytes::new(),
+    };
+    let whole = if body.is_end_stream() {
+        first
+    } else {
+        let rest = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+        Bytes::from([first, rest].concat())
+    };
+    if whole.len() > AXUM_BODY_LIMIT {
+        return Bytes::new();
+    }
+    whole
 }
 
 /// vLLM's `validate_json_request`: the body must be declared `application/json`.
 pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
-    let is_json = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    let is_json = headers.get(CONTENT_TYPE).is_some_and(|v| {
+        // What clients send, compared as it is before it is parsed.
+        v.as_bytes() == b"application/json"
+            || v.to_str()
+                .ok()
+                .and_then(|v| v.split(';').next())
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
+    });
     if is_json {
         Ok(())
     } else {

@@ -1,5 +1,5 @@
-//! Who may call what: vLLM's API-key middleware in front of `/v1/*`, and the guard of the
-//! `/_mock` inspection API.
+//! Who may call what: vLLM's API-key check in front of `/v1/*` (played by the recorder, see
+//! `record.rs`), and the guard of the `/_mock` inspection API.
 
 use std::sync::Arc;
 
@@ -7,20 +7,21 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::Method;
+use http::request::Parts;
 
 use crate::openai::ApiError;
 use crate::state::AppState;
 
-/// vLLM's AuthenticationMiddleware.
-pub async fn require_api_key(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let guarded = request.uri().path().starts_with("/v1") && request.method() != Method::OPTIONS;
+/// vLLM's AuthenticationMiddleware: its 401 for a request it refuses, none for one it lets in.
+pub fn api_key_refusal(state: &AppState, request: &Parts) -> Option<Response> {
+    let guarded = request.uri.path().starts_with("/v1") && request.method != Method::OPTIONS;
     if guarded {
         let keys = state.api_keys.load();
-        if keys.is_enabled() && !keys.accepts(request.headers()) {
-            return ApiError::Unauthorized.into_response();
+        if keys.is_enabled() && !keys.accepts(&request.headers) {
+            return Some(ApiError::Unauthorized.into_response());
         }
     }
-    next.run(request).await
+    None
 }
 
 /// Who may use the `/_mock` API: with `--admin-token`, whoever has that token; otherwise, when

@@ -24,11 +24,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, put};
-use guard::{require_admin_token, require_api_key};
-use http::HeaderMap;
+pub(crate) use guard::api_key_refusal;
+use guard::require_admin_token;
+use http::{HeaderMap, HeaderName};
 
 use crate::openai::ApiError;
-use crate::record::{ADMIN_PREFIX, record};
+use crate::record::{ADMIN_PREFIX, RecordLayer};
 use crate::state::AppState;
 
 /// The whole mock: vLLM's routes behind the API-key check, the inspection API, and the
@@ -67,21 +68,28 @@ pub fn router(state: Arc<AppState>) -> Router {
     vllm.nest(ADMIN_PREFIX, admin)
         .fallback(misses::not_found)
         .method_not_allowed_fallback(misses::method_not_allowed)
-        .layer(from_fn_with_state(state.clone(), require_api_key))
-        .layer(from_fn_with_state(state.clone(), record))
+        .layer(RecordLayer(state.clone()))
         .with_state(state)
 }
 
 /// A response id as vLLM builds it: the prefix, then the client's `X-Request-Id`, else the
 /// body's `request_id` where that route reads it, else a fresh uuid.
+///
+/// Built in one string (no `format!`, no copy of the base, the header looked up by a name
+/// already parsed): it is on every answer's path.
 fn request_id(prefix: &str, headers: &HeaderMap, body_request_id: Option<&str>) -> String {
+    static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
     let base = headers
-        .get("x-request-id")
+        .get(&X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| body_request_id.map(str::to_owned))
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    format!("{prefix}-{base}")
+        .or(body_request_id);
+    let mut uuid = uuid::Uuid::encode_buffer();
+    let base = base.unwrap_or_else(|| uuid::Uuid::new_v4().simple().encode_lower(&mut uuid));
+    let mut id = String::with_capacity(prefix.len() + 1 + base.len());
+    id.push_str(prefix);
+    id.push('-');
+    id.push_str(base);
+    id
 }
 
 /// `max_tokens` as vLLM validates it: absent, or at least 1.
