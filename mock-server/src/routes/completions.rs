@@ -74,12 +74,11 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
     let mut prompt_tokens_in_all = 0;
     let sent_ids = prompt.token_ids();
     for (p, text) in prompts.iter().enumerate() {
+        // Only an echoed stream sends them.
         let prompt_token_ids: Vec<u32> = match sent_ids.get(p) {
+            _ if !(request.echo && request.stream == Some(true)) => vec![],
             Some(ids) => ids.iter().map(|&id| u32::try_from(id).unwrap_or(u32::MAX)).collect(),
-            None if request.echo && request.stream == Some(true) => {
-                state.tokenizer.tokenize(text, true).into_iter().map(|t| t.id).collect()
-            }
-            None => vec![],
+            None => state.tokenizer.tokenize(text, true).into_iter().map(|t| t.id).collect(),
         };
         let prompt_tokens = count(text);
         prompt_tokens_in_all += prompt_tokens;
