@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::RequestBody;
+use super::messages::ChatMessage;
+use super::model_validators::{generation_prompt_conflict, stream_options_without_stream};
 use super::sampling::{Sampling, generation_request};
+use super::stream_options::StreamOptions;
 use super::unset::Null;
 use super::usage::{ChunkUsage, Usage};
 use super::validation::{FieldError, lax_bool, lax_int};
@@ -146,96 +149,6 @@ impl ToolChoice<'_> {
             }
             ToolChoice::Required => "tool_choice=\"required\" requires --tool-call-parser to be set".to_owned(),
             ToolChoice::Named(name) => format!("tool_choice=function \"{name}\" requires --tool-call-parser to be set"),
-        }
-    }
-}
-
-/// vLLM's check on every chat-shaped request.
-pub fn generation_prompt_conflict() -> FieldError {
-    FieldError::vllm(
-        "Cannot set both `continue_final_message` and `add_generation_prompt` to True.",
-        None,
-    )
-}
-
-/// vLLM's check on chat and completion requests.
-pub fn stream_options_without_stream() -> FieldError {
-    FieldError::vllm(
-        "Stream options can only be defined when `stream=True`.",
-        Some("stream_options"),
-    )
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ChatMessage {
-    pub role: String,
-    #[serde(default)]
-    pub content: Option<MessageContent>,
-}
-
-/// A message's content: plain text, or a list of typed parts of which the text parts count.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged, expecting = "expected a string or an array of content parts")]
-pub enum MessageContent {
-    Text(String),
-    Parts(Vec<ContentPart>),
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ContentPart {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub text: Option<String>,
-}
-
-impl ChatMessage {
-    /// Carries a part other than text (an image, audio, a video, embeddings of one).
-    pub fn has_media(&self) -> bool {
-        match &self.content {
-            Some(MessageContent::Parts(parts)) => parts.iter().any(|p| !matches!(p.kind.as_str(), "text" | "refusal")),
-            _ => false,
-        }
-    }
-
-    /// The message's text, parts joined by newlines; non-text parts contribute nothing.
-    pub fn text(&self) -> String {
-        match &self.content {
-            None => String::new(),
-            Some(MessageContent::Text(text)) => text.clone(),
-            Some(MessageContent::Parts(parts)) => parts
-                .iter()
-                .filter_map(|part| part.text.as_deref())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        }
-    }
-}
-
-/// vLLM's `StreamOptions`: usage at the end (by default, once `stream_options` is given), or
-/// on every chunk too.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct StreamOptions {
-    pub include_usage: Option<bool>,
-    pub continuous_usage_stats: Option<bool>,
-    /// Anything else: the object is still "given", as Python's truthiness sees a dict.
-    #[serde(flatten)]
-    pub other: serde_json::Map<String, serde_json::Value>,
-}
-
-impl StreamOptions {
-    /// Given and not empty.
-    pub fn is_set(&self) -> bool {
-        self.include_usage.is_some() || self.continuous_usage_stats.is_some() || !self.other.is_empty()
-    }
-
-    /// Whether a stream ends with a usage chunk, and whether every chunk carries usage.
-    pub fn usage(options: Option<&StreamOptions>) -> (bool, bool) {
-        match options {
-            None => (false, false),
-            Some(options) => {
-                let include = options.include_usage.unwrap_or(true);
-                (include, include && options.continuous_usage_stats.unwrap_or(false))
-            }
         }
     }
 }

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::chat::{StreamOptions, stream_options_without_stream};
+use super::model_validators::stream_options_without_stream;
 use super::sampling::{Sampling, generation_request};
+use super::stream_options::StreamOptions;
 use super::unset::Null;
 use super::usage::{ChunkUsage, Usage};
 use super::validation::{FieldError, lax_int};

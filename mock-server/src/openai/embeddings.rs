@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::chat::{ChatMessage, generation_prompt_conflict};
+use super::messages::ChatMessage;
+use super::model_validators::{cache_salt_refusal, generation_prompt_conflict, normalize_removed, removed_task};
 use super::usage::Usage;
 use super::validation::{FieldError, lax_bool, lax_int};
 use super::{Prompt, RequestBody};
@@ -185,50 +186,12 @@ impl PoolingChecks<'_> {
     }
 }
 
-/// vLLM's `check_removed_pooling_task`: a task it no longer has, named with its successor.
-pub fn removed_task(task: &str) -> Option<FieldError> {
-    let message = match task {
-        "score" => "`score` task was removed; use `classify` instead.",
-        "encode" => "`encode` task was removed; use `token_embed` or `token_classify` instead.",
-        _ => return None,
-    };
-    Some(FieldError::vllm(message, Some("task")))
-}
-
-/// vLLM's `validate_cache_salt`: a salt, when given, is a non-empty string of at most 128
-/// characters without `@`, `/`, `\` or NUL.
-pub fn cache_salt_refusal(salt: &serde_json::Value) -> Option<FieldError> {
-    match salt {
-        serde_json::Value::Null => None,
-        serde_json::Value::String(salt) if !salt.is_empty() => (salt.chars().count() > 128
-            || salt.contains(['@', '/', '\\', '\0']))
-        .then(|| {
-            FieldError::vllm(
-                "Parameter 'cache_salt' must be at most 128 characters and must not contain '@', '/', '\\\\', or NUL.",
-                Some("cache_salt"),
-            )
-        }),
-        _ => Some(FieldError::vllm(
-            "Parameter 'cache_salt' must be a non-empty string if provided.",
-            Some("cache_salt"),
-        )),
-    }
-}
-
 impl TokenizeParams {
     pub fn check(&self) -> Vec<FieldError> {
         FieldError::check_ge("truncate_prompt_tokens", self.tokens, -1)
             .into_iter()
             .collect()
     }
-}
-
-/// vLLM's answer to `normalize`, which its newest pooling requests no longer take.
-pub fn normalize_removed() -> FieldError {
-    FieldError::vllm(
-        "Parameter `normalize` was removed; use `use_activation` instead.",
-        Some("normalize"),
-    )
 }
 
 /// `input`: a prompt in OpenAI's four shapes, or, as vLLM also takes it, a conversation or a

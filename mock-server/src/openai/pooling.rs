@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::chat::ChatMessage;
 use super::embeddings::{EmbedDType, Encoding, EncodingFormat, Endianness, TokenizeParams, TruncationSide};
+use super::messages::ChatMessage;
 use super::usage::Usage;
 use super::validation::{FieldError, lax_int};
 use super::{Prompt, RequestBody};

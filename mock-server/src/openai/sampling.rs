@@ -21,7 +21,7 @@ macro_rules! generation_request {
             pub n: Option<i64>,
             #[serde(default, with = "crate::openai::validation::lax_bool")]
             pub stream: Option<bool>,
-            pub stream_options: Option<crate::openai::chat::StreamOptions>,
+            pub stream_options: Option<crate::openai::stream_options::StreamOptions>,
             #[serde(default, with = "crate::openai::validation::lax_float")]
             pub temperature: Option<f64>,
             #[serde(default, with = "crate::openai::validation::lax_float")]

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::RequestBody;
-use super::chat::{ChatMessage, generation_prompt_conflict};
+use super::messages::ChatMessage;
+use super::model_validators::generation_prompt_conflict;
 use super::validation::{FieldError, Int, Loc};
 
 #[derive(Debug, Clone, Deserialize)]

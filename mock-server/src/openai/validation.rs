@@ -559,7 +559,7 @@ pub mod lax_bool {
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
         match Value::deserialize(deserializer)? {
             Value::Null => Ok(None),
-            value => crate::openai::pydantic::lax_bool(&value)
+            value => crate::openai::lax::lax_bool(&value)
                 .map(Some)
                 .map_err(|(kind, msg)| custom(kind, msg, None)),
         }

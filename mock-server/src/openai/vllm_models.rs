@@ -462,12 +462,12 @@ const CONVERSATIONS: Schema = Schema::Sequence {
 /// removed tasks.
 fn removed_pooling_parameters(data: &Value) -> Result<Option<Value>, Box<FieldError>> {
     if data.get("normalize").is_some() {
-        return Err(Box::new(super::embeddings::normalize_removed()));
+        return Err(Box::new(super::model_validators::normalize_removed()));
     }
     match data
         .get("task")
         .and_then(Value::as_str)
-        .and_then(super::embeddings::removed_task)
+        .and_then(super::model_validators::removed_task)
     {
         Some(removed) => Err(Box::new(removed)),
         None => Ok(None),
@@ -476,7 +476,10 @@ fn removed_pooling_parameters(data: &Value) -> Result<Option<Value>, Box<FieldEr
 
 /// `check_cache_salt_support`.
 fn cache_salt(data: &Value) -> Result<Option<Value>, Box<FieldError>> {
-    match data.get("cache_salt").and_then(super::embeddings::cache_salt_refusal) {
+    match data
+        .get("cache_salt")
+        .and_then(super::model_validators::cache_salt_refusal)
+    {
         Some(refused) => Err(Box::new(refused)),
         None => Ok(None),
     }
@@ -486,7 +489,7 @@ fn cache_salt(data: &Value) -> Result<Option<Value>, Box<FieldError>> {
 fn generation_prompt(data: &Value) -> Result<Option<Value>, Box<FieldError>> {
     let on = |key| data.get(key).is_some_and(truthy);
     if on("continue_final_message") && on("add_generation_prompt") {
-        return Err(Box::new(super::chat::generation_prompt_conflict()));
+        return Err(Box::new(super::model_validators::generation_prompt_conflict()));
     }
     Ok(None)
 }

@@ -12,9 +12,11 @@ use super::prompts::check_length;
 use crate::generation::{self, Reply};
 use crate::openai::chat::{
     AssistantMessage, ChatChoice, ChatChunkChoice, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse,
-    ChatMessage, Delta, StreamOptions,
+    Delta,
 };
 use crate::openai::logprobs::ChatLogprobs;
+use crate::openai::messages::ChatMessage;
+use crate::openai::stream_options::StreamOptions;
 use crate::openai::unset::Null;
 use crate::openai::usage::{ChunkUsage, Usage};
 use crate::openai::{ApiError, unix_now};

@@ -11,11 +11,11 @@ use http::HeaderMap;
 use super::extract::VllmJsonWithHeaders;
 use super::pooled::{self, Answer, Pooled};
 use crate::embedding::{MAX_VALUES_PER_REQUEST, embed};
-use crate::openai::chat::ChatMessage;
 use crate::openai::embeddings::{
     Conversations, EmbeddingData, EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingValue, Encoding,
     EncodingFormat, render_conversation,
 };
+use crate::openai::messages::ChatMessage;
 use crate::openai::usage::Usage;
 use crate::openai::validation::python_str;
 use crate::openai::{ApiError, Counting, unix_now};

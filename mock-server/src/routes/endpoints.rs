@@ -28,8 +28,9 @@ impl Verb {
         T: 'static,
     {
         match self {
-            // axum would answer HEAD with the GET handler; FastAPI refuses it.
-            Verb::Get => get(handler).head(super::misses::refuse_head),
+            // axum would also answer HEAD with the GET handler; the router adds FastAPI's
+            // refusal (`misses`).
+            Verb::Get => get(handler),
             Verb::Post => post(handler),
             Verb::Mount => any(handler),
         }

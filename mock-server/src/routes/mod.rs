@@ -43,11 +43,16 @@ pub fn router(state: Arc<AppState>) -> Router {
     let mut vllm = Router::new();
     for endpoint in endpoints::served(state.config.runner()) {
         for &path in endpoint.paths {
-            vllm = vllm.route(path, endpoint.method_router());
-            if endpoint.verb == endpoints::Verb::Mount {
-                vllm = vllm
-                    .route(&format!("{path}/"), endpoint.method_router())
-                    .route(&format!("{path}/{{*rest}}"), endpoint.method_router());
+            match endpoint.verb {
+                // FastAPI refuses HEAD on a GET route, which axum would answer with the GET handler.
+                endpoints::Verb::Get => vllm = vllm.route(path, endpoint.method_router().head(misses::refuse_head)),
+                endpoints::Verb::Post => vllm = vllm.route(path, endpoint.method_router()),
+                endpoints::Verb::Mount => {
+                    vllm = vllm
+                        .route(path, endpoint.method_router())
+                        .route(&format!("{path}/"), endpoint.method_router())
+                        .route(&format!("{path}/{{*rest}}"), endpoint.method_router());
+                }
             }
         }
     }
