@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::RequestBody;
 use super::messages::ChatMessage;
 use super::model_validators::{generation_prompt_conflict, stream_options_without_stream};
-use super::sampling::{Sampling, generation_request};
+use super::sampling::{ResponseFormat, Sampling, Stop, generation_request};
 use super::stream_options::StreamOptions;
 use super::unset::Null;
 use super::usage::{ChunkUsage, Usage};
@@ -32,10 +32,13 @@ generation_request! {
 }
 
 impl RequestBody for ChatCompletionRequest {
+    fn schema() -> Option<&'static super::pydantic::Schema> {
+        Some(&super::vllm_models::CHAT_COMPLETION_REQUEST)
+    }
+
     fn check(&self) -> Vec<FieldError> {
-        if self.stream_options.as_ref().is_some_and(StreamOptions::is_set) && self.stream != Some(true) {
-            return vec![stream_options_without_stream()];
-        }
+        // vLLM's `mode="before"` validators, in the order pydantic runs them (the last declared
+        // first), then the fields.
         if self.add_generation_prompt == Some(true) && self.continue_final_message == Some(true) {
             return vec![generation_prompt_conflict()];
         }
@@ -48,10 +51,17 @@ impl RequestBody for ChatCompletionRequest {
                 Some("top_logprobs"),
             )];
         }
-        if self.messages.is_none() {
-            return vec![FieldError::missing("messages")];
+        if self.stream_options.as_ref().is_some_and(StreamOptions::is_set) && self.stream != Some(true) {
+            return vec![stream_options_without_stream()];
         }
-        vec![]
+        if let Some(refused) = self.response_format.as_ref().and_then(ResponseFormat::check) {
+            return vec![refused];
+        }
+        let mut errors: Vec<FieldError> = self.stop.as_ref().and_then(Stop::check).into_iter().collect();
+        if self.messages.is_none() {
+            errors.push(FieldError::missing("messages"));
+        }
+        errors
     }
 }
 
@@ -80,6 +90,12 @@ impl ChatCompletionRequest {
             .tool_choice
             .as_ref()
             .filter(|c| !c.is_null() && c.as_str() != Some("none"))?;
+        if self.tools.as_ref().is_some_and(Vec::is_empty) {
+            return Some(FieldError::vllm(
+                "`tools` must not be an empty array. Either provide at least one tool or omit the field entirely.",
+                Some("tools"),
+            ));
+        }
         let Some(tools) = &self.tools else {
             return Some(FieldError::vllm(
                 "When using `tool_choice`, `tools` must be set.",

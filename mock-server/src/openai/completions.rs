@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::model_validators::stream_options_without_stream;
-use super::sampling::{Sampling, generation_request};
+use super::sampling::{ResponseFormat, Sampling, Stop, generation_request};
 use super::stream_options::StreamOptions;
 use super::unset::Null;
 use super::usage::{ChunkUsage, Usage};
@@ -35,18 +35,26 @@ impl CompletionRequest {
 }
 
 impl RequestBody for CompletionRequest {
+    fn schema() -> Option<&'static super::pydantic::Schema> {
+        Some(&super::vllm_models::COMPLETION_REQUEST)
+    }
+
     fn check(&self) -> Vec<FieldError> {
-        if self.stream_options.as_ref().is_some_and(StreamOptions::is_set) && self.stream != Some(true) {
-            return vec![stream_options_without_stream()];
-        }
-        // vLLM's `validate_prompt_and_prompt_embeds`, a model validator: a plain 400.
+        // vLLM's `mode="before"` validators, in the order pydantic runs them (the last declared
+        // first), then the fields. `validate_prompt_and_prompt_embeds` is a plain 400.
         if matches!(&self.prompt, None | Some(Prompt::Text(_))) && self.prompt.as_ref().is_none_or(Prompt::is_empty) {
             return vec![FieldError::vllm(
                 "Either prompt or prompt_embeds must be provided and non-empty.",
                 Some("prompt"),
             )];
         }
-        vec![]
+        if self.stream_options.as_ref().is_some_and(StreamOptions::is_set) && self.stream != Some(true) {
+            return vec![stream_options_without_stream()];
+        }
+        if let Some(refused) = self.response_format.as_ref().and_then(ResponseFormat::check) {
+            return vec![refused];
+        }
+        self.stop.as_ref().and_then(Stop::check).into_iter().collect()
     }
 }
 

@@ -4,10 +4,39 @@
 use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "SentMessage")]
 pub struct ChatMessage {
     pub role: String,
-    #[serde(default)]
     pub content: Option<MessageContent>,
+}
+
+/// A message as sent, where a `null` content is told from none.
+#[derive(Deserialize)]
+struct SentMessage {
+    role: String,
+    #[serde(default, deserialize_with = "present")]
+    content: Option<Option<MessageContent>>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<MessageContent>>, D::Error> {
+    Option::deserialize(deserializer).map(Some)
+}
+
+impl TryFrom<SentMessage> for ChatMessage {
+    type Error = &'static str;
+
+    /// Of the message shapes vLLM takes, only the assistant's and a function result's content
+    /// may be `null` (its own `CustomChatCompletionMessageParam` may leave it out, not null
+    /// it); anything else fails the whole union, which the error path then lists.
+    fn try_from(sent: SentMessage) -> Result<Self, Self::Error> {
+        if matches!(sent.content, Some(None)) && !matches!(sent.role.as_str(), "assistant" | "function") {
+            return Err("Input should be a valid string");
+        }
+        Ok(ChatMessage {
+            role: sent.role,
+            content: sent.content.flatten(),
+        })
+    }
 }
 
 /// A message's content: plain text, or a list of typed parts of which the text parts count.

@@ -48,6 +48,7 @@ pub enum Schema {
     List {
         items: &'static Schema,
         min_length: Option<usize>,
+        max_length: Option<usize>,
     },
     /// `Sequence[X]`: a list, but pydantic words its refusals as for a `Sequence`.
     Sequence {
@@ -205,8 +206,27 @@ fn check(schema: &Schema, value: &Value, loc: &mut Vec<Loc>, errors: &mut Vec<Fi
                 check(inner, value, loc, errors);
             }
         }
-        Schema::List { items, min_length } => match value.as_array() {
+        Schema::List {
+            items,
+            min_length,
+            max_length,
+        } => match value.as_array() {
             None => refuse("list_type", "Input should be a valid list".into(), None),
+            // pydantic stops reading a list at its bound.
+            Some(list) if max_length.is_some_and(|max| list.len() > max) => {
+                let max = max_length.unwrap_or_default();
+                refuse(
+                    "too_long",
+                    format!(
+                        "List should have at most {max} items after validation, not {}",
+                        list.len()
+                    ),
+                    Some(format!(
+                        "{{'field_type': 'List', 'max_length': {max}, 'actual_length': {}}}",
+                        list.len()
+                    )),
+                );
+            }
             Some(list) => {
                 check_items(items, list, loc, errors);
                 if let Some(min) = min_length.filter(|min| list.len() < *min) {
@@ -381,6 +401,7 @@ mod tests {
                     Schema::List {
                         items: &INT,
                         min_length: None,
+                        max_length: None,
                     },
                     STR,
                 ]),
@@ -397,6 +418,7 @@ mod tests {
             Schema::List {
                 items: &Schema::TypedDict(&MESSAGE),
                 min_length: Some(1),
+                max_length: None,
             },
         )],
         before: &[],

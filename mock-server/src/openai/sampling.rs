@@ -3,7 +3,7 @@
 //! printed as Python prints it (`3` sent is `got 3.0.`), since vLLM's fields are floats.
 
 use super::ApiError;
-use super::validation::python_float;
+use super::validation::{FieldError, python_float};
 
 /// A generation request, chat's or completions': its own fields, then the sampling fields
 /// vLLM's two request models both declare (pydantic's lax scalars), and `sampling_asking`,
@@ -43,6 +43,9 @@ macro_rules! generation_request {
             pub prompt_logprobs: Option<i64>,
             pub user: Option<String>,
             pub request_id: Option<String>,
+            /// Read for its shape only: the mock's words never end on a stop string.
+            pub stop: Option<crate::openai::sampling::Stop>,
+            pub response_format: Option<crate::openai::sampling::ResponseFormat>,
         }
 
         impl $name {
@@ -64,6 +67,57 @@ macro_rules! generation_request {
     };
 }
 pub(crate) use generation_request;
+
+/// `stop`: one string or at most four (pydantic's `MaxLen(4)`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(untagged, expecting = "expected a string or a list of strings")]
+pub enum Stop {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Stop {
+    /// The `too_long` error, which the error path lists with the union's other branch.
+    pub fn check(&self) -> Option<FieldError> {
+        match self {
+            Stop::Many(stops) if stops.len() > 4 => Some(FieldError::new(
+                "too_long",
+                vec!["stop".into()],
+                "List should have at most 4 items after validation",
+            )),
+            _ => None,
+        }
+    }
+}
+
+crate::literal! {
+    pub enum ResponseFormatKind {
+        Text = "text",
+        JsonObject = "json_object",
+        JsonSchema = "json_schema",
+        StructuralTag = "structural_tag",
+    }
+}
+
+/// `response_format`, read for its type; the structured output itself is not followed.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ResponseFormat {
+    #[serde(rename = "type")]
+    pub kind: ResponseFormatKind,
+    pub json_schema: Option<serde::de::IgnoredAny>,
+}
+
+impl ResponseFormat {
+    /// vLLM's `validate_response_format` (a plain 400), for what the mock reads.
+    pub fn check(&self) -> Option<FieldError> {
+        (self.kind == ResponseFormatKind::JsonSchema && self.json_schema.is_none()).then(|| {
+            FieldError::vllm(
+                "When response_format type is 'json_schema', the 'json_schema' field must be provided.",
+                Some("response_format"),
+            )
+        })
+    }
+}
 
 /// vLLM's default `--max-logprobs`.
 pub const MAX_LOGPROBS: i64 = 20;

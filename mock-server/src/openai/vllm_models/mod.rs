@@ -7,6 +7,9 @@
 
 use serde_json::Value;
 
+mod generation;
+pub use generation::{CHAT_COMPLETION_REQUEST, COMPLETION_REQUEST};
+
 use super::pydantic::{Field, INT, Object, STR, Schema};
 use super::validation::FieldError;
 
@@ -20,6 +23,7 @@ const fn list(items: &'static Schema) -> Schema {
     Schema::List {
         items,
         min_length: None,
+        max_length: None,
     }
 }
 
@@ -450,6 +454,7 @@ const CONVERSATIONS: Schema = Schema::Sequence {
     items: &Schema::List {
         items: &CHAT_MESSAGE,
         min_length: Some(1),
+        max_length: None,
     },
     min_length: Some(1),
 };
