@@ -24,7 +24,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, put};
-pub(crate) use guard::api_key_refusal;
 use guard::require_admin_token;
 use http::{HeaderMap, HeaderName};
 
@@ -66,8 +65,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route_layer(from_fn_with_state(state.clone(), require_admin_token));
 
     vllm.nest(ADMIN_PREFIX, admin)
-        .fallback(misses::not_found)
-        .method_not_allowed_fallback(misses::method_not_allowed)
+        .fallback(endpoints::answering(misses::not_found))
+        .method_not_allowed_fallback(endpoints::answering(misses::method_not_allowed))
         .layer(RecordLayer(state.clone()))
         .with_state(state)
 }
