@@ -1,8 +1,11 @@
 //! API keys as vLLM checks them: a set of accepted bearer tokens, compared as sha256 digests in
-//! constant time, so neither a key's length nor its prefix leaks through timing. Which paths
-//! need one is the router's business (`routes/guard.rs`).
+//! constant time, so neither a key's length nor its prefix leaks through timing, on the paths
+//! vLLM's middleware guards ([`refuses`], played by the recorder). The `/_mock` API has a guard
+//! of its own (`routes/guard.rs`).
 
-use http::{HeaderMap, header::AUTHORIZATION};
+use arc_swap::ArcSwap;
+use http::request::Parts;
+use http::{HeaderMap, Method, header::AUTHORIZATION};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -38,6 +41,16 @@ impl ApiKeys {
             .iter()
             .fold(subtle::Choice::from(0), |found, key| found | key.ct_eq(&digest))
             .into()
+    }
+}
+
+/// vLLM's AuthenticationMiddleware: whether it refuses `request`, a `/v1` one (but for a CORS
+/// preflight) without one of the keys in force. The keys are loaded only for such a path.
+pub fn refuses(keys: &ArcSwap<ApiKeys>, request: &Parts) -> bool {
+    let guarded = request.uri.path().starts_with("/v1") && request.method != Method::OPTIONS;
+    guarded && {
+        let keys = keys.load();
+        keys.is_enabled() && !keys.accepts(&request.headers)
     }
 }
 

@@ -2,11 +2,12 @@
 //! sampled, a stream a rule cuts or spoils, and the journal entry written when the answer has
 //! ended, or when the client went away before it did.
 //!
-//! [`Delivery`] wraps a response body. Each data frame of a streamed answer is one chunk
-//! (`data: ...\n\n`); a whole answer is one chunk. The pending journal entry rides along and is
-//! written when the body ends (the answer was delivered) or is dropped unfinished (hyper drops
-//! a body whose connection closed: the client hung up, and, as vLLM aborts such a request,
-//! the mock stops).
+//! [`Delivery`] is a response's body: a whole answer's, one chunk, or a stream's frames, one
+//! chunk each, paced by their tags (`outcome.rs`). A rule's [`ChunkFault`] spoils the chunks in
+//! one of the ways [`Spoil`] names, whatever the action that asked for it. The pending journal
+//! entry rides along (as an [`Ending`]) and is told when the body ends (the answer was
+//! delivered) or is dropped unfinished (hyper drops a body whose connection closed: the client
+//! hung up, and, as vLLM aborts such a request, the mock stops).
 
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -16,88 +17,104 @@ use axum::body::{Body, Bytes};
 use http_body::{Frame, SizeHint};
 use tokio::time::Sleep;
 
+use crate::conditions::actions::{ChunkFault, Spoil};
 use crate::conditions::timing::Plan;
-use crate::outcome::StreamShape;
-use crate::pending::PendingEntry;
+use crate::outcome::{self, FrameKind, Stream};
 
-/// When each chunk of a streamed answer is due: the first token's after the time to first
-/// token from admission, each later one its gap after the first token actually went out. So a
-/// first token that is late (a busy machine) delays the stream instead of making the next
-/// tokens catch up in a burst, and the gaps a client measures average the setting.
+/// When each frame of a streamed answer is due, by its kind: the first token's (and the lead
+/// frames before it) after the time to first token from admission, each later token its gap
+/// after the first token actually went out, the tail with the last token. So a first token
+/// that is late (a busy machine) delays the stream instead of making the next tokens catch up
+/// in a burst, and the gaps a client measures average the setting.
 #[derive(Debug, Clone)]
 pub struct Schedule {
     /// When the request was admitted to a running slot.
     pub start: Instant,
     pub plan: Plan,
-    pub shape: StreamShape,
-    /// When the first token's chunk went out.
+    /// The stream's token frames.
+    pub tokens: usize,
+    /// Token frames sent so far.
+    pub tokens_sent: usize,
+    /// When the first token's frame went out.
     pub first_sent: Option<Instant>,
 }
 
 impl Schedule {
-    pub fn new(start: Instant, plan: Plan, shape: StreamShape) -> Self {
+    pub fn new(start: Instant, plan: Plan, tokens: usize) -> Self {
         Schedule {
             start,
             plan,
-            shape,
+            tokens,
+            tokens_sent: 0,
             first_sent: None,
         }
     }
 
-    /// When chunk `frame` is due; `None` for the chunks after the last token's, sent with it.
-    fn due(&self, frame: usize) -> Option<Instant> {
-        let token = frame.saturating_sub(self.shape.leading_frames);
-        if token >= self.shape.token_frames {
+    /// When the next frame, of `kind`, is due; `None` for one sent with the last token.
+    fn due(&self, kind: FrameKind) -> Option<Instant> {
+        if kind == FrameKind::Tail || self.tokens_sent >= self.tokens {
             return None;
         }
+        let token = self.tokens_sent;
         Some(match self.first_sent {
             Some(first) if token > 0 => first + (self.plan.token_due(token) - self.plan.first_token),
             _ => self.start + self.plan.first_token,
         })
     }
 
-    /// Notes that chunk `frame` went out now.
-    fn sent(&mut self, frame: usize) {
-        if self.first_sent.is_none() && frame >= self.shape.leading_frames {
+    /// Notes that a frame of `kind` went out now.
+    fn sent(&mut self, kind: FrameKind) {
+        if self.first_sent.is_none() && kind != FrameKind::Lead {
             self.first_sent = Some(Instant::now());
         }
+        self.tokens_sent += usize::from(kind == FrameKind::Token);
     }
 }
 
-/// What a fault rule does to the chunks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChunkFault {
-    /// Stops after this many chunks, without the rest or the end of the stream.
-    Cut { after_chunks: usize },
-    /// Sends a chunk that is not JSON after this many, then goes on.
-    Malformed { after_chunks: usize },
+/// Who hears how a delivered answer ended: the request's journal entry (`pending.rs`).
+pub trait Ending {
+    /// The answer went out to its end, or to a rule's cut (`cut`); `chunks` were sent, a
+    /// spoiled one included, and `streamed` says whether it was a stream.
+    fn delivered(self, chunks: usize, streamed: bool, cut: bool);
+    /// It was dropped before its end, after `chunks`: the client went away.
+    fn abandoned(self, chunks: usize);
 }
 
-/// The chunk a `Malformed` rule sends: an SSE event whose data is not JSON.
-pub const MALFORMED_CHUNK: &[u8] = b"data: {\"id\": \"malformed-by-mock-vllm\", \"choices\": [{\"delta\n\n";
+/// What is delivered: a whole answer's body, or a stream's tagged frames.
+enum Source {
+    Body(Body),
+    Frames(std::vec::IntoIter<outcome::Frame>),
+}
 
-pub struct Delivery {
-    inner: Body,
+pub struct Delivery<E: Ending> {
+    source: Source,
     schedule: Option<Schedule>,
     fault: Option<ChunkFault>,
-    /// Chunks sent so far, a malformed one included.
+    /// Chunks sent so far, a spoiled one included.
     sent: usize,
-    /// The answer's own chunks taken from `inner`.
-    taken: usize,
     sleep: Option<Pin<Box<Sleep>>>,
     /// Whether hyper was given the chance to flush the chunks before the cut.
     yielded_before_cut: bool,
-    entry: Option<PendingEntry>,
+    entry: Option<E>,
 }
 
-impl Delivery {
-    pub fn new(inner: Body, schedule: Option<Schedule>, fault: Option<ChunkFault>, entry: PendingEntry) -> Self {
+impl<E: Ending> Delivery<E> {
+    /// A whole answer, spoiled by `fault`.
+    pub fn whole(body: Body, fault: Option<ChunkFault>, entry: E) -> Self {
+        Self::new(Source::Body(body), None, fault, entry)
+    }
+
+    /// A stream's frames, on `schedule`'s times when it has one, spoiled by `fault`.
+    pub fn stream(stream: Stream, schedule: Option<Schedule>, fault: Option<ChunkFault>, entry: E) -> Self {
+        Self::new(Source::Frames(stream.into_frames()), schedule, fault, entry)
+    }
+
+    fn new(source: Source, schedule: Option<Schedule>, fault: Option<ChunkFault>, entry: E) -> Self {
         Delivery {
-            inner,
+            source,
             schedule,
             fault,
             sent: 0,
-            taken: 0,
             sleep: None,
             yielded_before_cut: false,
             entry: Some(entry),
@@ -106,12 +123,20 @@ impl Delivery {
 
     fn finish(&mut self, cut: bool) {
         if let Some(entry) = self.entry.take() {
-            entry.delivered(self.sent, cut);
+            entry.delivered(self.sent, matches!(self.source, Source::Frames(_)), cut);
         }
+    }
+
+    /// When the next frame is due, if it has to wait.
+    fn next_due(&self) -> Option<Instant> {
+        let (Some(schedule), Source::Frames(frames)) = (&self.schedule, &self.source) else {
+            return None;
+        };
+        schedule.due(frames.as_slice().first()?.kind)
     }
 }
 
-impl http_body::Body for Delivery {
+impl<E: Ending + Unpin> http_body::Body for Delivery<E> {
     type Data = Bytes;
     type Error = axum::Error;
 
@@ -121,39 +146,45 @@ impl http_body::Body for Delivery {
             if let Some(sleep) = this.sleep.as_mut() {
                 ready!(sleep.as_mut().poll(cx));
                 this.sleep = None;
-            } else if let Some(due) = this.schedule.as_ref().and_then(|s| s.due(this.taken))
+            } else if let Some(due) = this.next_due()
                 && due > Instant::now()
             {
                 this.sleep = Some(Box::pin(tokio::time::sleep_until(due.into())));
                 continue;
             }
-            match this.fault {
-                Some(ChunkFault::Cut { after_chunks }) if this.sent >= after_chunks => {
-                    // hyper flushes what it holds when the body is pending; without this the
-                    // chunks before the cut would die in its buffer with the connection.
-                    if !std::mem::replace(&mut this.yielded_before_cut, true) {
-                        cx.waker().wake_by_ref();
-                        return Poll::Pending;
-                    }
-                    this.finish(true);
-                    return Poll::Ready(Some(Err(axum::Error::new("the stream was cut by a mock-vllm rule"))));
-                }
-                Some(ChunkFault::Malformed { after_chunks }) if this.sent == after_chunks => {
-                    this.fault = None;
-                    this.sent += 1;
-                    return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(MALFORMED_CHUNK)))));
-                }
-                _ => {}
-            }
-            return match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
-                Some(Ok(frame)) => {
-                    if frame.is_data() {
-                        if let Some(schedule) = this.schedule.as_mut() {
-                            schedule.sent(this.taken);
+            if let Some(fault) = this.fault
+                && this.sent == fault.after_chunks
+            {
+                match fault.spoil {
+                    Spoil::Cut => {
+                        // hyper flushes what it holds when the body is pending; without this
+                        // the chunks before the cut would die in its buffer with the connection.
+                        if !std::mem::replace(&mut this.yielded_before_cut, true) {
+                            cx.waker().wake_by_ref();
+                            return Poll::Pending;
                         }
-                        this.taken += 1;
-                        this.sent += 1;
+                        this.finish(true);
+                        return Poll::Ready(Some(Err(axum::Error::new("the stream was cut by a mock-vllm rule"))));
                     }
+                    Spoil::Insert(chunk) => {
+                        this.fault = None;
+                        this.sent += 1;
+                        return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(chunk)))));
+                    }
+                }
+            }
+            let next = match &mut this.source {
+                Source::Frames(frames) => frames.next().map(|frame| {
+                    if let Some(schedule) = this.schedule.as_mut() {
+                        schedule.sent(frame.kind);
+                    }
+                    Ok(Frame::data(frame.data))
+                }),
+                Source::Body(body) => ready!(Pin::new(body).poll_frame(cx)),
+            };
+            return match next {
+                Some(Ok(frame)) => {
+                    this.sent += usize::from(frame.is_data());
                     Poll::Ready(Some(Ok(frame)))
                 }
                 Some(Err(err)) => Poll::Ready(Some(Err(err))),
@@ -166,19 +197,23 @@ impl http_body::Body for Delivery {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.entry.is_none() && self.inner.is_end_stream()
+        self.entry.is_none()
+            && match &self.source {
+                Source::Body(body) => body.is_end_stream(),
+                Source::Frames(frames) => frames.len() == 0,
+            }
     }
 
     fn size_hint(&self) -> SizeHint {
-        // A fault changes the bytes; then the length is not known ahead.
-        match self.fault {
-            None => self.inner.size_hint(),
-            Some(_) => SizeHint::default(),
+        // A fault changes the bytes; then the length is not known ahead, nor a stream's.
+        match (&self.source, self.fault) {
+            (Source::Body(body), None) => body.size_hint(),
+            _ => SizeHint::default(),
         }
     }
 }
 
-impl Drop for Delivery {
+impl<E: Ending> Drop for Delivery<E> {
     fn drop(&mut self) {
         // Dropped before its end: the client went away.
         if let Some(entry) = self.entry.take() {
@@ -190,40 +225,47 @@ impl Drop for Delivery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use FrameKind::{Lead, Tail, Token};
     use std::time::Duration;
 
-    fn schedule(leading: usize, tokens: usize, gap_ms: u64) -> Schedule {
+    fn schedule(tokens: usize, gap_ms: u64) -> Schedule {
         let plan = Plan {
             first_token: Duration::from_millis(100),
             gaps: vec![Duration::from_millis(gap_ms); tokens.saturating_sub(1)],
         };
-        let shape = StreamShape {
-            leading_frames: leading,
-            token_frames: tokens,
-        };
-        Schedule::new(Instant::now(), plan, shape)
+        Schedule::new(Instant::now(), plan, tokens)
     }
 
     #[test]
     fn leading_chunks_go_with_the_first_token_and_trailing_ones_with_the_last() {
-        let mut s = schedule(1, 3, 10);
+        let mut s = schedule(3, 10);
         let start = s.start;
-        let offset = |s: &Schedule, frame| s.due(frame).map(|due| due - start);
-        assert_eq!(offset(&s, 0), Some(Duration::from_millis(100)), "the role chunk");
-        assert_eq!(offset(&s, 1), Some(Duration::from_millis(100)), "the first token");
+        let offset = |s: &Schedule, kind| s.due(kind).map(|due| due - start);
+        assert_eq!(offset(&s, Lead), Some(Duration::from_millis(100)), "the role chunk");
+        assert_eq!(offset(&s, Token), Some(Duration::from_millis(100)), "the first token");
         // The first token went out 30 ms late: the next ones keep their gaps from it.
         s.first_sent = Some(start + Duration::from_millis(130));
-        assert_eq!(offset(&s, 2), Some(Duration::from_millis(140)));
-        assert_eq!(offset(&s, 3), Some(Duration::from_millis(150)));
-        assert_eq!(offset(&s, 4), None, "usage and [DONE] follow the last token");
+        s.tokens_sent = 1;
+        assert_eq!(offset(&s, Token), Some(Duration::from_millis(140)));
+        s.tokens_sent = 2;
+        assert_eq!(offset(&s, Token), Some(Duration::from_millis(150)));
+        s.tokens_sent = 3;
+        assert_eq!(offset(&s, Tail), None, "usage and [DONE] follow the last token");
+        assert_eq!(offset(&s, Token), None, "no token is due after the last");
     }
 
     #[test]
     fn the_first_token_is_the_one_after_the_leading_chunks() {
-        let mut s = schedule(1, 3, 10);
-        s.sent(0);
+        let mut s = schedule(3, 10);
+        s.sent(Lead);
         assert!(s.first_sent.is_none(), "the role chunk is not a token");
-        s.sent(1);
+        s.sent(Token);
         assert!(s.first_sent.is_some());
+        assert_eq!(s.tokens_sent, 1);
+    }
+
+    #[test]
+    fn a_stream_without_tokens_waits_for_nothing() {
+        assert_eq!(schedule(0, 10).due(Lead), None);
     }
 }

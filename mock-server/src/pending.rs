@@ -3,7 +3,7 @@
 //! The recorder opens one when a request arrives; it is written when the answer is complete,
 //! and also when it is dropped unfinished (the client went away during a delay, a queue or a
 //! paced stream), so no request that arrived is ever missing from the journal. [`Delivery`]
-//! carries it along a streamed body and finishes it when the body ends.
+//! carries it along a delivered body and tells it how the body ended ([`Ending`]).
 //!
 //! [`Delivery`]: crate::delivery::Delivery
 
@@ -17,8 +17,9 @@ use time::OffsetDateTime;
 
 use crate::conditions::capacity::Slot;
 use crate::conditions::timing::Plan;
+use crate::delivery::Ending;
 use crate::journal::{Header, RecordedRequest, StoredBody, Treatment};
-use crate::outcome::{Outcome, Work};
+use crate::outcome::{self, Outcome, Work};
 use crate::state::AppState;
 
 /// The status journaled for a request whose client went away before it was answered
@@ -100,30 +101,21 @@ impl PendingEntry {
         self.plan = Some(plan);
     }
 
-    /// Answers with `response`, complete: writes the entry.
+    /// Answers with `response`, one of the recorder's own (an error), complete: writes the
+    /// entry with the outcome it carries.
     pub(crate) fn answer(mut self, mut response: Response) -> Response {
-        if let Some(outcome) = response.extensions_mut().remove::<Outcome>() {
-            self.outcome(response.status().as_u16(), outcome);
-        } else {
-            self.status = response.status().as_u16();
+        match outcome::take(&mut response) {
+            (Some(outcome), _) => self.outcome(response.status().as_u16(), outcome),
+            (None, _) => self.status = response.status().as_u16(),
         }
         self.finish();
         response
     }
 
-    /// A delivered body ended: `cut` when a rule stopped it.
-    pub fn delivered(mut self, chunks: usize, cut: bool) {
-        if self.work.is_some_and(|w| w.stream.is_some()) || cut {
-            self.treatment.chunks_sent = Some(chunks);
-        }
+    /// Answers with `response`, complete, whose outcome the entry has already taken.
+    pub(crate) fn send(mut self, response: Response) -> Response {
         self.finish();
-    }
-
-    /// A delivered body was dropped unfinished: the client went away.
-    pub fn abandoned(mut self, chunks: usize) {
-        self.treatment.chunks_sent = Some(chunks);
-        self.treatment.aborted = true;
-        self.finish();
+        response
     }
 
     pub(crate) fn finish(&mut self) {
@@ -164,6 +156,21 @@ impl PendingEntry {
             instance: state.instance.clone(),
             treatment: std::mem::take(&mut self.treatment),
         });
+    }
+}
+
+impl Ending for PendingEntry {
+    fn delivered(mut self, chunks: usize, streamed: bool, cut: bool) {
+        if streamed || cut {
+            self.treatment.chunks_sent = Some(chunks);
+        }
+        self.finish();
+    }
+
+    fn abandoned(mut self, chunks: usize) {
+        self.treatment.chunks_sent = Some(chunks);
+        self.treatment.aborted = true;
+        self.finish();
     }
 }
 

@@ -30,13 +30,13 @@ use http::{HeaderMap, HeaderName, request::Parts};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tower::{Layer, Service, ServiceExt};
 
+use crate::conditions::actions::{ChunkFault, Effect, Then};
 use crate::conditions::capacity::QueueFull;
-use crate::conditions::rules::{self, Effect};
-use crate::delivery::{ChunkFault, Delivery, Schedule};
+use crate::conditions::rules;
+use crate::delivery::{Delivery, Schedule};
 use crate::openai::ApiError;
-use crate::outcome::Outcome;
+use crate::outcome::{self, Stream};
 use crate::pending::{NO_STATUS, PendingEntry};
-use crate::routes::api_key_refusal;
 use crate::state::AppState;
 
 /// Where the inspection API lives; its calls are not journaled.
@@ -130,39 +130,43 @@ async fn serve(state: &AppState, mut pending: PendingEntry, parts: Parts, bytes:
         };
         if let Some(decision) = conditions.rules.decide(&request) {
             pending.treatment.rule = Some(decision.rule);
-            match decision.effect {
-                Effect::Answer(error) => return pending.answer(error.into_response()),
-                Effect::Delay(delay) => {
-                    pending.treatment.delay_ms = delay.as_secs_f64() * 1000.0;
-                    tokio::time::sleep(delay).await;
-                }
+            let Effect { delay, then } = decision.effect;
+            if let Some(delay) = delay {
+                pending.treatment.delay_ms = delay.as_secs_f64() * 1000.0;
+                tokio::time::sleep(delay).await;
+            }
+            match then {
+                Then::Serve(spoil) => fault = spoil,
+                Then::Answer(error) => return pending.answer(error.into_response()),
                 // Until the client gives up: dropping this future writes the entry.
-                Effect::Hang => std::future::pending::<()>().await,
-                Effect::Reset => {
+                Then::Hang => std::future::pending::<()>().await,
+                Then::Reset => {
                     crate::connection::reset_current();
                     pending.status = NO_STATUS;
                     pending.summary = "connection reset by a rule".to_owned();
                     pending.finish();
                     return Response::new(Body::empty());
                 }
-                Effect::Cut { after_chunks } => fault = Some(ChunkFault::Cut { after_chunks }),
-                Effect::Malformed { after_chunks } => fault = Some(ChunkFault::Malformed { after_chunks }),
             }
         }
     }
 
     // vLLM's API-key check, after the rules as before (a rule's answer needs no key).
-    let mut response = match api_key_refusal(state, &parts) {
-        Some(refusal) => refusal,
-        None => run(next, Request::from_parts(parts, Body::from(bytes))).await,
+    let mut response = if crate::auth::refuses(&state.api_keys, &parts) {
+        ApiError::Unauthorized.into_response()
+    } else {
+        run(next, Request::from_parts(parts, Body::from(bytes))).await
     };
-    let outcome = response.extensions_mut().remove::<Outcome>().unwrap_or_default();
+    let (outcome, stream) = outcome::take(&mut response);
+    // Every route answers with one (`outcome.rs`); only a response of axum's own would not.
+    debug_assert!(outcome.is_some(), "an answer without its outcome: {response:?}");
+    let outcome = outcome.unwrap_or_default();
     let work = outcome.work.filter(|_| response.status().is_success());
     pending.outcome(response.status().as_u16(), outcome);
     let Some(work) = work else {
-        return match fault {
-            Some(fault) => deliver(response, None, Some(fault), pending),
-            None => pending.answer(response),
+        return match (stream, fault) {
+            (None, None) => pending.send(response),
+            (stream, fault) => deliver(response, stream, None, fault, pending),
         };
     };
 
@@ -180,29 +184,30 @@ async fn serve(state: &AppState, mut pending: PendingEntry, parts: Parts, bytes:
     };
     let config = conditions.config();
     if config.timing.is_on() {
-        let tokens = work.stream.map_or(work.completion_tokens, |s| s.token_frames);
+        let tokens = stream.as_ref().map_or(work.completion_tokens, Stream::tokens);
         pending.set_plan(conditions.plan(&config.timing, work.prompt_tokens, tokens));
     }
-    match work.stream {
-        Some(shape) => {
-            let schedule = pending.plan.clone().map(|plan| Schedule::new(admitted, plan, shape));
-            deliver(response, schedule, fault, pending)
-        }
-        None => {
-            if let Some(plan) = &pending.plan {
-                tokio::time::sleep_until((admitted + plan.total()).into()).await;
-            }
-            match fault {
-                Some(fault) => deliver(response, None, Some(fault), pending),
-                None => pending.answer(response),
-            }
-        }
+    if let Some(stream) = stream {
+        let schedule = pending
+            .plan
+            .clone()
+            .map(|plan| Schedule::new(admitted, plan, stream.tokens()));
+        return deliver(response, Some(stream), schedule, fault, pending);
+    }
+    if let Some(plan) = &pending.plan {
+        tokio::time::sleep_until((admitted + plan.total()).into()).await;
+    }
+    match fault {
+        Some(fault) => deliver(response, None, None, Some(fault), pending),
+        None => pending.send(response),
     }
 }
 
-/// The response with its body wrapped, to be paced or spoiled and journaled when it ends.
+/// The response with its body (or its stream's frames) delivered by [`Delivery`], to be paced
+/// or spoiled and journaled when it ends.
 fn deliver(
     response: Response,
+    stream: Option<Stream>,
     schedule: Option<Schedule>,
     fault: Option<ChunkFault>,
     pending: PendingEntry,
@@ -211,7 +216,11 @@ fn deliver(
     if fault.is_some() {
         parts.headers.remove(CONTENT_LENGTH);
     }
-    Response::from_parts(parts, Body::new(Delivery::new(body, schedule, fault, pending)))
+    let delivery = match stream {
+        Some(stream) => Delivery::stream(stream, schedule, fault, pending),
+        None => Delivery::whole(body, fault, pending),
+    };
+    Response::from_parts(parts, Body::new(delivery))
 }
 
 fn is_admin(path: &str) -> bool {

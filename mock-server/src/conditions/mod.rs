@@ -1,11 +1,13 @@
 //! What the mock does to a request besides answering it: how long it takes ([`timing`]),
 //! whether it waits for a running slot ([`capacity`]), whether a fault rule acts on it
-//! ([`rules`], [`failures`]), and what the load gauges show ([`scripts`]).
+//! ([`rules`], each action in [`actions`], [`failures`]), and what the load gauges show
+//! ([`scripts`]).
 //!
 //! Everything is off by default, so the mock answers at once as it always did. The settings
 //! here can be read and changed at run time through `GET`/`PATCH /_mock/config`; a change is
 //! validated whole and applies to the requests that come after it.
 
+pub mod actions;
 pub mod capacity;
 pub mod failures;
 pub mod rules;

@@ -4,8 +4,9 @@
 //! A rule matches requests (method, path, path prefix, model, a header), picks which of its
 //! matches it acts on (the first N, every Kth, or a seeded rate), and acts: a status with
 //! vLLM's error body (429 with `Retry-After`), a delay, a hang until the client gives up, a
-//! connection reset, a stream cut after N chunks, a malformed chunk. Rules are tried in order;
-//! the first that acts wins, so "the first two get 429, then the rest pass" is one rule.
+//! connection reset, a stream cut after N chunks, a malformed chunk (each in `actions.rs`).
+//! Rules are tried in order; the first that acts wins, so "the first two get 429, then the
+//! rest pass" is one rule.
 //!
 //! ```json
 //! {"id": "rate-limit-twice", "match": {"path": "/v1/embeddings"},
@@ -21,8 +22,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+pub use super::actions::Action;
+use super::actions::Effect;
 use super::failures::FailureType;
-use crate::openai::ApiError;
 
 /// What a rule looks at; every field left out matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,32 +46,6 @@ pub struct Match {
 pub struct HeaderMatch {
     pub name: String,
     pub value: Option<String>,
-}
-
-/// What a rule does to a request it acts on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Action {
-    /// Answers with this status and vLLM's error body (`message` replaces the default one).
-    Status {
-        status: u16,
-        message: Option<String>,
-        /// Seconds, sent as `Retry-After`.
-        retry_after: Option<u64>,
-    },
-    /// Answers as usual, this much later.
-    Delay { ms: u64 },
-    /// Never answers; the client gives up.
-    Hang,
-    /// Resets the connection (TCP RST) instead of answering.
-    Reset,
-    /// Stops a streamed answer after this many chunks, without its end; a whole answer is cut
-    /// after its headers.
-    Cut { after_chunks: usize },
-    /// Sends one chunk that is not JSON after this many chunks, then goes on.
-    Malformed { after_chunks: usize },
-    /// One of the simulator's failures (`--failure-types`), picked at random.
-    Failure { types: Vec<FailureType> },
 }
 
 /// Which of its matches a rule acts on: `{"first": N}`, `{"every": K}` or
@@ -101,15 +77,7 @@ pub struct Rule {
 
 impl Rule {
     pub fn validate(&self) -> Result<(), String> {
-        match &self.action {
-            Action::Status { status, .. } if !(400..=599).contains(status) => {
-                return Err(format!("a rule's status must be 400 to 599, got {status}"));
-            }
-            Action::Failure { types } if types.is_empty() => {
-                return Err("a failure rule needs at least one type".to_owned());
-            }
-            _ => {}
-        }
+        self.action.validate()?;
         match &self.count {
             Some(Count::Every { every: 0 }) => Err("count.every must be at least 1".to_owned()),
             Some(Count::Rate { rate, .. }) if !(0.0..=1.0).contains(rate) => {
@@ -366,17 +334,6 @@ pub struct Decision {
     pub effect: Effect,
 }
 
-/// An action, resolved for one request.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    Answer(ApiError),
-    Delay(std::time::Duration),
-    Hang,
-    Reset,
-    Cut { after_chunks: usize },
-    Malformed { after_chunks: usize },
-}
-
 /// The rules in force.
 pub struct RuleSet {
     rules: ArcSwap<Vec<std::sync::Arc<ActiveRule>>>,
@@ -453,27 +410,10 @@ impl RuleSet {
         let rule = rules
             .iter()
             .find(|rule| rule.rule.matches.matches(request) && rule.takes())?;
-        let model = request.model.unwrap_or_default();
-        let effect = match &rule.rule.action {
-            Action::Status {
-                status,
-                message,
-                retry_after,
-            } => Effect::Answer(ApiError::injected(*status, message.clone(), *retry_after)),
-            Action::Delay { ms } => Effect::Delay(std::time::Duration::from_millis(*ms)),
-            Action::Hang => Effect::Hang,
-            Action::Reset => Effect::Reset,
-            Action::Cut { after_chunks } => Effect::Cut {
-                after_chunks: *after_chunks,
-            },
-            Action::Malformed { after_chunks } => Effect::Malformed {
-                after_chunks: *after_chunks,
-            },
-            Action::Failure { types } => {
-                let pick = (rule.draw() * types.len() as f64) as usize;
-                Effect::Answer(types[pick.min(types.len() - 1)].error(model))
-            }
-        };
+        let effect = rule
+            .rule
+            .action
+            .effect(request.model.unwrap_or_default(), || rule.draw());
         Some(Decision {
             rule: rule.id.clone(),
             effect,
@@ -508,6 +448,7 @@ pub fn failure_injection(rate_percent: u8, types: &[FailureType], seed: u64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conditions::actions::{ChunkFault, Spoil, Then};
 
     fn request<'a>(path: &'a str, headers: &'a HeaderMap, model: Option<&'a str>) -> Request<'a> {
         Request {
@@ -537,7 +478,7 @@ mod tests {
             .map(|_| rules.decide(&request("/v1/embeddings", &headers, None)))
             .collect();
         assert!(
-            matches!(&decisions[0], Some(Decision { rule, effect: Effect::Answer(e) }) if rule == "rl" && e.status() == 429)
+            matches!(&decisions[0], Some(Decision { rule, effect: Effect { then: Then::Answer(e), .. } }) if rule == "rl" && e.status() == 429)
         );
         assert!(decisions[1].is_some());
         assert!(decisions[2].is_none());
@@ -612,7 +553,11 @@ mod tests {
         let headers = HeaderMap::new();
         let req = request("/x", &headers, None);
         assert_eq!(rules.decide(&req).unwrap().rule, "a");
-        assert_eq!(rules.decide(&req).unwrap().effect, Effect::Cut { after_chunks: 2 });
+        let cut = ChunkFault {
+            after_chunks: 2,
+            spoil: Spoil::Cut,
+        };
+        assert_eq!(rules.decide(&req).unwrap().effect.then, Then::Serve(Some(cut)));
         assert!(rules.remove("b"));
         assert!(!rules.remove("b"));
         assert!(rules.decide(&req).is_none());
@@ -644,6 +589,6 @@ mod tests {
         rules.add(vec![rule]).unwrap();
         let headers = HeaderMap::new();
         let decision = rules.decide(&request("/v1/embeddings", &headers, Some("m"))).unwrap();
-        assert!(matches!(decision.effect, Effect::Answer(ref e) if e.status() == 503));
+        assert!(matches!(decision.effect.then, Then::Answer(ref e) if e.status() == 503));
     }
 }

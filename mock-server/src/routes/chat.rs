@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
 use super::extract::VllmJson;
 use super::prompts::check_length;
+use super::sse::Events;
 use crate::generation::{self, Reply};
 use crate::openai::chat::{
     AssistantMessage, ChatChoice, ChatChunkChoice, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse,
@@ -20,7 +21,7 @@ use crate::openai::stream_options::StreamOptions;
 use crate::openai::unset::Null;
 use crate::openai::usage::{ChunkUsage, Usage};
 use crate::openai::{ApiError, unix_now};
-use crate::outcome::{Outcome, StreamShape, Work};
+use crate::outcome::{FrameKind, Outcome, Served, Work};
 use crate::state::AppState;
 
 /// transformers' `apply_chat_template`, given `continue_final_message` with the generation
@@ -33,12 +34,16 @@ pub async fn create(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     VllmJson(request): VllmJson<ChatCompletionRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Served<Response>, ApiError> {
     serve(&state, &headers, request)
 }
 
 /// Answers a chat completion request (also for `/invocations`).
-pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionRequest) -> Result<Response, ApiError> {
+pub fn serve(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: ChatCompletionRequest,
+) -> Result<Served<Response>, ApiError> {
     let requested = state.models.resolve_listing_names(request.model.as_deref())?;
     let sampling = request.sampling();
     if let Some(choice) = request.tool_choice() {
@@ -101,11 +106,6 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
         prompt_tokens,
         completion_tokens,
         finish_reason: super::completions::finish_reason(&replies),
-        // The role chunks go out with the first token.
-        stream: streamed.then_some(StreamShape {
-            leading_frames: n,
-            token_frames: completion_tokens,
-        }),
     });
 
     let frame = Frame {
@@ -118,8 +118,8 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
     };
     if streamed {
         let (include_usage, continuous) = StreamOptions::usage(request.stream_options.as_ref());
-        let chunks = frame.chunks(&replies, prompt_tokens, continuous, include_usage);
-        return Ok(outcome.attach(super::sse::stream(&chunks)));
+        let events = frame.events(&replies, prompt_tokens, continuous, include_usage);
+        return Ok(outcome.serve(events.finish()));
     }
     let choices = replies
         .iter()
@@ -135,22 +135,25 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: ChatCompletionReque
             weight_versions: None,
         })
         .collect();
-    Ok(outcome.attach(Json(ChatCompletionResponse {
-        id: frame.id,
-        object: "chat.completion".to_owned(),
-        created: frame.created,
-        model: frame.model,
-        choices,
-        service_tier: None,
-        system_fingerprint: frame.system_fingerprint,
-        usage,
-        prompt_logprobs: None,
-        prompt_token_ids: None,
-        prompt_text: None,
-        kv_transfer_params: None,
-        ec_transfer_params: None,
-        metrics: None,
-    })))
+    Ok(outcome.serve(
+        Json(ChatCompletionResponse {
+            id: frame.id,
+            object: "chat.completion".to_owned(),
+            created: frame.created,
+            model: frame.model,
+            choices,
+            service_tier: None,
+            system_fingerprint: frame.system_fingerprint,
+            usage,
+            prompt_logprobs: None,
+            prompt_token_ids: None,
+            prompt_text: None,
+            kv_transfer_params: None,
+            ec_transfer_params: None,
+            metrics: None,
+        })
+        .into_response(),
+    ))
 }
 
 /// What every chunk of one answer shares.
@@ -174,18 +177,12 @@ enum ChunkKind {
 }
 
 impl Frame {
-    /// vLLM's chunk sequence: a role chunk per choice, then a chunk per token, the choices
-    /// taking turns (the last of each with its finish reason), then the usage with no choices
-    /// when the client asked for it (`include_usage`); the fingerprint goes with the usage, or
-    /// with each finish when there is none. With `continuous_usage_stats` every chunk also
-    /// carries the usage so far of its choice.
-    fn chunks(
-        &self,
-        replies: &[Reply],
-        prompt_tokens: usize,
-        continuous: bool,
-        include_usage: bool,
-    ) -> Vec<ChatCompletionChunk> {
+    /// vLLM's chunk sequence: a role chunk per choice (sent with the first token), then a chunk
+    /// per token, the choices taking turns (the last of each with its finish reason), then the
+    /// usage with no choices when the client asked for it (`include_usage`); the fingerprint
+    /// goes with the usage, or with each finish when there is none. With
+    /// `continuous_usage_stats` every chunk also carries the usage so far of its choice.
+    fn events(&self, replies: &[Reply], prompt_tokens: usize, continuous: bool, include_usage: bool) -> Events {
         let chunk = |index: usize,
                      delta: Delta,
                      kind: ChunkKind,
@@ -214,15 +211,15 @@ impl Frame {
                 kv_transfer_params: Null::when(kind != ChunkKind::Role),
             }
         };
-        let mut chunks: Vec<ChatCompletionChunk> = (0..replies.len())
-            .map(|index| {
-                let role = Delta {
-                    role: Some(self.role.clone()),
-                    content: Some(String::new()),
-                };
-                chunk(index, role, ChunkKind::Role, None, 0, None)
-            })
-            .collect();
+        let completion_tokens: usize = replies.iter().map(Reply::tokens).sum();
+        let mut events = Events::with_capacity(replies.len() + completion_tokens + usize::from(include_usage));
+        for index in 0..replies.len() {
+            let role = Delta {
+                role: Some(self.role.clone()),
+                content: Some(String::new()),
+            };
+            events.push(FrameKind::Lead, &chunk(index, role, ChunkKind::Role, None, 0, None));
+        }
         let pieces: Vec<Vec<String>> = replies.iter().map(|r| r.pieces().collect()).collect();
         // Each token's logprobs, when asked for, beside its piece.
         let logprobs: Vec<Vec<Option<ChatLogprobs>>> = replies
@@ -256,12 +253,12 @@ impl Frame {
                 } else {
                     (ChunkKind::Token, None)
                 };
-                chunks.push(chunk(index, delta, kind, finish_reason, step + 1, token_logprobs));
+                let token = chunk(index, delta, kind, finish_reason, step + 1, token_logprobs);
+                events.push(FrameKind::Token, &token);
             }
         }
         if include_usage {
-            let completion_tokens = replies.iter().map(Reply::tokens).sum();
-            chunks.push(ChatCompletionChunk {
+            let usage = ChatCompletionChunk {
                 id: self.id.clone(),
                 object: "chat.completion.chunk".to_owned(),
                 created: self.created,
@@ -272,8 +269,9 @@ impl Frame {
                 prompt_token_ids: Null::Unset,
                 prompt_text: Null::Unset,
                 kv_transfer_params: Null::Unset,
-            });
+            };
+            events.push(FrameKind::Tail, &usage);
         }
-        chunks
+        events
     }
 }

@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
 use super::extract::VllmJson;
 use super::prompts::check_length;
+use super::sse::Events;
 use crate::generation::{self, Limits, Reply};
 use crate::openai::Counting;
 use crate::openai::completions::{CompletionChoice, CompletionChunk, CompletionRequest, CompletionResponse};
@@ -17,7 +18,7 @@ use crate::openai::stream_options::StreamOptions;
 use crate::openai::unset::Null;
 use crate::openai::usage::{ChunkUsage, Usage};
 use crate::openai::{ApiError, unix_now};
-use crate::outcome::{Outcome, StreamShape, Work};
+use crate::outcome::{FrameKind, Outcome, Served, Work};
 use crate::state::AppState;
 use crate::tokenizer::words;
 
@@ -25,7 +26,7 @@ pub async fn create(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     VllmJson(request): VllmJson<CompletionRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Served<Response>, ApiError> {
     serve(&state, &headers, request)
 }
 
@@ -39,7 +40,7 @@ struct Choice<'a> {
 }
 
 /// Answers a completion request (also for `/invocations`).
-pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) -> Result<Response, ApiError> {
+pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) -> Result<Served<Response>, ApiError> {
     let requested = state.models.resolve_listing_names(request.model.as_deref())?;
     let sampling = request.sampling();
     if request.suffix.is_some() {
@@ -110,11 +111,6 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
         prompt_tokens: usage.prompt_tokens,
         completion_tokens,
         finish_reason: finish_reason(all.iter().map(|c| &c.reply)),
-        // One chunk per token, the choices one after the other.
-        stream: streamed.then_some(StreamShape {
-            leading_frames: 0,
-            token_frames: completion_tokens,
-        }),
     });
 
     // `logprobs` alternatives per token, when asked for.
@@ -175,7 +171,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
                 )
             })
             .collect();
-        let mut chunks = Vec::new();
+        let mut events = Events::with_capacity(completion_tokens + usize::from(include_usage));
         let longest = all.iter().map(|c| c.reply.tokens()).max().unwrap_or(0);
         for step in 0..longest {
             for (index, c) in all.iter().enumerate() {
@@ -203,27 +199,29 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
                 } else {
                     choice.text = piece;
                 }
-                chunks.push(CompletionChunk {
+                let token = CompletionChunk {
                     // vLLM sends the fingerprint with the usage, or with each finish if none.
                     system_fingerprint: fingerprint.clone().filter(|_| finish && !include_usage),
                     ..chunk(
                         vec![choice],
                         continuous.then(|| ChunkUsage::so_far(c.prompt_tokens, step + 1)),
                     )
-                });
+                };
+                events.push(FrameKind::Token, &token);
             }
         }
         if include_usage {
-            chunks.push(CompletionChunk {
+            let totals = CompletionChunk {
                 system_fingerprint: fingerprint.clone(),
                 kv_transfer_params: Null::Unset,
                 ..chunk(
                     vec![],
                     Some(ChunkUsage::total(usage.prompt_tokens, usage.completion_tokens)),
                 )
-            });
+            };
+            events.push(FrameKind::Tail, &totals);
         }
-        return Ok(outcome.attach(super::sse::stream(&chunks)));
+        return Ok(outcome.serve(events.finish()));
     }
     let choices = all
         .iter()
@@ -243,19 +241,22 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
             )
         })
         .collect();
-    Ok(outcome.attach(Json(CompletionResponse {
-        id,
-        object: "text_completion".to_owned(),
-        created,
-        model,
-        choices,
-        service_tier: None,
-        system_fingerprint: fingerprint,
-        usage,
-        kv_transfer_params: None,
-        ec_transfer_params: None,
-        metrics: None,
-    })))
+    Ok(outcome.serve(
+        Json(CompletionResponse {
+            id,
+            object: "text_completion".to_owned(),
+            created,
+            model,
+            choices,
+            service_tier: None,
+            system_fingerprint: fingerprint,
+            usage,
+            kv_transfer_params: None,
+            ec_transfer_params: None,
+            metrics: None,
+        })
+        .into_response(),
+    ))
 }
 
 /// vLLM's renderer on a `suffix`, in its order (the mock reads no `prompt_embeds` nor a

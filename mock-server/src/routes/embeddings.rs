@@ -19,18 +19,18 @@ use crate::openai::messages::ChatMessage;
 use crate::openai::usage::Usage;
 use crate::openai::validation::python_str;
 use crate::openai::{ApiError, Counting, unix_now};
-use crate::outcome::{Outcome, Work};
+use crate::outcome::{Outcome, Served, Work};
 use crate::state::AppState;
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
     VllmJsonWithHeaders(headers, request): VllmJsonWithHeaders<EmbeddingRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Served<Response>, ApiError> {
     serve(&state, &headers, request)
 }
 
 /// Answers an embeddings request (also for `/invocations`).
-pub fn serve(state: &AppState, headers: &HeaderMap, request: EmbeddingRequest) -> Result<Response, ApiError> {
+pub fn serve(state: &AppState, headers: &HeaderMap, request: EmbeddingRequest) -> Result<Served<Response>, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
     let (texts, counting) = texts(&request, state)?;
     let prompts = super::prompts::tokenized(texts, counting, request.tokenize_params(), state)?;
@@ -54,11 +54,10 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: EmbeddingRequest) -
         prompt_tokens,
         completion_tokens: 0,
         finish_reason: "stop",
-        stream: None,
     };
     Ok(Outcome::ai(requested, prompts.len(), summary)
         .with_work(work)
-        .attach(answer.embeddings(vectors, request.encoding())))
+        .serve(answer.embeddings(vectors, request.encoding())))
 }
 
 impl Answer {

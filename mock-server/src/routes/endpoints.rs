@@ -2,15 +2,60 @@
 //! fuzzer picks its routes from it, and the answers Starlette gives a request no route takes
 //! (`routes/misses.rs`: 404, 405 with `Allow`, 307 to the other trailing slash) look paths up
 //! in it, so a route added here is served, fuzzed and refused the way vLLM refuses it.
+//!
+//! A handler goes in only if it answers with [`Served`] (or an [`ApiError`], which carries its
+//! own outcome): the recorder journals what the handler said it did, and a handler that says
+//! nothing does not compile here.
 
 use std::sync::Arc;
 
 use axum::handler::Handler;
+use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, any, get, post};
+use http::HeaderValue;
+use http::header::ALLOW;
 
 use super::{chat, completions, embeddings, invocations, models, ops, pooling, score, tokenize};
 use crate::config::Runner;
+use crate::openai::ApiError;
+use crate::outcome::Served;
 use crate::state::AppState;
+
+/// What a routed handler may answer.
+pub(crate) trait Answer {}
+
+impl<T: IntoResponse> Answer for Served<T> {}
+impl<T: IntoResponse> Answer for Result<Served<T>, ApiError> {}
+
+/// A handler whose answer is an [`Answer`], for the arities the routes use: axum's `Handler`
+/// takes any `IntoResponse`, and says nothing of which.
+#[diagnostic::on_unimplemented(
+    message = "a routed handler answers with `Served<_>` or `Result<Served<_>, ApiError>`, so its outcome is journaled"
+)]
+pub(crate) trait Answers<Args> {}
+
+macro_rules! answers {
+    ($($arg:ident),*) => {
+        impl<F, Fut, $($arg,)*> Answers<($($arg,)*)> for F
+        where
+            F: FnOnce($($arg),*) -> Fut,
+            Fut: Future,
+            Fut::Output: Answer,
+        {
+        }
+    };
+}
+
+answers!();
+answers!(A1);
+answers!(A1, A2);
+answers!(A1, A2, A3);
+
+/// `handler`, once checked to answer with an outcome: for the router's fallbacks, which are
+/// not in the table.
+pub(crate) fn answering<H: Answers<A>, A>(handler: H) -> H {
+    handler
+}
 
 /// The method a route answers. FastAPI's routes answer exactly theirs (a `GET` route refuses
 /// `HEAD`); a Starlette `Mount` answers every method and every path below it.
@@ -22,15 +67,14 @@ pub(crate) enum Verb {
 }
 
 impl Verb {
-    fn route<H, T>(self, handler: H) -> MethodRouter<Arc<AppState>>
+    fn route<H, T, A>(self, handler: H) -> MethodRouter<Arc<AppState>>
     where
-        H: Handler<T, Arc<AppState>>,
+        H: Handler<T, Arc<AppState>> + Answers<A>,
         T: 'static,
     {
         match self {
-            // axum would also answer HEAD with the GET handler; the router adds FastAPI's
-            // refusal (`misses`).
-            Verb::Get => get(handler),
+            // axum would answer HEAD with the GET handler; FastAPI refuses it.
+            Verb::Get => get(handler).head(refuse_head),
             Verb::Post => post(handler),
             Verb::Mount => any(handler),
         }
@@ -45,12 +89,26 @@ impl Verb {
         }
     }
 
+    /// FastAPI's 405 to another method, with `Allow`.
+    pub(crate) fn refusal(self) -> Served<impl IntoResponse> {
+        let allow = [(ALLOW, HeaderValue::from_static(self.allow()))];
+        ApiError::Routing(http::StatusCode::METHOD_NOT_ALLOWED)
+            .served()
+            .map(|body| (allow, body))
+    }
+
     pub(crate) fn as_method(self) -> http::Method {
         match self {
             Verb::Get | Verb::Mount => http::Method::GET,
             Verb::Post => http::Method::POST,
         }
     }
+}
+
+/// `HEAD` on a `GET` route: FastAPI's 405, where axum would run the `GET` handler and list
+/// `HEAD` beside `GET`.
+async fn refuse_head() -> Served<impl IntoResponse> {
+    Verb::Get.refusal()
 }
 
 /// Which models vLLM serves a route for (`--runner`).

@@ -1,19 +1,26 @@
 //! How an [`ApiError`] becomes vLLM's HTTP answer: its status, its body (vLLM's error object,
 //! the API-key middleware's bare one, or FastAPI's `{"detail"}`), `Retry-After` for an injected
-//! failure that names one, and the outcome the recorder journals.
+//! failure that names one, and the outcome the recorder journals, as every answer carries one.
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 
 use crate::openai::ApiError;
 use crate::openai::error::{DetailResponse, UnauthorizedResponse};
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Served};
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        self.served().into_response()
+    }
+}
+
+impl ApiError {
+    /// The error's answer with its outcome, for an answer that adds to it (`Allow` on a 405).
+    pub(crate) fn served(self) -> Served<Response> {
         let status = self.status();
         let outcome = Outcome::summary(format!("error {} {}", status.as_u16(), self.kind()));
-        let mut response = match self {
+        let response = match self {
             ApiError::Unauthorized => (
                 status,
                 Json(UnauthorizedResponse {
@@ -39,8 +46,7 @@ impl IntoResponse for ApiError {
                 .into_response(),
             _ => (status, Json(self.body())).into_response(),
         };
-        response.extensions_mut().insert(outcome);
-        response
+        outcome.serve(response)
     }
 }
 

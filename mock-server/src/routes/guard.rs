@@ -1,5 +1,5 @@
-//! Who may call what: vLLM's API-key check in front of `/v1/*` (played by the recorder, see
-//! `record.rs`), and the guard of the `/_mock` inspection API.
+//! Who may call the `/_mock` inspection API. vLLM's own API-key check in front of `/v1/*` is
+//! played by the recorder (`auth.rs`, `record.rs`).
 
 use std::sync::Arc;
 
@@ -7,22 +7,9 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::Method;
-use http::request::Parts;
 
 use crate::openai::ApiError;
 use crate::state::AppState;
-
-/// vLLM's AuthenticationMiddleware: its 401 for a request it refuses, none for one it lets in.
-pub fn api_key_refusal(state: &AppState, request: &Parts) -> Option<Response> {
-    let guarded = request.uri.path().starts_with("/v1") && request.method != Method::OPTIONS;
-    if guarded {
-        let keys = state.api_keys.load();
-        if keys.is_enabled() && !keys.accepts(&request.headers) {
-            return Some(ApiError::Unauthorized.into_response());
-        }
-    }
-    None
-}
 
 /// Who may use the `/_mock` API: with `--admin-token`, whoever has that token; otherwise, when
 /// the mock has API keys, whoever has one of them for a call that changes something (a key

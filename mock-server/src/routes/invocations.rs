@@ -8,19 +8,21 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::response::Response;
+use axum::extract::rejection::BytesRejection;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::HeaderMap;
 
 use super::{chat, completions, embeddings, pooling, score};
 use crate::config::Runner;
 use crate::openai::{ApiError, RequestBody, parse_body, python_json};
+use crate::outcome::{Outcome, Served};
 use crate::state::AppState;
 
 /// What trying the body as one request type gave.
 enum Tried {
     /// It validated: the handler's answer.
-    Served(Result<Response, ApiError>),
+    Served(Result<Served<Response>, ApiError>),
     /// One of vLLM's own validators refused it (a `VLLMValidationError`).
     Refused(ApiError),
     /// pydantic refused it: the next type is tried.
@@ -29,14 +31,14 @@ enum Tried {
 
 type Attempt = fn(&AppState, &HeaderMap, &[u8]) -> Tried;
 
-fn attempt<T: RequestBody>(
+fn attempt<T: RequestBody, B: IntoResponse>(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
-    serve: fn(&AppState, &HeaderMap, T) -> Result<Response, ApiError>,
+    serve: fn(&AppState, &HeaderMap, T) -> Result<Served<B>, ApiError>,
 ) -> Tried {
     match parse_body::<T>(body) {
-        Ok(request) => Tried::Served(serve(state, headers, request)),
+        Ok(request) => Tried::Served(serve(state, headers, request).map(|served| served.map(B::into_response))),
         Err(refusal @ ApiError::BadRequest { .. }) => Tried::Refused(refusal),
         Err(_) => Tried::Invalid,
     }
@@ -62,7 +64,20 @@ const POOLING_REQUEST: &str = "typing.Annotated[vllm.entrypoints.pooling.pooling
     | vllm.entrypoints.pooling.pooling.protocol.IOProcessorRequest, \
     BeforeValidator(func=<function reject_removed_pooling_parameters>, json_schema_input_type=PydanticUndefined)]";
 
-pub async fn invoke(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn invoke(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Served<Response>, ApiError> {
+    // axum's own answer to a body over its limit, with an outcome as every answer has.
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            let reason = status.canonical_reason().unwrap_or("Error");
+            return Ok(Outcome::summary(format!("error {} {reason}", status.as_u16())).serve(rejection.into_response()));
+        }
+    };
     super::extract::require_json(&headers)?;
     if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
         && let Err(refused) = python_json::loads(&body)

@@ -1,33 +1,32 @@
 //! What vLLM's Starlette router answers when no route takes a request as it came: a path served
 //! with the other trailing slash is a 307 to it, a path served for another method is a 405 that
-//! names that method in `Allow`, anything else FastAPI's 404. axum would list `HEAD` beside
-//! every `GET` and answer it; FastAPI's `GET` routes do neither.
+//! names that method in `Allow`, anything else FastAPI's 404.
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use http::header::{ALLOW, HOST, LOCATION};
+use http::header::{HOST, LOCATION};
 use http::{StatusCode, Uri};
 
 use super::endpoints::{self, Verb};
 use crate::openai::ApiError;
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Served};
 use crate::state::AppState;
 
 /// The router's fallback: Starlette's `redirect_slashes`, else 404.
-pub(super) async fn not_found(State(state): State<Arc<AppState>>, request: Request) -> Response {
+pub(super) async fn not_found(State(state): State<Arc<AppState>>, request: Request) -> Served<Response> {
     let path = request.uri().path();
     let other = match path.strip_suffix('/') {
         Some(without) => without.to_owned(),
         None => format!("{path}/"),
     };
     if path == "/" || endpoints::taking(&other, state.config.runner()).is_none() {
-        return ApiError::Routing(StatusCode::NOT_FOUND).into_response();
+        return ApiError::Routing(StatusCode::NOT_FOUND).served();
     }
     let location = redirect_location(request.uri(), request.headers().get(HOST), &other);
-    let outcome = Outcome::summary(format!("redirect to {other}"));
-    outcome.attach((StatusCode::TEMPORARY_REDIRECT, [(LOCATION, location)]))
+    let redirect = (StatusCode::TEMPORARY_REDIRECT, [(LOCATION, location)]).into_response();
+    Outcome::summary(format!("redirect to {other}")).serve(redirect)
 }
 
 /// Starlette builds the new URL from the request's own: its scheme, host and query.
@@ -45,22 +44,9 @@ fn redirect_location(uri: &Uri, host: Option<&http::HeaderValue>, path: &str) ->
 
 /// The router's 405: `Allow` is the first route's method for the path, as Starlette's first
 /// partial match gives it.
-pub(super) async fn method_not_allowed(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
+pub(super) async fn method_not_allowed(State(state): State<Arc<AppState>>, uri: Uri) -> Served<impl IntoResponse> {
     let verb = endpoints::taking(uri.path(), state.config.runner()).map_or(Verb::Get, |e| e.verb);
-    refused_method(verb)
-}
-
-fn refused_method(verb: Verb) -> Response {
-    let mut response = ApiError::Routing(StatusCode::METHOD_NOT_ALLOWED).into_response();
-    response
-        .headers_mut()
-        .insert(ALLOW, http::HeaderValue::from_static(verb.allow()));
-    response
-}
-
-/// `HEAD` on a `GET` route: FastAPI's 405, where axum would run the `GET` handler.
-pub(super) async fn refuse_head() -> Response {
-    refused_method(Verb::Get)
+    verb.refusal()
 }
 
 #[cfg(test)]

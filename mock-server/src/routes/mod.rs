@@ -24,7 +24,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{delete, get, put};
-pub(crate) use guard::api_key_refusal;
 use guard::require_admin_token;
 use http::{HeaderMap, HeaderName};
 
@@ -43,16 +42,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     let mut vllm = Router::new();
     for endpoint in endpoints::served(state.config.runner()) {
         for &path in endpoint.paths {
-            match endpoint.verb {
-                // FastAPI refuses HEAD on a GET route, which axum would answer with the GET handler.
-                endpoints::Verb::Get => vllm = vllm.route(path, endpoint.method_router().head(misses::refuse_head)),
-                endpoints::Verb::Post => vllm = vllm.route(path, endpoint.method_router()),
-                endpoints::Verb::Mount => {
-                    vllm = vllm
-                        .route(path, endpoint.method_router())
-                        .route(&format!("{path}/"), endpoint.method_router())
-                        .route(&format!("{path}/{{*rest}}"), endpoint.method_router());
-                }
+            vllm = vllm.route(path, endpoint.method_router());
+            if endpoint.verb == endpoints::Verb::Mount {
+                vllm = vllm
+                    .route(&format!("{path}/"), endpoint.method_router())
+                    .route(&format!("{path}/{{*rest}}"), endpoint.method_router());
             }
         }
     }
@@ -71,8 +65,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route_layer(from_fn_with_state(state.clone(), require_admin_token));
 
     vllm.nest(ADMIN_PREFIX, admin)
-        .fallback(misses::not_found)
-        .method_not_allowed_fallback(misses::method_not_allowed)
+        .fallback(endpoints::answering(misses::not_found))
+        .method_not_allowed_fallback(endpoints::answering(misses::method_not_allowed))
         .layer(RecordLayer(state.clone()))
         .with_state(state)
 }

@@ -4,14 +4,13 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
 
 use crate::openai::models::{ModelCard, ModelList};
 use crate::openai::unix_now;
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Served};
 use crate::state::AppState;
 
-pub async fn list(State(state): State<Arc<AppState>>) -> Response {
+pub async fn list(State(state): State<Arc<AppState>>) -> Served<Json<ModelList>> {
     let created = unix_now();
     let data: Vec<ModelCard> = state
         .models
@@ -20,7 +19,7 @@ pub async fn list(State(state): State<Arc<AppState>>) -> Response {
         .map(|name| ModelCard::served(name, state.config.model_path(), state.config.max_model_len, created))
         .collect();
     let summary = format!("{} model(s)", data.len());
-    Outcome::summary(summary).attach(Json(ModelList {
+    Outcome::summary(summary).serve(Json(ModelList {
         object: "list".to_owned(),
         data,
     }))

@@ -4,17 +4,17 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::IntoResponse;
 use http::header::CONTENT_TYPE;
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Served};
 use crate::state::AppState;
 
 /// `GET /health` (and vLLM's SageMaker-style `GET|POST /ping`): 200 with an empty body, as vLLM
 /// answers while its engine is alive.
-pub async fn health() -> Response {
-    Outcome::summary("healthy").attach(())
+pub async fn health() -> Served<()> {
+    Outcome::summary("healthy").serve(())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,9 +23,9 @@ pub struct Version {
 }
 
 /// `GET /version`: `{"version": "<mock-vllm version>"}`.
-pub async fn version() -> Response {
+pub async fn version() -> Served<Json<Version>> {
     let version = env!("CARGO_PKG_VERSION").to_owned();
-    Outcome::summary(format!("version {version}")).attach(Json(Version { version }))
+    Outcome::summary(format!("version {version}")).serve(Json(Version { version }))
 }
 
 /// vLLM's `GET /load`: how many requests are with the model now, running or waiting.
@@ -34,14 +34,14 @@ pub struct ServerLoad {
     pub server_load: usize,
 }
 
-pub async fn load(State(state): State<Arc<AppState>>) -> Response {
+pub async fn load(State(state): State<Arc<AppState>>) -> Served<Json<ServerLoad>> {
     let scheduler = &state.conditions.scheduler;
     let server_load = scheduler.running() + scheduler.waiting();
-    Outcome::summary(format!("load {server_load}")).attach(Json(ServerLoad { server_load }))
+    Outcome::summary(format!("load {server_load}")).serve(Json(ServerLoad { server_load }))
 }
 
 /// `GET /metrics`: Prometheus text, as vLLM serves it.
-pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Served<impl IntoResponse> {
     let text = state.metrics.render(&state.journal, &state.conditions);
-    Outcome::summary("metrics").attach(([(CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text))
+    Outcome::summary("metrics").serve(([(CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text))
 }

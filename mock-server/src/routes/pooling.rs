@@ -19,7 +19,7 @@ use crate::openai::embeddings::{EncodingFormat, render_conversation};
 use crate::openai::pooling::{PooledValue, PoolingData, PoolingRequest, PoolingResponse, PoolingTask};
 use crate::openai::usage::Usage;
 use crate::openai::{ApiError, unix_now};
-use crate::outcome::{Outcome, Work};
+use crate::outcome::{Outcome, Served, Work};
 use crate::state::AppState;
 use crate::tokenizer;
 
@@ -30,7 +30,7 @@ pub async fn create(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     VllmJson(request): VllmJson<PoolingRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Served<Response>, ApiError> {
     serve(&state, &headers, request)
 }
 
@@ -68,7 +68,7 @@ const NO_PLUGIN: &str = "No IOProcessor plugin installed. Please refer to the do
     'prithvi_geospatial_mae_io_processor' offline inference example for more details. (parameter=task)";
 
 /// Answers a pooling request (also for `/invocations`).
-pub fn serve(state: &AppState, headers: &HeaderMap, request: PoolingRequest) -> Result<Response, ApiError> {
+pub fn serve(state: &AppState, headers: &HeaderMap, request: PoolingRequest) -> Result<Served<Response>, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
     if request.dimensions.is_some() {
         return Err(ApiError::bad_request(
@@ -137,7 +137,6 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: PoolingRequest) -> 
         prompt_tokens,
         completion_tokens: 0,
         finish_reason: "stop",
-        stream: None,
     });
     let encoding = request.encoding();
     let response = match encoding.format {
@@ -166,5 +165,5 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: PoolingRequest) -> 
         })
         .into_response(),
     };
-    Ok(outcome.attach(response))
+    Ok(outcome.serve(response))
 }

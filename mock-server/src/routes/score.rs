@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
 use http::HeaderMap;
 
 use super::extract::VllmJson;
@@ -20,14 +19,14 @@ use crate::openai::score::{
 };
 use crate::openai::usage::Usage;
 use crate::openai::{ApiError, unix_now};
-use crate::outcome::{Outcome, Work};
+use crate::outcome::{Outcome, Served, Work};
 use crate::state::AppState;
 
 pub async fn score(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     VllmJson(request): VllmJson<ScoreRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Served<Json<ScoreResponse>>, ApiError> {
     serve_score(&state, &headers, request)
 }
 
@@ -35,12 +34,16 @@ pub async fn rerank(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     VllmJson(request): VllmJson<RerankRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Served<Json<RerankResponse>>, ApiError> {
     serve_rerank(&state, &headers, request)
 }
 
 /// Answers a score request (also for `/invocations`).
-pub fn serve_score(state: &AppState, headers: &HeaderMap, request: ScoreRequest) -> Result<Response, ApiError> {
+pub fn serve_score(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: ScoreRequest,
+) -> Result<Served<Json<ScoreResponse>>, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
     let params = request.tokenize_params();
     let architecture = state.config.model_profile.architecture();
@@ -67,12 +70,16 @@ pub fn serve_score(state: &AppState, headers: &HeaderMap, request: ScoreRequest)
         data,
         usage: Usage::new(pairs.prompt_tokens, 0),
     };
-    Ok(pairs.outcome(&requested).attach(Json(response)))
+    Ok(pairs.outcome(&requested).serve(Json(response)))
 }
 
 /// Answers a rerank request (also for `/invocations`): every document scored against the
 /// query, best first, the first `top_n` when it is set.
-pub fn serve_rerank(state: &AppState, headers: &HeaderMap, request: RerankRequest) -> Result<Response, ApiError> {
+pub fn serve_rerank(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: RerankRequest,
+) -> Result<Served<Json<RerankResponse>>, ApiError> {
     let requested = state.models.resolve(request.model.as_deref())?;
     let params = request.tokenize_params();
     let architecture = state.config.model_profile.architecture();
@@ -114,7 +121,7 @@ pub fn serve_rerank(state: &AppState, headers: &HeaderMap, request: RerankReques
         },
         results,
     };
-    Ok(pairs.outcome(&requested).attach(Json(response)))
+    Ok(pairs.outcome(&requested).serve(Json(response)))
 }
 
 /// Query-document pairs, scored.
@@ -170,7 +177,6 @@ impl Pairs {
             prompt_tokens: self.prompt_tokens,
             completion_tokens: 0,
             finish_reason: "stop",
-            stream: None,
         })
     }
 }

@@ -4,20 +4,19 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
 
 use super::extract::VllmJson;
 use crate::openai::ApiError;
 use crate::openai::embeddings::render_conversation;
 use crate::openai::tokenize::{DetokenizeRequest, DetokenizeResponse, TokenizeRequest, TokenizeResponse};
 use crate::openai::validation::Int;
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Served};
 use crate::state::AppState;
 
 pub async fn tokenize(
     State(state): State<Arc<AppState>>,
     VllmJson(request): VllmJson<TokenizeRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Served<Json<TokenizeResponse>>, ApiError> {
     let model = state.models.resolve_listing_names(request.model.as_deref())?;
     // With both, vLLM reads the request as a chat one: `messages` wins.
     let text = match (&request.prompt, &request.messages) {
@@ -37,7 +36,7 @@ pub async fn tokenize(
         .map(|token| (token.id, token.text))
         .unzip();
     let summary = format!("{} tokens", tokens.len());
-    Ok(Outcome::ai(&model, 1, summary).attach(Json(TokenizeResponse {
+    Ok(Outcome::ai(&model, 1, summary).serve(Json(TokenizeResponse {
         count: tokens.len(),
         max_model_len: state.config.max_model_len,
         tokens,
@@ -48,7 +47,7 @@ pub async fn tokenize(
 pub async fn detokenize(
     State(state): State<Arc<AppState>>,
     VllmJson(request): VllmJson<DetokenizeRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Served<Json<DetokenizeResponse>>, ApiError> {
     let model = state.models.resolve_listing_names(request.model.as_deref())?;
     let ids: Vec<u64> = request
         .tokens
@@ -59,5 +58,5 @@ pub async fn detokenize(
     // vLLM decodes whatever ids come; the tokenizer skips those it does not know.
     let prompt = state.tokenizer.detokenize(&ids);
     let summary = format!("{} tokens", ids.len());
-    Ok(Outcome::ai(&model, 1, summary).attach(Json(DetokenizeResponse { prompt })))
+    Ok(Outcome::ai(&model, 1, summary).serve(Json(DetokenizeResponse { prompt })))
 }
