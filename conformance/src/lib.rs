@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod client;
 pub mod conformance_report;
 pub mod hop;
+pub mod poll;
 pub mod report;
 pub mod resources;
 pub mod runner;

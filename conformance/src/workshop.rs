@@ -56,7 +56,7 @@ impl Workshop {
 
 /// The embedding the workshop's mock returns for [`TEXT`]: `byte_i(sha256) / 255 - 0.5`.
 pub fn expected_vector() -> Vec<f64> {
-    mock_vllm::embedding::embed(TEXT, 10, false)
+    mock_vllm::expected_embedding(TEXT, mock_vllm::WORKSHOP_DIMENSIONS)
 }
 
 #[cfg(test)]

@@ -9,15 +9,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use mock_vllm::conditions::rules::Rule;
+use mock_vllm::admin::Rule;
 use mock_vllm::{Filter, RecordedRequest, RequestList};
 use tokio::task::JoinHandle;
 
 use crate::client::{ClientRequest, Exchange};
 use crate::hop;
+use crate::poll::poll;
 use crate::sdk::{EmbeddingsCall, OpenAiSdk};
 use crate::spread::Cost;
-use crate::targets::{AccessRecord, Target, poll};
+use crate::targets::{AccessRecord, Target};
 use crate::workshop::Workshop;
 
 /// What a cucumber run drives: the target, the workshop's settings, the clients at hand.
@@ -312,7 +313,7 @@ impl WorkshopWorld {
         let target = self.target();
         for upstream in std::iter::once(target.upstream()).chain(target.replica()) {
             upstream
-                .set_api_keys(&[self.workshop().api_key.as_str()])
+                .set_api_keys([self.workshop().api_key.as_str()])
                 .await
                 .expect("the mock takes the workshop's key");
             upstream.reset_conditions().await.expect("the mock's conditions reset");

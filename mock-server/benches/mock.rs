@@ -8,11 +8,10 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use mock_vllm::embedding::{embed, to_le_f32_bytes};
+use mock_vllm::internals::{EmbeddingData, EmbeddingResponse, EmbeddingValue, Usage};
+use mock_vllm::internals::{embed, to_le_f32_bytes};
 use mock_vllm::journal::sink::LineSink;
 use mock_vllm::journal::{BodyEncoding, Bounds, Header, Journal, RecordedRequest};
-use mock_vllm::openai::embeddings::{EmbeddingData, EmbeddingResponse, EmbeddingValue};
-use mock_vllm::openai::usage::Usage;
 
 const TEXT: &str = "The food was delicious and the waiter was friendly.";
 /// The mock's default bounds.
@@ -107,9 +106,9 @@ fn journal(c: &mut Criterion) {
             b.iter_custom(|iters| append_under_contention(&journal, threads, iters.div_ceil(threads as u64)))
         });
         group.bench_function(BenchmarkId::new("ring+log", threads), |b| {
-            let log = mock_vllm::log::subscriber(
-                mock_vllm::log::LogOptions {
-                    format: mock_vllm::log::LogFormat::Text,
+            let log = mock_vllm::internals::subscriber(
+                mock_vllm::internals::LogOptions {
+                    format: mock_vllm::config::LogFormat::Text,
                     secrets: false,
                     skip_paths: vec![],
                 },

@@ -10,12 +10,11 @@ use axum::Router;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
-use mock_vllm::embedding::{embed, word_count};
-use mock_vllm::openai::embeddings::{
-    EmbeddingData, EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingValue,
+// The ceiling is built from the mock's own parsing and answer types, which are not its API.
+use mock_vllm::internals::{
+    ApiError, EmbeddingData, EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingValue, Usage, embed,
+    parse_body, response_id, unix_now, word_count,
 };
-use mock_vllm::openai::usage::Usage;
-use mock_vllm::openai::{ApiError, parse_body, response_id, unix_now};
 
 async fn embeddings(body: Bytes) -> Response {
     let request: EmbeddingRequest = match parse_body(&body) {

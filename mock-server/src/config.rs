@@ -14,7 +14,8 @@ use crate::conditions::capacity::Limits;
 use crate::conditions::failures::FailureType;
 use crate::conditions::rules::{self, Rule};
 use crate::conditions::timing::{Millis, Timing};
-use crate::log::{LogFormat, LogOptions};
+pub use crate::log::LogFormat;
+use crate::log::LogOptions;
 
 /// The model the workshop serves, and the name `/v1/models` lists by default.
 pub const WORKSHOP_MODEL: &str = "/apps/ecs_mounts/data/q3.6b";

@@ -53,6 +53,18 @@ pub fn token_ids_text(ids: &[i64]) -> String {
     text
 }
 
+/// The embedding mock-vllm answers for `text` with `dimensions` values (without
+/// `--normalize`): the workshop's `byte_i(sha256(text)) / 255 - 0.5` for the first 32, further
+/// sha256 blocks past them. A test asserts a gateway's answer against it.
+///
+/// ```
+/// let v = mock_vllm::expected_embedding("The food was delicious and the waiter was friendly.", 10);
+/// assert_eq!(v[0], -0.21764705882352942);
+/// ```
+pub fn expected_embedding(text: &str, dimensions: usize) -> Vec<f64> {
+    embed(text, dimensions, false)
+}
+
 /// The embedding of `text` with `dimensions` values, optionally L2-normalised.
 pub fn embed(text: &str, dimensions: usize, normalize: bool) -> Vec<f64> {
     let mut values = Vec::with_capacity(dimensions);

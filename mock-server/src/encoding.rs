@@ -46,7 +46,7 @@ pub fn to_bytes(values: &[f64], dtype: EmbedDType, endianness: Endianness) -> Ve
     out
 }
 
-/// Reads back what [`to_bytes`] wrote, as a client decodes it (for tests and examples).
+/// Reads back what `to_bytes` wrote, as a client decodes it (for tests and examples).
 pub fn from_bytes(bytes: &[u8], dtype: EmbedDType, endianness: Endianness) -> Vec<f32> {
     let big = endianness == Endianness::Big || (endianness == Endianness::Native && cfg!(target_endian = "big"));
     bytes

@@ -9,7 +9,7 @@
 //! the grace period to finish, and then the journal's writers flush.
 
 use std::future::Future;
-use std::io;
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -96,8 +96,15 @@ impl MockServer {
         Self::start_with_state(state).await
     }
 
-    /// As [`MockServer::start`], with state built by the caller (e.g. to capture the log).
-    pub async fn start_with_state(state: Arc<AppState>) -> Result<Self, StartError> {
+    /// As [`MockServer::start`], with the per-request log (the workshop's `=== REQUEST ===`
+    /// block, or `--log-format`'s) written to `out` instead of stdout, e.g. to show it beside
+    /// a failed test.
+    pub async fn start_with_log(config: Config, out: Box<dyn Write + Send>) -> Result<Self, StartError> {
+        let state = AppState::with_log_output(config, out)?;
+        Self::start_with_state(state).await
+    }
+
+    async fn start_with_state(state: Arc<AppState>) -> Result<Self, StartError> {
         let address = format!("{}:{}", state.config.host, state.config.port);
         let bound = async {
             let listener = TcpListener::bind((state.config.host.as_str(), state.config.port)).await?;
@@ -131,12 +138,9 @@ impl MockServer {
         format!("http://{}", SocketAddr::new(ip, self.addr.port()))
     }
 
+    /// The journal itself, in process: what `/_mock/requests` answers from.
     pub fn journal(&self) -> &Journal {
         &self.state.journal
-    }
-
-    pub fn state(&self) -> &Arc<AppState> {
-        &self.state
     }
 
     /// Stops accepting, lets in-flight requests finish, and flushes the journal's writers.

@@ -41,22 +41,24 @@ pub enum StartError {
     Conditions(String),
 }
 
+/// The state every handler shares, built from a [`Config`] by [`AppState::new`] and handed to
+/// [`crate::serve`].
 pub struct AppState {
-    pub config: Config,
+    pub(crate) config: Config,
     /// `--instance-id`, or the host name.
-    pub instance: Arc<str>,
-    pub instance_header: HeaderValue,
-    pub conditions: Conditions,
-    pub models: ServedModels,
+    pub(crate) instance: Arc<str>,
+    pub(crate) instance_header: HeaderValue,
+    pub(crate) conditions: Conditions,
+    pub(crate) models: ServedModels,
     /// Starts as `--api-key`; `PUT /_mock/api-keys` swaps it, e.g. to play a key rotation.
-    pub api_keys: ArcSwap<ApiKeys>,
-    pub admin_token: Option<ApiKeys>,
-    pub journal: Journal,
-    pub metrics: Metrics,
+    pub(crate) api_keys: ArcSwap<ApiKeys>,
+    pub(crate) admin_token: Option<ApiKeys>,
+    pub(crate) journal: Journal,
+    pub(crate) metrics: Metrics,
     /// Counts, truncates, `/tokenize`s and `/detokenize`s every prompt.
-    pub tokenizer: Tokenizer,
+    pub(crate) tokenizer: Tokenizer,
     /// Sent with every generated answer, as vLLM does.
-    pub system_fingerprint: Option<String>,
+    pub(crate) system_fingerprint: Option<String>,
 }
 
 impl AppState {
@@ -66,7 +68,7 @@ impl AppState {
     }
 
     /// As [`AppState::new`], with the per-request log going to `out` instead of stdout.
-    pub fn with_log_output(config: Config, out: Box<dyn Write + Send>) -> Result<Arc<Self>, StartError> {
+    pub(crate) fn with_log_output(config: Config, out: Box<dyn Write + Send>) -> Result<Arc<Self>, StartError> {
         let seed = config.conditions.seed();
         let conditions = Conditions::new(config.conditions.runtime(), seed).map_err(StartError::Conditions)?;
         conditions

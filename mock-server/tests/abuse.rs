@@ -6,6 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
+use mock_vllm::Filter;
 use mock_vllm::journal::BodyEncoding;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -207,7 +208,7 @@ async fn the_bad_input_matrix_gets_vllm_errors_and_everything_is_journaled() {
         assert_eq!(mock.get("/health").await.status(), 200, "healthy after {}", case.name);
     }
     // Every case and every health check reached a handler, and each is in the journal.
-    let list = mock.journal("").await;
+    let list = mock.journal(&Filter::default()).await;
     assert_eq!(list.total as usize, cases.len() * 2);
     let statuses: Vec<u16> = list
         .requests
@@ -332,7 +333,7 @@ async fn a_client_trickling_its_headers_is_cut_off() {
     assert!(read.is_ok(), "the connection is closed, not held");
     assert!(started.elapsed() < Duration::from_secs(10));
     // It never reached a handler: only the health check is journaled.
-    let list = mock.journal("").await;
+    let list = mock.journal(&Filter::default()).await;
     assert_eq!(
         list.requests.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
         ["/health"]

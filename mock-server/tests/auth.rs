@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use mock_vllm::admin::{AdminClient, AdminError};
 use serde_json::Value;
 
 const KEY: &str = "sk-workshop-key";
@@ -98,25 +99,25 @@ async fn admin_token_guards_the_inspection_api_only() {
     assert_eq!(response.status(), 200);
     let count: Value = response.json().await.unwrap();
     assert_eq!(count["count"], 1);
+    // The client with the token reads and changes; without it, nothing.
+    assert_eq!(mock.admin.count(&Default::default()).await.unwrap(), 1);
+    mock.admin.clear().await.unwrap();
+    let without = AdminClient::new(mock.server.uri());
+    let refused = without.count(&Default::default()).await.unwrap_err();
+    assert!(matches!(refused, AdminError::Status { status: 401, .. }), "{refused}");
 }
 
 #[tokio::test]
 async fn keys_can_be_rotated_at_run_time_by_whoever_holds_one() {
     let mock = keyed().await;
-    let rotate = |keys: serde_json::Value, key: &'static str| {
-        mock.http
-            .put(mock.url("/_mock/api-keys"))
-            .bearer_auth(key)
-            .json(&serde_json::json!({ "keys": keys }))
-            .send()
-    };
     // Without a key there is no way around it, not even through the inspection API.
-    let refused = rotate(serde_json::json!([]), "not-a-key").await.unwrap();
-    assert_eq!(refused.status(), 401);
+    let stranger = AdminClient::new(mock.server.uri()).with_api_key("not-a-key");
+    let refused = stranger.set_api_keys(Vec::<String>::new()).await.unwrap_err();
+    assert!(matches!(refused, AdminError::Status { status: 401, .. }), "{refused}");
     let cleared = mock.http.delete(mock.url("/_mock/requests")).send().await.unwrap();
     assert_eq!(cleared.status(), 401);
     assert_eq!(mock.get("/_mock/requests").await.status(), 200, "reads stay open");
-    assert_eq!(rotate(serde_json::json!(["rotated"]), KEY).await.unwrap().status(), 204);
+    mock.admin.set_api_keys(["rotated"]).await.unwrap();
     let with = |key: &'static str| {
         mock.http
             .post(mock.url("/v1/embeddings"))
@@ -126,7 +127,9 @@ async fn keys_can_be_rotated_at_run_time_by_whoever_holds_one() {
     };
     assert_eq!(with(KEY).await.unwrap().status(), 401);
     assert_eq!(with("rotated").await.unwrap().status(), 200);
+    // The client took the new key: it changes things still.
+    mock.admin.clear().await.expect("the rotated key clears the journal");
     // An empty list opens /v1 again, as a mock without --api-key.
-    rotate(serde_json::json!([]), "rotated").await.unwrap();
+    mock.admin.set_api_keys(Vec::<String>::new()).await.unwrap();
     assert_eq!(mock.embed(workshop_request()).await.0, 200);
 }

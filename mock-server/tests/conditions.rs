@@ -6,7 +6,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use mock_vllm::conditions::timing::Millis;
+use mock_vllm::Filter;
+use mock_vllm::admin::{ConfigPatch, FailureType, Match, Millis, Rule};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -15,20 +16,19 @@ fn chat(stream: bool) -> Value {
     json!({"model": "m", "messages": [{"role": "user", "content": "pace me"}], "stream": stream, "max_tokens": 6})
 }
 
-async fn add_rule(mock: &Mock, rule: Value) {
-    let response = mock.post_json("/_mock/rules", &rule).await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+async fn add_rule(mock: &Mock, rule: Rule) {
+    mock.admin.add_rule(&rule).await.expect("the mock takes the rule");
 }
 
 #[tokio::test]
 async fn the_first_two_embeddings_get_429_with_retry_after_then_200_and_the_journal_says_so() {
     let mock = Mock::start().await;
-    add_rule(
-        &mock,
-        json!({"id": "rate-limit-twice", "match": {"path": "/v1/embeddings"},
-               "action": {"type": "status", "status": 429, "retry_after": 1}, "count": {"first": 2}}),
-    )
-    .await;
+    let rule = Rule::on(Match::path("/v1/embeddings"))
+        .status(429)
+        .retry_after(1)
+        .first(2)
+        .named("rate-limit-twice");
+    add_rule(&mock, rule).await;
     let mut statuses = Vec::new();
     for _ in 0..3 {
         let response = mock.post_json("/v1/embeddings", &workshop_request()).await;
@@ -42,12 +42,11 @@ async fn the_first_two_embeddings_get_429_with_retry_after_then_200_and_the_jour
         }
     }
     assert_eq!(statuses, [429, 429, 200]);
-    let journal = mock.journal("?path=/v1/embeddings").await;
+    let journal = mock.journal(&on_path("/v1/embeddings")).await;
     let rules: Vec<Option<&str>> = journal.requests.iter().map(|e| e.treatment.rule.as_deref()).collect();
     assert_eq!(rules, [Some("rate-limit-twice"), Some("rate-limit-twice"), None]);
-    let listed: Value = mock.get("/_mock/rules").await.json().await.unwrap();
-    assert_eq!(listed["rules"][0]["hits"], 2);
-    assert_eq!(listed["rules"][0]["matched"], 3);
+    let listed = mock.admin.rules().await.unwrap();
+    assert_eq!((listed[0].hits, listed[0].matched), (2, 3));
 }
 
 #[tokio::test]
@@ -116,23 +115,14 @@ async fn a_stream_the_client_abandons_is_journaled_as_aborted() {
 
 /// The entry for `path`, once it is written.
 async fn wait_for_entry(mock: &Mock, path: &str) -> mock_vllm::RecordedRequest {
-    let list: mock_vllm::RequestList = mock
-        .get(&format!("/_mock/requests/wait?path={path}&timeout_ms=5000"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = mock.wait_for(path, 1).await;
     std::sync::Arc::unwrap_or_clone(list.requests.into_iter().last().expect("an entry"))
 }
 
 #[tokio::test]
 async fn a_hang_lasts_until_the_client_gives_up_and_is_journaled() {
     let mock = Mock::start().await;
-    add_rule(
-        &mock,
-        json!({"id": "hang", "action": {"type": "hang"}, "count": {"first": 1}}),
-    )
-    .await;
+    add_rule(&mock, Rule::on(Match::any()).hang().first(1).named("hang")).await;
     let result = mock
         .http
         .post(mock.url("/v1/embeddings"))
@@ -152,7 +142,7 @@ async fn a_hang_lasts_until_the_client_gives_up_and_is_journaled() {
 #[tokio::test]
 async fn a_reset_rule_resets_the_connection() {
     let mock = Mock::start().await;
-    add_rule(&mock, json!({"action": {"type": "reset"}, "count": {"first": 1}})).await;
+    add_rule(&mock, Rule::on(Match::any()).reset().first(1)).await;
     let mut stream = TcpStream::connect(mock.server.addr()).await.unwrap();
     let body = workshop_request().to_string();
     let request = format!(
@@ -179,11 +169,7 @@ async fn a_reset_rule_resets_the_connection() {
 #[tokio::test]
 async fn a_cut_rule_stops_the_stream_and_a_malformed_rule_spoils_one_chunk() {
     let mock = Mock::start().await;
-    add_rule(
-        &mock,
-        json!({"action": {"type": "cut", "after_chunks": 3}, "count": {"first": 1}}),
-    )
-    .await;
+    add_rule(&mock, Rule::on(Match::any()).cut_after(3).first(1)).await;
     let response = mock.post_json("/v1/chat/completions", &chat(true)).await;
     assert_eq!(response.status(), 200);
     let err = response.text().await.expect_err("the stream never ends properly");
@@ -192,11 +178,7 @@ async fn a_cut_rule_stops_the_stream_and_a_malformed_rule_spoils_one_chunk() {
     assert_eq!(entry.treatment.chunks_sent, Some(3));
     assert!(!entry.treatment.aborted, "the mock cut it, the client did not leave");
 
-    add_rule(
-        &mock,
-        json!({"action": {"type": "malformed", "after_chunks": 1}, "count": {"first": 1}}),
-    )
-    .await;
+    add_rule(&mock, Rule::on(Match::any()).malformed_after(1).first(1)).await;
     let text = mock
         .post_json("/v1/chat/completions", &chat(true))
         .await
@@ -232,7 +214,7 @@ async fn one_running_slot_makes_the_others_wait_and_a_full_queue_refuses() {
     let refused = [a, b, c].into_iter().find(|(s, _)| *s == 429).unwrap().1;
     let message = assert_vllm_error(429, &refused, 429, "RateLimitError");
     assert_eq!(message, "Failed to enqueue request, waiting requests queue is full");
-    let journal = mock.journal("?path=/v1/embeddings").await;
+    let journal = mock.journal(&on_path("/v1/embeddings")).await;
     let queued = journal
         .requests
         .iter()
@@ -278,26 +260,35 @@ async fn every_answer_and_entry_names_the_instance() {
 #[tokio::test]
 async fn the_config_is_read_and_changed_at_run_time_and_validated() {
     let mock = Mock::start().await;
-    let config: Value = mock.get("/_mock/config").await.json().await.unwrap();
-    assert_eq!(config["time-to-first-token"], 0.0);
-    assert_eq!(config["max-num-seqs"], Value::Null);
+    let config = mock.admin.config().await.unwrap();
+    assert_eq!(config.timing.time_to_first_token, Millis(0.0));
+    assert_eq!(config.limits.max_num_seqs, None);
 
-    let patch = |body: Value| mock.http.patch(mock.url("/_mock/config")).json(&body).send();
-    let response = patch(json!({"time-to-first-token": "150ms"})).await.unwrap();
-    assert_eq!(response.status(), 200);
+    let patch = ConfigPatch::default().time_to_first_token(Duration::from_millis(150));
+    let config = mock.admin.patch_config(&patch).await.unwrap();
+    assert_eq!(config.timing.time_to_first_token, Millis(150.0));
     let started = Instant::now();
     mock.embed(workshop_request()).await;
     assert!(started.elapsed() >= Duration::from_millis(140));
 
+    // The wire takes a duration as text too, and refuses what does not validate in vLLM's
+    // error body: sent raw, as a client in another language would.
+    let patch = |body: Value| mock.http.patch(mock.url("/_mock/config")).json(&body).send();
+    let response = patch(json!({"time-to-first-token": "150ms"})).await.unwrap();
+    assert_eq!(response.status(), 200);
     let response = patch(json!({"inter-token-latency": 10, "inter-token-latency-std-dev": 5}))
         .await
         .unwrap();
     let status = response.status().as_u16();
     let message = assert_vllm_error(status, &response.json().await.unwrap(), 400, "BadRequestError");
     assert!(message.contains("30%"), "{message}");
-    let config: Value = mock.get("/_mock/config").await.json().await.unwrap();
-    assert_eq!(config["inter-token-latency"], 0.0, "a refused change changes nothing");
-    assert_eq!(config["time-to-first-token"], 150.0);
+    let config = mock.admin.config().await.unwrap();
+    assert_eq!(
+        config.timing.inter_token_latency,
+        Millis(0.0),
+        "a refused change changes nothing"
+    );
+    assert_eq!(config.timing.time_to_first_token, Millis(150.0));
 }
 
 #[tokio::test]
@@ -305,7 +296,7 @@ async fn the_simulators_random_failures_are_reproducible_with_a_seed() {
     let run = || async {
         let mock = Mock::with(|c| {
             c.conditions.failure_injection_rate = 50;
-            c.conditions.failure_types = vec![mock_vllm::conditions::failures::FailureType::ServerError];
+            c.conditions.failure_types = vec![FailureType::ServerError];
             c.conditions.seed = Some(11);
         })
         .await;
@@ -328,7 +319,7 @@ async fn the_journal_holds_no_more_than_its_byte_bound() {
     for _ in 0..10 {
         mock.embed(json!({"input": big})).await;
     }
-    let list = mock.journal("").await;
+    let list = mock.journal(&Filter::default()).await;
     assert_eq!(list.total, 10);
     assert!(list.dropped >= 5, "{} dropped", list.dropped);
     assert_eq!(list.requests.len() as u64 + list.dropped, 10);

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use http_body_util::BodyExt;
-use mock_vllm::{AppState, Config, fuzzing, router};
+use mock_vllm::internals::router;
+use mock_vllm::{AppState, Config, fuzzing};
 use tower::ServiceExt;
 
 fn fuzz_dir() -> PathBuf {

@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use mock_vllm::Filter;
 use mock_vllm::journal::BodyEncoding;
 use serde_json::{Value, json};
 
@@ -77,14 +78,59 @@ async fn filters_select_by_method_path_prefix_and_sequence() {
     mock.get("/health").await; // 4
 
     let seqs = |list: mock_vllm::RequestList| list.requests.iter().map(|e| e.seq).collect::<Vec<_>>();
-    assert_eq!(seqs(mock.journal("").await), [1, 2, 3, 4]);
-    assert_eq!(seqs(mock.journal("?method=get").await), [2, 4]);
-    assert_eq!(seqs(mock.journal("?path=/v1/embeddings").await), [1, 3]);
-    assert_eq!(seqs(mock.journal("?path_prefix=/v1/").await), [1, 2, 3]);
-    assert_eq!(seqs(mock.journal("?since_seq=2").await), [3, 4]);
-    assert_eq!(seqs(mock.journal("?since_seq=1&limit=2").await), [2, 3]);
+    assert_eq!(seqs(mock.journal(&Filter::default()).await), [1, 2, 3, 4]);
     assert_eq!(
-        seqs(mock.journal("?method=POST&path_prefix=/v1&since_seq=1").await),
+        seqs(
+            mock.journal(&Filter {
+                method: Some("get".into()),
+                ..Filter::default()
+            })
+            .await
+        ),
+        [2, 4]
+    );
+    assert_eq!(seqs(mock.journal(&on_path("/v1/embeddings")).await), [1, 3]);
+    assert_eq!(
+        seqs(
+            mock.journal(&Filter {
+                path_prefix: Some("/v1/".into()),
+                ..Filter::default()
+            })
+            .await
+        ),
+        [1, 2, 3]
+    );
+    assert_eq!(
+        seqs(
+            mock.journal(&Filter {
+                since_seq: Some(2),
+                ..Filter::default()
+            })
+            .await
+        ),
+        [3, 4]
+    );
+    assert_eq!(
+        seqs(
+            mock.journal(&Filter {
+                since_seq: Some(1),
+                limit: Some(2),
+                ..Filter::default()
+            })
+            .await
+        ),
+        [2, 3]
+    );
+    assert_eq!(
+        seqs(
+            mock.journal(&Filter {
+                method: Some("POST".into()),
+                path_prefix: Some("/v1".into()),
+                since_seq: Some(1),
+                ..Filter::default()
+            })
+            .await
+        ),
         [3]
     );
 
@@ -97,8 +143,9 @@ async fn filters_select_by_method_path_prefix_and_sequence() {
     assert_eq!(count, json!({"count": 2}));
     let last: Value = mock.get("/_mock/requests/last?method=POST").await.json().await.unwrap();
     assert_eq!(last["seq"], 3);
+    assert_eq!(mock.admin.count(&on_path("/v1/embeddings")).await.unwrap(), 2);
 
-    let list = mock.journal("").await;
+    let list = mock.journal(&Filter::default()).await;
     assert_eq!((list.total, list.dropped), (4, 0));
 }
 
@@ -112,6 +159,10 @@ async fn bad_filters_are_400_and_an_empty_last_is_404() {
 
     let response = mock.get("/_mock/requests/last").await;
     assert_eq!(response.status(), 404);
+    assert!(
+        mock.admin.last().await.unwrap().is_none(),
+        "the client reads a 404 as none"
+    );
 }
 
 #[tokio::test]
@@ -119,28 +170,28 @@ async fn inspection_calls_are_not_journaled_and_clear_empties() {
     let mock = Mock::start().await;
     mock.embed(workshop_request()).await;
     for _ in 0..3 {
-        mock.journal("").await;
+        mock.journal(&Filter::default()).await;
         mock.get("/_mock/requests/count").await;
     }
-    assert_eq!(mock.journal("").await.requests.len(), 1);
+    assert_eq!(mock.journal(&Filter::default()).await.requests.len(), 1);
 
     let cleared = mock.http.delete(mock.url("/_mock/requests")).send().await.unwrap();
     assert_eq!(cleared.status(), 204);
-    let list = mock.journal("").await;
+    mock.embed(workshop_request()).await;
+    mock.admin.clear().await.unwrap();
+    let list = mock.journal(&Filter::default()).await;
     assert!(list.requests.is_empty());
     assert_eq!(list.total, 0);
     // Sequence numbers go on, so since_seq stays meaningful across a clear.
     mock.embed(workshop_request()).await;
-    assert_eq!(mock.last().await.seq, 2);
+    assert_eq!(mock.last().await.seq, 3);
 }
 
 #[tokio::test]
 async fn wait_long_polls_until_the_requests_arrive() {
     let mock = Mock::start().await;
-    let waiter = mock
-        .http
-        .get(mock.url("/_mock/requests/wait?count=2&path=/v1/embeddings&timeout_ms=10000"))
-        .send();
+    let embeddings = on_path("/v1/embeddings");
+    let waiter = mock.admin.wait(&embeddings, 2, Duration::from_secs(10));
     let sender = async {
         tokio::time::sleep(Duration::from_millis(100)).await;
         mock.get("/v1/models").await;
@@ -148,10 +199,8 @@ async fn wait_long_polls_until_the_requests_arrive() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         mock.embed(workshop_request()).await;
     };
-    let (response, ()) = tokio::join!(waiter, sender);
-    let response = response.unwrap();
-    assert_eq!(response.status(), 200);
-    let list: mock_vllm::RequestList = response.json().await.unwrap();
+    let (list, ()) = tokio::join!(waiter, sender);
+    let list = list.unwrap().expect("the two came in time");
     assert_eq!(list.requests.len(), 2);
     assert!(list.requests.iter().all(|e| e.path == "/v1/embeddings"));
 }
@@ -165,6 +214,8 @@ async fn wait_times_out_with_408() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], 408);
     assert!(body["error"]["message"].as_str().unwrap().contains("1 matched"));
+    let waited = mock.admin.wait(&Filter::default(), 2, Duration::from_millis(100)).await;
+    assert!(waited.unwrap().is_none(), "the client reads a 408 as nothing in time");
 }
 
 #[tokio::test]
@@ -173,7 +224,7 @@ async fn the_ring_drops_the_oldest_and_says_so() {
     for _ in 0..5 {
         mock.get("/health").await;
     }
-    let list = mock.journal("").await;
+    let list = mock.journal(&Filter::default()).await;
     assert_eq!((list.total, list.dropped), (5, 2));
     assert_eq!(list.requests.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 4, 5]);
 }
@@ -201,13 +252,18 @@ async fn concurrent_clients_lose_nothing() {
         task.await.unwrap();
     }
     let total = (CLIENTS * REQUESTS) as u64;
-    let list = mock.journal("?limit=1").await;
+    let list = mock
+        .journal(&Filter {
+            limit: Some(1),
+            ..Filter::default()
+        })
+        .await;
     assert_eq!(list.total, total);
     assert_eq!(list.dropped, total - 10_000);
     let count: Value = mock.get("/_mock/requests/count").await.json().await.unwrap();
     assert_eq!(count["count"], 10_000);
     // The ring holds exactly the newest 10,000, in sequence, without gaps.
-    let all = mock.journal("").await.requests;
+    let all = mock.journal(&Filter::default()).await.requests;
     let seqs: Vec<u64> = all.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, ((total - 9_999)..=total).collect::<Vec<_>>());
 }

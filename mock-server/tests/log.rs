@@ -6,8 +6,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use mock_vllm::log::LogFormat;
-use mock_vllm::{AppState, Config, MockServer};
+use mock_vllm::config::LogFormat;
+use mock_vllm::{Config, MockServer};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -35,8 +35,7 @@ async fn logged(tweak: impl FnOnce(&mut Config), send: impl AsyncFnOnce(&reqwest
         ..Config::ephemeral()
     };
     tweak(&mut config);
-    let state = AppState::with_log_output(config, Box::new(out.clone())).unwrap();
-    let server = MockServer::start_with_state(state).await.unwrap();
+    let server = MockServer::start_with_log(config, Box::new(out.clone())).await.unwrap();
     send(&reqwest::Client::new(), &server.uri()).await;
     server.shutdown().await.unwrap();
     out.text()

@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use mock_vllm::conditions::timing::Millis;
+use mock_vllm::admin::{ConfigPatch, MetricsPatch, Millis, Script};
 use openmetrics_parser::{PrometheusMetricFamily, PrometheusValue, prometheus::parse_prometheus};
 use serde_json::json;
 
@@ -138,14 +138,14 @@ async fn the_load_gauges_follow_the_running_set_and_the_queue() {
 #[tokio::test]
 async fn scripted_values_replace_the_real_ones() {
     let mock = Mock::start().await;
-    let response = mock
-        .http
-        .patch(mock.url("/_mock/config"))
-        .json(&json!({"metrics": {"waiting-requests": 7, "kv-cache-usage": "ramp:0:1:1h"}}))
-        .send()
+    let scripts = MetricsPatch::default()
+        .waiting_requests(Some(Script::Fixed(7.0)))
+        .kv_cache_usage(Some("ramp:0:1:1h".parse().unwrap()));
+    let patch = ConfigPatch::default().metrics(scripts);
+    mock.admin
+        .patch_config(&patch)
         .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+        .expect("the mock takes the scripts");
     let scrape = scrape(&mock).await;
     assert_eq!(value(&scrape, "vllm:num_requests_waiting"), 7.0);
     let usage = value(&scrape, "vllm:kv_cache_usage_perc");

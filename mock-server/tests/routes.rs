@@ -299,7 +299,7 @@ async fn body_over_the_limit_is_413_and_journaled() {
     let pieces = vec![b"{\"input\": \"".to_vec(), vec![b'y'; 4096], b"\"}".to_vec()];
     let response = mock.post_chunked("/v1/embeddings", pieces).await;
     assert_eq!(response.status(), 413);
-    let entries = mock.journal("?path=/v1/embeddings").await;
+    let entries = mock.journal(&on_path("/v1/embeddings")).await;
     assert!(entries.requests[0].body_size > 2048, "the declared size is journaled");
     assert_eq!(
         entries.requests.iter().map(|e| e.status).collect::<Vec<_>>(),

@@ -202,13 +202,9 @@ async fn mixed_load_from_64_clients_is_journaled_exactly() {
         }
     }
 
-    let count: serde_json::Value = reqwest::get(format!("{url}/_mock/requests/count"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(count["count"], CLIENTS * REQUESTS);
+    let admin = mock_vllm::admin::AdminClient::new(url.as_str());
+    let count = admin.count(&mock_vllm::Filter::default()).await.unwrap();
+    assert_eq!(count, CLIENTS * REQUESTS);
     terminate(&mut child).await;
 
     let entries = read_journal(&path);

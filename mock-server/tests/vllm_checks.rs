@@ -12,8 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use common::*;
 use mock_vllm::config::Runner;
-use mock_vllm::encoding::from_bytes;
-use mock_vllm::openai::embeddings::{BytesMetadata, EmbedDType, Endianness};
+use mock_vllm::internals::{BytesMetadata, EmbedDType, Endianness, from_bytes};
 use serde_json::{Value, json};
 
 /// vLLM's test model, served as its fixture serves it: a pooling runner, 512 tokens.

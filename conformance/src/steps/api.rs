@@ -7,11 +7,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use cucumber::{then, when};
-use mock_vllm::openai::embeddings::EmbeddingValue;
 use serde_json::{Value, json};
 
 use super::mock::to_mock;
-use super::{EmbeddingList, answer};
+use super::{EmbeddingList, EmbeddingValue, answer};
 use crate::hop::{Mismatch, returned};
 use crate::workshop::expected_vector;
 use crate::world::WorkshopWorld;

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use mock_vllm::Filter;
-use mock_vllm::conditions::rules::{Match, Rule};
+use mock_vllm::admin::{ConfigPatch, Match, Rule};
 use serde_json::json;
 
 use super::table_rows;
@@ -44,7 +44,9 @@ async fn rule_first_n(world: &mut WorkshopWorld, id: String, first: u64, path: S
 
 #[given(expr = "the mock's time to first token is {int} ms and its inter-token latency {int} ms")]
 async fn timing(world: &mut WorkshopWorld, first_token: u64, inter_token: u64) {
-    let patch = json!({"time-to-first-token": first_token, "inter-token-latency": inter_token});
+    let patch = ConfigPatch::default()
+        .time_to_first_token(Duration::from_millis(first_token))
+        .inter_token_latency(Duration::from_millis(inter_token));
     world
         .target()
         .upstream()
@@ -55,7 +57,9 @@ async fn timing(world: &mut WorkshopWorld, first_token: u64, inter_token: u64) {
 
 #[given(expr = "the mock runs {int} request(s) at a time and queues at most {int}")]
 async fn capacity(world: &mut WorkshopWorld, running: usize, waiting: usize) {
-    let patch = json!({"max-num-seqs": running, "max-waiting-queue-length": waiting});
+    let patch = ConfigPatch::default()
+        .max_num_seqs(Some(running))
+        .max_waiting_queue_length(Some(waiting));
     world
         .target()
         .upstream()
@@ -230,7 +234,7 @@ fn error_among(world: &mut WorkshopWorld, status: u16, kind: String, text: Strin
         .iter()
         .find(|e| e.status == status)
         .unwrap_or_else(|| world.last());
-    let body: Option<mock_vllm::openai::error::ErrorResponse> = serde_json::from_slice(&exchange.body).ok();
+    let body: Option<super::ErrorResponse> = serde_json::from_slice(&exchange.body).ok();
     returned(exchange, "status", status, exchange.status)?;
     returned(
         exchange,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
-use mock_vllm::conditions::rules::{Match, Rule};
+use mock_vllm::admin::{AdminClient, Match, Rule};
 use mock_vllm::{Filter, RecordedRequest};
 
 use super::cell_for_target;
@@ -17,7 +17,6 @@ use crate::client::{Call, ClientRoute};
 use crate::hop::{self, Hop, Mismatch, returned};
 use crate::spread::{self, Cost, Costs, Turns};
 use crate::targets::{Configured, TargetError};
-use crate::upstream::Upstream;
 use crate::workshop::{HEALTH_PATH, UPSTREAM_PATH};
 use crate::world::WorkshopWorld;
 
@@ -112,7 +111,7 @@ async fn tally(world: &WorkshopWorld) -> Result<[usize; 2], TargetError> {
         path_prefix: Some("/v1/".to_owned()),
         ..Filter::default()
     };
-    let count = async |mock: &Upstream| Ok::<_, TargetError>(mock.requests(&filter).await?.requests.len());
+    let count = async |mock: &AdminClient| Ok::<_, TargetError>(mock.requests(&filter).await?.requests.len());
     Ok([count(world.target().upstream()).await?, count(replica(world)).await?])
 }
 
@@ -125,17 +124,13 @@ fn embeddings_calls() -> Filter {
 
 /// Every call `mock` journaled to vLLM's embeddings path in this scenario, once at least
 /// `count` are there or a few seconds have passed (a retry may come late).
-async fn calls(mock: &Upstream, count: usize) -> Vec<RecordedRequest> {
-    let filter = embeddings_calls();
-    let waited = mock.wait(&filter, count, Duration::from_secs(5)).await.ok().flatten();
-    let list = match waited {
-        Some(list) => list,
-        None => mock.requests(&filter).await.expect("the mock's journal is readable"),
-    };
-    list.requests.into_iter().map(std::sync::Arc::unwrap_or_clone).collect()
+async fn calls(mock: &AdminClient, count: usize) -> Vec<RecordedRequest> {
+    crate::upstream::settled(mock, &embeddings_calls(), count, Duration::from_secs(5))
+        .await
+        .expect("the mock's journal is readable")
 }
 
-fn replica(world: &WorkshopWorld) -> &Upstream {
+fn replica(world: &WorkshopWorld) -> &AdminClient {
     world
         .target()
         .replica()

@@ -7,11 +7,10 @@ use bytes::Bytes;
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use mock_vllm::Filter;
-use mock_vllm::conditions::rules::{Match, Rule};
-use mock_vllm::openai::error::ErrorResponse;
+use mock_vllm::admin::{ConfigPatch, Match, Rule, status_message};
 use serde_json::json;
 
-use super::{EmbeddingList, answer, cell_for_target};
+use super::{EmbeddingList, ErrorResponse, answer, cell_for_target};
 use crate::client::{Call, ClientRoute};
 use crate::client::{ClientRequest, NO_ANSWER};
 use crate::hop::{self, Hop, Mismatch, returned, upstream};
@@ -60,7 +59,7 @@ async fn slow(world: &mut WorkshopWorld, seconds: u64) {
 
 #[given(expr = "vLLM streams at {int} ms between tokens")]
 async fn streams_at(world: &mut WorkshopWorld, inter_token: u64) {
-    let patch = json!({"inter-token-latency": inter_token});
+    let patch = ConfigPatch::default().inter_token_latency(Duration::from_millis(inter_token));
     world
         .target()
         .upstream()
@@ -215,22 +214,9 @@ async fn entries_matching(world: &WorkshopWorld, filter: Filter, count: usize) -
         since_seq: Some(world.journal_mark()),
         ..filter
     };
-    let list = world
-        .target()
-        .upstream()
-        .wait(&filter, count, SETTLE)
+    crate::upstream::settled(world.target().upstream(), &filter, count, SETTLE)
         .await
-        .expect("the mock's journal is readable");
-    let list = match list {
-        Some(list) => list,
-        None => world
-            .target()
-            .upstream()
-            .requests(&filter)
-            .await
-            .expect("the mock's journal is readable"),
-    };
-    list.requests.into_iter().map(std::sync::Arc::unwrap_or_clone).collect()
+        .expect("the mock's journal is readable")
 }
 
 #[then(expr = "vLLM was called this many times for the client's one request, at status {int}:")]
@@ -266,7 +252,7 @@ async fn tries_are(world: &WorkshopWorld, expected: usize) -> Result<(), Mismatc
 fn error_body(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
     let expected = cell_for_target(world, step, "body");
     let exchange = world.last();
-    let vllm_message = world_rule_message(exchange.status);
+    let vllm_message = status_message(exchange.status);
     // Read loosely: a gateway's own error body need not be vLLM's (LiteLLM's `code` is a string).
     let message = exchange
         .json()
@@ -280,11 +266,6 @@ fn error_body(world: &mut WorkshopWorld, step: &Step) -> Result<(), Mismatch> {
         None => "not a JSON error body",
     };
     returned(exchange, "the error body", expected.as_str(), seen)
-}
-
-/// The message the mock's status rule answers with for `status`.
-fn world_rule_message(status: u16) -> String {
-    mock_vllm::openai::ApiError::injected(status, None, None).to_string()
 }
 
 #[then(expr = "the client gets Retry-After:")]

@@ -110,7 +110,7 @@ async fn requires_key(world: &mut WorkshopWorld, key: String) {
     world
         .target()
         .upstream()
-        .set_api_keys(&[key.as_str()])
+        .set_api_keys([key.as_str()])
         .await
         .expect("the mock takes the key");
 }

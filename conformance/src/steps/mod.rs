@@ -13,7 +13,6 @@ pub mod upstream;
 pub mod workshop;
 
 use cucumber::gherkin::Step;
-use mock_vllm::openai::embeddings::EmbeddingValue;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -92,6 +91,30 @@ pub struct EmbeddingList {
     pub model: String,
     pub data: Vec<EmbeddingItem>,
     pub usage: UsageCounts,
+}
+
+/// A vector as JSON numbers, or as base64 of its bytes in the requested dtype and byte order.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum EmbeddingValue {
+    Float(Vec<f64>),
+    Base64(String),
+}
+
+/// vLLM's error body, `{"error": {"message", "type", "param", "code"}}`, read as the suite
+/// reads vLLM's: its own type, so the suite holds the mock to vLLM's shape, not to itself.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ErrorResponse {
+    pub error: ErrorInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ErrorInfo {
+    pub message: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub param: Option<String>,
+    pub code: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -6,10 +6,7 @@ use cucumber::gherkin::Step;
 use cucumber::then;
 use serde_json::Value;
 
-use mock_vllm::openai::embeddings::EmbeddingValue;
-use mock_vllm::openai::error::ErrorResponse;
-
-use super::{EmbeddingList, answer, cell_for_target, embedding};
+use super::{EmbeddingList, EmbeddingValue, ErrorResponse, answer, cell_for_target, embedding};
 use crate::hop::{Mismatch, returned};
 use crate::workshop::{self, expected_vector};
 use crate::world::WorkshopWorld;

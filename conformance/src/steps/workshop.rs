@@ -88,7 +88,7 @@ async fn rotate_key(world: &mut WorkshopWorld, key: String) {
     world
         .target()
         .upstream()
-        .set_api_keys(&[key.as_str()])
+        .set_api_keys([key.as_str()])
         .await
         .expect("the mock takes the new key");
 }

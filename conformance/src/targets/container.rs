@@ -12,7 +12,7 @@ use super::local_mock::journal_access_log;
 use super::{AccessRecord, Capability, Implementation, MockContainer, Starting, Target, TargetError, TargetSpec};
 use crate::client::ClientRoute;
 use crate::settings::Settings;
-use crate::upstream::Upstream;
+use mock_vllm::admin::AdminClient;
 
 pub const SPEC: TargetSpec = TargetSpec {
     name: "container",
@@ -46,7 +46,7 @@ impl Target for Container {
         SPEC.name
     }
 
-    fn upstream(&self) -> &Upstream {
+    fn upstream(&self) -> &AdminClient {
         self.mock.upstream()
     }
 

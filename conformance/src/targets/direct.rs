@@ -9,7 +9,7 @@ use super::local_mock::journal_access_log;
 use super::{AccessRecord, Capability, Implementation, LocalMock, Starting, Target, TargetError, TargetSpec};
 use crate::client::ClientRoute;
 use crate::settings::Settings;
-use crate::upstream::Upstream;
+use mock_vllm::admin::AdminClient;
 
 pub const SPEC: TargetSpec = TargetSpec {
     name: "direct",
@@ -38,7 +38,7 @@ impl Target for Direct {
         SPEC.name
     }
 
-    fn upstream(&self) -> &Upstream {
+    fn upstream(&self) -> &AdminClient {
         self.mock.upstream()
     }
 

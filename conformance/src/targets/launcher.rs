@@ -153,7 +153,7 @@ impl Launched {
             .unwrap_or_default();
         let url = format!("http://{}{}", self.address, readiness.path);
         // Ready, or exited (how); nothing yet.
-        let outcome = super::poll(readiness.timeout, Duration::from_millis(100), || async {
+        let outcome = crate::poll::poll(readiness.timeout, Duration::from_millis(100), || async {
             if let Some(exit) = self.exited().await {
                 return Some(Err(exit));
             }

@@ -18,8 +18,8 @@ use super::{
 };
 use crate::client::{Call, ClientRequest, ClientRoute};
 use crate::settings::Settings;
-use crate::upstream::Upstream;
 use crate::workshop::{MOCK_PORT, Workshop};
+use mock_vllm::admin::AdminClient;
 
 /// The registry's entry for gateway `G`.
 pub const fn spec<G: Gateway>() -> TargetSpec {
@@ -64,7 +64,7 @@ impl Vllm {
         }
     }
 
-    fn upstream(&self) -> &Upstream {
+    fn upstream(&self) -> &AdminClient {
         match self {
             Vllm::InProcess { mock, .. } => mock.upstream(),
             Vllm::Container { mock, .. } => mock.upstream(),
@@ -230,7 +230,7 @@ impl<G: Gateway> Target for LocalGateway<G> {
         Ok(())
     }
 
-    fn upstream(&self) -> &Upstream {
+    fn upstream(&self) -> &AdminClient {
         self.site.vllm.upstream()
     }
 
@@ -283,7 +283,7 @@ impl<G: Gateway> Target for LocalGateway<G> {
         Ok(Some(to.apply(self.route())))
     }
 
-    fn replica(&self) -> Option<&Upstream> {
+    fn replica(&self) -> Option<&AdminClient> {
         Some(self.site.replica.upstream())
     }
 

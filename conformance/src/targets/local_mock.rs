@@ -2,13 +2,13 @@
 //! gateway (or none) on this machine.
 
 use super::{AccessRecord, LogCapture, StartError, TargetError};
-use crate::upstream::Upstream;
 use crate::workshop::Workshop;
+use mock_vllm::admin::AdminClient;
 
 pub struct LocalMock {
     server: mock_vllm::MockServer,
     log: LogCapture,
-    upstream: Upstream,
+    upstream: AdminClient,
 }
 
 impl LocalMock {
@@ -21,22 +21,22 @@ impl LocalMock {
     pub async fn start_as(workshop: &Workshop, instance: Option<&str>) -> Result<Self, StartError> {
         let log = LogCapture::default();
         let config = mock_vllm::Config {
-            log_format: mock_vllm::log::LogFormat::Text,
+            log_format: mock_vllm::config::LogFormat::Text,
             api_keys: vec![workshop.api_key.clone()],
             instance_id: instance.map(str::to_owned),
             ..mock_vllm::Config::ephemeral()
         };
-        let failed = |e: mock_vllm::StartError| StartError::Failed(format!("cannot start the mock: {e}"));
-        let state = mock_vllm::AppState::with_log_output(config, Box::new(log.clone())).map_err(failed)?;
-        let server = mock_vllm::MockServer::start_with_state(state).await.map_err(failed)?;
+        let server = mock_vllm::MockServer::start_with_log(config, Box::new(log.clone()))
+            .await
+            .map_err(|e| StartError::Failed(format!("cannot start the mock: {e}")))?;
         Ok(LocalMock {
-            upstream: Upstream::new(server.uri(), Some(workshop.api_key.clone())),
+            upstream: AdminClient::new(server.uri()).with_api_key(workshop.api_key.clone()),
             server,
             log,
         })
     }
 
-    pub fn upstream(&self) -> &Upstream {
+    pub fn upstream(&self) -> &AdminClient {
         &self.upstream
     }
 
@@ -56,7 +56,7 @@ impl LocalMock {
 }
 
 /// The client's hop where the client talks to the mock itself: the mock's journal.
-pub async fn journal_access_log(upstream: &Upstream) -> Result<Vec<AccessRecord>, TargetError> {
+pub async fn journal_access_log(upstream: &AdminClient) -> Result<Vec<AccessRecord>, TargetError> {
     let list = upstream.requests(&mock_vllm::Filter::default()).await?;
     Ok(list.requests.iter().map(|e| AccessRecord::from_journal(e)).collect())
 }

@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use super::StartError;
 use super::launcher::{ContainerLaunch, Launch, Launched, Readiness, image_present};
-use crate::upstream::Upstream;
 use crate::workshop::MOCK_PORT;
+use mock_vllm::admin::AdminClient;
 
 pub struct MockContainer {
     launched: Launched,
-    upstream: Upstream,
+    upstream: AdminClient,
 }
 
 impl MockContainer {
@@ -62,12 +62,12 @@ impl MockContainer {
         };
         let launched = Launched::start("the mock-vllm container", launch, readiness).await?;
         Ok(MockContainer {
-            upstream: Upstream::new(format!("http://{}", launched.address()), Some(api_key.to_owned())),
+            upstream: AdminClient::new(format!("http://{}", launched.address())).with_api_key(api_key.to_owned()),
             launched,
         })
     }
 
-    pub fn upstream(&self) -> &Upstream {
+    pub fn upstream(&self) -> &AdminClient {
         &self.upstream
     }
 

@@ -41,9 +41,10 @@ pub use log_capture::LogCapture;
 pub use mock_container::MockContainer;
 
 use crate::client::ClientRoute;
+use crate::poll::poll;
 use crate::settings::{Settings, SettingsError};
-use crate::upstream::{Upstream, UpstreamError};
 use local_gateway::spec;
+use mock_vllm::admin::{AdminClient, AdminError};
 
 /// Every target the suite knows, in the order a run takes them.
 pub static REGISTRY: &[TargetSpec] = &[
@@ -219,7 +220,7 @@ pub enum StartError {
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error(transparent)]
-    Upstream(#[from] UpstreamError),
+    Upstream(#[from] AdminError),
     #[error(transparent)]
     Kube(#[from] kind::KubeError),
     /// The target's set-up failed before; it is not tried again for every scenario.
@@ -258,7 +259,7 @@ pub trait Target: Send + Sync + Any {
     }
 
     /// The mock's inspection API.
-    fn upstream(&self) -> &Upstream;
+    fn upstream(&self) -> &AdminClient;
 
     /// How the workshop's client reaches the route on this target.
     fn route(&self) -> ClientRoute;
@@ -303,7 +304,7 @@ pub trait Target: Send + Sync + Any {
     }
 
     /// The second vLLM replica behind [`Configured::Failover`] and [`Configured::Balanced`].
-    fn replica(&self) -> Option<&Upstream> {
+    fn replica(&self) -> Option<&AdminClient> {
         None
     }
 
@@ -351,7 +352,7 @@ pub fn free_port() -> Result<u16, StartError> {
         .map_err(|e| StartError::Failed(format!("no free port: {e}")))
 }
 
-/// Polls `ready` every 100 ms until it holds or `timeout` passes.
+/// Polls `ready` every 100 ms until it holds or `timeout` passes ([`poll`]).
 pub async fn wait_until<F, Fut>(timeout: Duration, what: &str, mut ready: F) -> Result<(), TargetError>
 where
     F: FnMut() -> Fut,
@@ -363,26 +364,6 @@ where
     })
     .await
     .ok_or_else(|| TargetError::Timeout(timeout, what.to_owned()))
-}
-
-/// The suite's one polling loop: calls `find` every `interval` until it gives a value or
-/// `timeout` has passed (a call that itself waits, such as the journal's long-poll, counts its
-/// time too). `None` when nothing came in time.
-pub async fn poll<T, F, Fut>(timeout: Duration, interval: Duration, mut find: F) -> Option<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(found) = find().await {
-            return Some(found);
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return None;
-        }
-        tokio::time::sleep(interval).await;
-    }
 }
 
 /// Whether a scenario with `tags` runs on `target` given what is `available`; if not, why not.

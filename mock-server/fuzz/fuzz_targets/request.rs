@@ -7,7 +7,8 @@ use std::sync::{Arc, OnceLock};
 
 use http_body_util::BodyExt;
 use libfuzzer_sys::fuzz_target;
-use mock_vllm::{AppState, Config, fuzzing, router};
+use mock_vllm::internals::router;
+use mock_vllm::{AppState, Config, fuzzing};
 use tower::ServiceExt;
 
 fn state() -> &'static Arc<AppState> {

@@ -12,6 +12,9 @@
 //! {"id": "rate-limit-twice", "match": {"path": "/v1/embeddings"},
 //!  "action": {"type": "status", "status": 429, "retry_after": 1}, "count": {"first": 2}}
 //! ```
+//!
+//! A test builds the same rule in code, `Rule::on(Match::path(..)).status(429).first(2)`
+//! (`admin/rule.rs`); the types here are what the server and the builder share.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -84,145 +87,6 @@ impl Rule {
                 Err(format!("count.rate must be between 0 and 1, got {rate}"))
             }
             _ => Ok(()),
-        }
-    }
-}
-
-/// Rules built in code, as wiremock's `Mock::given(..).respond_with(..).up_to_n_times(n)`:
-///
-/// ```
-/// use mock_vllm::conditions::rules::{Match, Rule};
-/// let rule = Rule::on(Match::path("/v1/embeddings")).status(429).retry_after(1).first(2);
-/// assert_eq!(
-///     serde_json::to_value(&rule).unwrap(),
-///     serde_json::json!({"id": null, "match": {"method": null, "path": "/v1/embeddings",
-///         "path_prefix": null, "model": null, "header": null},
-///         "action": {"type": "status", "status": 429, "message": null, "retry_after": 1},
-///         "count": {"first": 2}})
-/// );
-/// ```
-impl Match {
-    /// Every request.
-    pub fn any() -> Self {
-        Match::default()
-    }
-
-    /// Requests to exactly `path`.
-    pub fn path(path: impl Into<String>) -> Self {
-        Match {
-            path: Some(path.into()),
-            ..Match::default()
-        }
-    }
-
-    /// Only with this method too.
-    pub fn method(self, method: impl Into<String>) -> Self {
-        Match {
-            method: Some(method.into()),
-            ..self
-        }
-    }
-
-    /// Only for this body's `model` too.
-    pub fn model(self, model: impl Into<String>) -> Self {
-        Match {
-            model: Some(model.into()),
-            ..self
-        }
-    }
-}
-
-/// A rule's match, waiting for its action: [`Rule::on`].
-#[derive(Debug, Clone)]
-pub struct RuleOn {
-    matches: Match,
-}
-
-impl RuleOn {
-    fn acting(self, action: Action) -> Rule {
-        Rule {
-            id: None,
-            matches: self.matches,
-            action,
-            count: None,
-        }
-    }
-
-    /// Answers with `status` and vLLM's error body.
-    pub fn status(self, status: u16) -> Rule {
-        self.acting(Action::Status {
-            status,
-            message: None,
-            retry_after: None,
-        })
-    }
-
-    /// Answers as usual, `delay` later.
-    pub fn delay(self, delay: std::time::Duration) -> Rule {
-        self.acting(Action::Delay {
-            ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-        })
-    }
-
-    /// Never answers.
-    pub fn hang(self) -> Rule {
-        self.acting(Action::Hang)
-    }
-
-    /// Resets the connection.
-    pub fn reset(self) -> Rule {
-        self.acting(Action::Reset)
-    }
-
-    /// Cuts a streamed answer after `chunks` chunks.
-    pub fn cut_after(self, chunks: usize) -> Rule {
-        self.acting(Action::Cut { after_chunks: chunks })
-    }
-}
-
-impl Rule {
-    /// A rule for the requests `matches` picks; its action comes next.
-    pub fn on(matches: Match) -> RuleOn {
-        RuleOn { matches }
-    }
-
-    /// Names it in the journal and in `GET /_mock/rules`.
-    pub fn named(self, id: impl Into<String>) -> Self {
-        Rule {
-            id: Some(id.into()),
-            ..self
-        }
-    }
-
-    /// With `Retry-After: seconds`, on a status rule.
-    pub fn retry_after(mut self, seconds: u64) -> Self {
-        if let Action::Status { retry_after, .. } = &mut self.action {
-            *retry_after = Some(seconds);
-        }
-        self
-    }
-
-    /// With this error message, on a status rule.
-    pub fn message(mut self, text: impl Into<String>) -> Self {
-        if let Action::Status { message, .. } = &mut self.action {
-            *message = Some(text.into());
-        }
-        self
-    }
-
-    /// Acting on its first `n` matches only.
-    pub fn first(self, n: u64) -> Self {
-        Rule {
-            count: Some(Count::First { first: n }),
-            ..self
-        }
-    }
-
-    /// Acting on every `k`th match.
-    pub fn every(self, k: u64) -> Self {
-        Rule {
-            count: Some(Count::Every { every: k }),
-            ..self
         }
     }
 }

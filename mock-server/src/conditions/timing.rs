@@ -144,7 +144,7 @@ impl Timing {
 
     /// The times for one request with `prompt_tokens` in and `tokens` out, `running` requests
     /// in the engine (this one included) of at most `max_num_seqs`.
-    pub fn plan(
+    pub(crate) fn plan(
         &self,
         rng: &mut impl Rng,
         prompt_tokens: usize,

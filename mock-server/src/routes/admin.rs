@@ -7,12 +7,11 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Path, State};
 use http::StatusCode;
-use serde::Deserialize;
 
 use super::extract::{VllmJson, VllmQuery};
+use crate::admin::wire::{ApiKeysUpdate, NewRules, RuleIds, RuleList, WaitParams};
 use crate::auth::ApiKeys;
 use crate::conditions::RuntimeConfig;
-use crate::conditions::rules::{Rule, RuleStatus};
 use crate::journal::{Count, Filter, RecordedRequest, RequestList};
 use crate::openai::{ApiError, RequestBody};
 use crate::state::AppState;
@@ -55,33 +54,10 @@ impl RequestBody for NewRules {}
 /// `PATCH /_mock/config` takes any object; the conditions check it.
 impl RequestBody for serde_json::Value {}
 
-#[derive(Debug, Deserialize)]
-pub struct ApiKeysUpdate {
-    /// The keys `/v1/*` accepts from now on; empty opens it.
-    keys: Vec<String>,
-}
-
 /// `PUT /_mock/api-keys`: replaces the accepted API keys at run time (a key rotation upstream).
 pub async fn set_api_keys(State(state): State<Arc<AppState>>, VllmJson(update): VllmJson<ApiKeysUpdate>) -> StatusCode {
     state.api_keys.store(Arc::new(ApiKeys::new(&update.keys)));
     StatusCode::NO_CONTENT
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WaitParams {
-    /// How many matching entries to wait for.
-    #[serde(default = "one")]
-    count: usize,
-    #[serde(default = "five_seconds")]
-    timeout_ms: u64,
-}
-
-fn one() -> usize {
-    1
-}
-
-fn five_seconds() -> u64 {
-    5_000
 }
 
 /// `GET /_mock/requests/wait?count=N&timeout_ms=T`: long-polls until `count` entries match,
@@ -103,24 +79,6 @@ pub async fn wait(
             list.requests.len()
         )))
     }
-}
-
-/// One rule, or several as `{"rules": [...]}`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum NewRules {
-    One(Box<Rule>),
-    Many { rules: Vec<Rule> },
-}
-
-#[derive(Debug, serde::Serialize)]
-pub struct RuleIds {
-    pub ids: Vec<String>,
-}
-
-#[derive(Debug, serde::Serialize)]
-pub struct RuleList {
-    pub rules: Vec<RuleStatus>,
 }
 
 /// `GET /_mock/rules`: the rules in force, in order, with how often each matched and acted.

@@ -1,7 +1,9 @@
-//! Shared helpers: a mock on a free loopback port and a client for it.
+//! Shared helpers: a mock on a free loopback port, an HTTP client for its vLLM routes, and the
+//! admin client for its `/_mock` API.
 #![allow(dead_code)]
 
-use mock_vllm::{Config, MockServer, RecordedRequest, RequestList};
+use mock_vllm::admin::AdminClient;
+use mock_vllm::{Config, Filter, MockServer, RecordedRequest, RequestList};
 use serde_json::{Value, json};
 
 pub const WORKSHOP_MODEL: &str = mock_vllm::WORKSHOP_MODEL;
@@ -23,6 +25,8 @@ pub const WORKSHOP_VECTOR: [f64; 10] = [
 pub struct Mock {
     pub server: MockServer,
     pub http: reqwest::Client,
+    /// With the mock's admin token, else its first API key, as a test that drives it has.
+    pub admin: AdminClient,
 }
 
 impl Mock {
@@ -33,9 +37,19 @@ impl Mock {
     pub async fn with(tweak: impl FnOnce(&mut Config)) -> Mock {
         let mut config = Config::ephemeral();
         tweak(&mut config);
+        let admin_token = config.admin_token.clone();
+        let api_key = config.api_keys.first().cloned();
+        let server = MockServer::start(config).await.expect("mock starts");
+        let admin = AdminClient::new(server.uri());
+        let admin = match (admin_token, api_key) {
+            (Some(token), _) => admin.with_admin_token(token),
+            (None, Some(key)) => admin.with_api_key(key),
+            (None, None) => admin,
+        };
         Mock {
-            server: MockServer::start(config).await.expect("mock starts"),
+            server,
             http: reqwest::Client::new(),
+            admin,
         }
     }
 
@@ -79,16 +93,29 @@ impl Mock {
         (status, response.json().await.expect("JSON body"))
     }
 
-    pub async fn journal(&self, query: &str) -> RequestList {
-        self.get(&format!("/_mock/requests{query}"))
-            .await
-            .json()
-            .await
-            .expect("journal")
+    pub async fn journal(&self, filter: &Filter) -> RequestList {
+        self.admin.requests(filter).await.expect("journal")
     }
 
     pub async fn last(&self) -> RecordedRequest {
-        self.get("/_mock/requests/last").await.json().await.expect("last entry")
+        self.admin.last().await.expect("journal").expect("an entry")
+    }
+
+    /// The entries for `path`, once `count` of them are written (within 5 s).
+    pub async fn wait_for(&self, path: &str, count: usize) -> RequestList {
+        self.admin
+            .wait(&on_path(path), count, std::time::Duration::from_secs(5))
+            .await
+            .expect("journal")
+            .unwrap_or_else(|| panic!("{count} entries for {path} within 5 s"))
+    }
+}
+
+/// The journal's entries for exactly `path`.
+pub fn on_path(path: &str) -> Filter {
+    Filter {
+        path: Some(path.to_owned()),
+        ..Filter::default()
     }
 }
 

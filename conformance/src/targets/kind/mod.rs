@@ -36,8 +36,8 @@ use super::{AccessRecord, Capability, Implementation, StartError, Starting, Targ
 use crate::client::ClientRoute;
 use crate::resources::WorkshopResources;
 use crate::settings::{Settings, SettingsError};
-use crate::upstream::Upstream;
 use crate::workshop::{self, MOCK_PORT, Workshop};
+use mock_vllm::admin::AdminClient;
 
 pub const SPEC: TargetSpec = TargetSpec {
     name: "kind",
@@ -64,13 +64,13 @@ pub struct Kind {
     workshop: Workshop,
     gateway_url: String,
     gateway_pod_port: u16,
-    mock_forward: OnceCell<(Forward, Upstream)>,
+    mock_forward: OnceCell<(Forward, AdminClient)>,
     /// The gateway's `host:port`, with the port-forward that serves it when there is one.
     gateway_forward: OnceCell<(Option<Forward>, String)>,
     /// The Gateway proxy's image, as its implementation and version.
     gateway_image: OnceCell<Option<String>>,
     /// Until the mock's pod is forwarded, scenarios that read the journal have nothing to read.
-    unforwarded: Upstream,
+    unforwarded: AdminClient,
     /// Steps 1 to 5, done once; a failure is kept and given to every later scenario.
     set_up: OnceCell<Result<(), String>>,
 }
@@ -191,7 +191,7 @@ impl Kind {
             mock_forward: OnceCell::new(),
             gateway_forward: OnceCell::new(),
             gateway_image: OnceCell::new(),
-            unforwarded: Upstream::new("http://127.0.0.1:9", None),
+            unforwarded: AdminClient::new("http://127.0.0.1:9"),
             set_up: OnceCell::new(),
         })
     }
@@ -201,13 +201,13 @@ impl Kind {
     }
 
     /// The mock's `/_mock` API, forwarded from its pod once it runs.
-    async fn forward_mock(&self) -> Result<&Upstream, TargetError> {
+    async fn forward_mock(&self) -> Result<&AdminClient, TargetError> {
         let (_, upstream) = self
             .mock_forward
             .get_or_try_init(|| async {
                 let forward = Forward::start(self.api.pods(), MOCK_SELECTOR.to_owned(), MOCK_PORT).await?;
                 // The mock starts without a key; the suite sets it through this client.
-                let upstream = Upstream::new(format!("http://{}", forward.addr), None);
+                let upstream = AdminClient::new(format!("http://{}", forward.addr));
                 // A forward that cannot reach the pod (RBAC, the kubelet) says so now, not as a
                 // later time-out.
                 if !upstream.healthy().await {
@@ -313,7 +313,7 @@ impl Target for Kind {
         done.clone().map_err(TargetError::SetUp)
     }
 
-    fn upstream(&self) -> &Upstream {
+    fn upstream(&self) -> &AdminClient {
         self.mock_forward
             .get()
             .map_or(&self.unforwarded, |(_, upstream)| upstream)
