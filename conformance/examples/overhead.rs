@@ -5,16 +5,24 @@
 //!     cargo run --release -p conformance --example overhead             # direct, LiteLLM, nginx, sglang-router
 //!     AGENTGATEWAY_BIN=/path/to/agentgateway cargo run --release -p conformance --example overhead
 //!
-//! The targets start as the suite starts them (same configs, same mock); `OVERHEAD_REQUESTS`
+//! The targets are `direct` and every registered gateway that runs on this machine (not in a
+//! cluster), started as the suite starts them (same configs, same mock); `OVERHEAD_REQUESTS`
 //! (default 1000) sets the requests per target after 50 of warm-up.
 
 use std::time::{Duration, Instant};
 
 use conformance::client::Call;
 use conformance::settings::{Env, Settings};
-use conformance::targets::{REGISTRY, StartError};
+use conformance::targets::{Capability, REGISTRY, StartError, TargetSpec};
 
-const TARGETS: [&str; 5] = ["direct", "litellm", "agentgateway", "nginx", "sglang-router"];
+/// The mock alone, as the baseline, and each local gateway: read off the registry, so that a
+/// new gateway is measured without a line here.
+fn measured(settings: &Settings) -> impl Iterator<Item = &'static TargetSpec> {
+    REGISTRY.iter().filter(move |spec| {
+        let offers = (spec.capabilities)(settings);
+        spec.name == "direct" || (offers.contains(&Capability::Gateway) && !offers.contains(&Capability::Kubernetes))
+    })
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -22,8 +30,8 @@ async fn main() -> anyhow::Result<()> {
     let requests: usize = settings.env.parse("OVERHEAD_REQUESTS")?.unwrap_or(1000);
     let http = reqwest::Client::new();
     let mut rows: Vec<(&str, String, Duration, Duration)> = Vec::new();
-    for name in TARGETS {
-        let spec = REGISTRY.iter().find(|s| s.name == name).expect("a registered target");
+    for spec in measured(&settings) {
+        let name = spec.name;
         let target = match (spec.start)(&settings).await {
             Ok(target) => target,
             Err(StartError::Absent(reason)) => {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use cucumber::gherkin::{self, GherkinEnv};
 
-use crate::behaviour::Expectation;
+use crate::expectation::Expectation;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogEntry {

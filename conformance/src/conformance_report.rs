@@ -291,7 +291,7 @@ pub fn markdown(report: &Report, catalog: &[CatalogEntry], info: &RunInfo) -> St
     let _ = writeln!(
         md,
         "\n## What each gateway did\n\nPer scenario, the rows of its tables that hold for each target (its own, else `default`: vLLM's own behaviour), where the scenario passed: what the target was seen to do in this run.\n{}",
-        crate::behaviour::matrix(report, catalog)
+        crate::matrix::matrix(report, catalog)
     );
     md
 }

@@ -5,11 +5,12 @@
 //! sent, what the upstream vLLM server saw (from mock-vllm's journal), and what came back.
 //! `tests/conformance.rs` runs them once per available target.
 
-pub mod behaviour;
 pub mod catalog;
 pub mod client;
 pub mod conformance_report;
+pub mod expectation;
 pub mod hop;
+pub mod matrix;
 pub mod poll;
 pub mod report;
 pub mod resources;
