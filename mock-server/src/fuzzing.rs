@@ -59,10 +59,10 @@ mod tests {
     #[test]
     fn inputs_pick_routes_and_content_types() {
         let request = request(b"\x01{}").unwrap();
-        assert_eq!(request.uri(), "/v1/chat/completions");
+        assert_eq!(request.uri(), ENDPOINTS[1].paths[0]);
         assert_eq!(request.headers()["content-type"], "application/json");
         let request = super::request(b"\x80{}").unwrap();
-        assert_eq!(request.uri(), "/v1/embeddings");
+        assert_eq!(request.uri(), ENDPOINTS[0x80 % ENDPOINTS.len()].paths[0]);
         assert_eq!(request.headers()["content-type"], "text/plain");
         assert!(super::request(b"").is_none());
     }

@@ -27,10 +27,8 @@ pub mod journal;
 mod log;
 mod metrics;
 // vLLM's request and answer shapes. Its request types declare every field vLLM's pydantic
-// models accept, so a body parses (and is refused) as vLLM parses it, whether or not the mock
-// reads the field; and serde's `with` modules keep both halves. Public until the surface was
-// narrowed, they were never linted for it.
-#[allow(dead_code)]
+// models accept, so a body parses (and is refused) as vLLM parses it; a field the mock never
+// reads says so where it is declared.
 mod openai;
 mod outcome;
 mod pending;

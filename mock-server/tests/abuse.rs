@@ -290,6 +290,26 @@ async fn a_chunked_body_is_read_whole() {
     assert_eq!(entry.body_json(), Some(workshop_request()));
 }
 
+/// uvicorn reads a body of any size: one past axum's 2 MiB default is answered, not read as
+/// none; only the mock's own `--max-body-bytes` (413) bounds it.
+#[tokio::test]
+async fn a_body_past_2_mib_is_read_as_vllm_reads_it() {
+    let mock = Mock::start().await;
+    let mut body = workshop_request().to_string().into_bytes();
+    body.extend(std::iter::repeat_n(b' ', 3 * 1024 * 1024));
+    let response = mock
+        .http
+        .post(mock.url("/v1/embeddings"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["usage"]["prompt_tokens"], 9, "{answer}");
+}
+
 #[tokio::test]
 async fn a_100000_element_input_is_answered_in_full() {
     let mock = Mock::start().await;

@@ -24,7 +24,11 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
         "embeddings input=list[list[str]]",
         "open: a list of lists of strings is read as chat messages",
     ),
-    ("plain", "POST /v2/embed", "open: Cohere's embed API"),
+    (
+        "plain",
+        "cohere truncate NONE max_tokens 1",
+        "info only without --tokenizer: the refusal counts the prompt's tokens",
+    ),
     ("plain", "GET /version", "deliberate: the mock answers its own version"),
     ("plain", "GET /openapi.json", "open: FastAPI's schema"),
     ("plain", "GET /docs", "open: FastAPI's docs page"),
@@ -34,6 +38,35 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
         "info only without --tokenizer: WordPiece strings",
     ),
     ("plain", "detokenize too big", "open: pydantic's bound on a token id"),
+    (
+        "chat",
+        "embeddings input=list[list[str]]",
+        "open: a list of lists of strings is read as chat messages",
+    ),
+    ("chat", "GET /version", "deliberate: the mock answers its own version"),
+    ("chat", "GET /openapi.json", "open: FastAPI's schema"),
+    ("chat", "GET /docs", "open: FastAPI's docs page"),
+    (
+        "chat",
+        "tokenize prompt token strs",
+        "info only without --tokenizer: WordPiece strings",
+    ),
+    ("chat", "detokenize too big", "open: pydantic's bound on a token id"),
+    (
+        "chat",
+        "score /score content parts",
+        "deliberate: the default profile names the workshop's architecture, the oracle runs BERT",
+    ),
+    (
+        "chat",
+        "cohere base64, 8 dims",
+        "deliberate: normalisation is off by default, so the float32 bytes differ",
+    ),
+    (
+        "chat",
+        "cohere truncate NONE max_tokens 1",
+        "info only without --tokenizer: the refusal counts the prompt's tokens",
+    ),
     ("generate", "chat prompt_logprobs=1", "open: prompt logprobs"),
     ("generate", "chat echo=True", "open: prompt logprobs of an echo"),
     ("generate", "chat batch route", "open: /v1/chat/completions/batch"),
@@ -97,6 +130,9 @@ fn config(name: &str) -> Config {
             config.runner = Runner::Pooling;
             config.model_profile = ModelProfile::E5;
         }
+        // The default profile: the workshop's Qwen3-Embedding, with a chat template and
+        // Matryoshka dimensions.
+        "chat" => config.runner = Runner::Pooling,
         "generate" => {
             config.runner = Runner::Generate;
             config.vocab_size = Some(30_522);
@@ -145,7 +181,7 @@ async fn the_mock_answers_the_recorded_cases_as_vllm_did() {
         .unwrap();
     let mut failures = Vec::new();
     let mut agreed = BTreeMap::<&str, usize>::new();
-    for config_name in ["plain", "generate"] {
+    for config_name in ["plain", "chat", "generate"] {
         let mock = MockServer::start(config(config_name)).await.unwrap();
         let base = mock.uri();
         for case in recording.cases.iter().filter(|c| c.config == config_name) {

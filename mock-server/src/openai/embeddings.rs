@@ -10,7 +10,8 @@ use super::usage::Usage;
 use super::validation::{FieldError, lax_bool, lax_int};
 use super::{Prompt, RequestBody};
 
-#[derive(Debug, Clone, Deserialize)]
+/// `Default` for the requests vLLM makes of its own (Cohere's `/v2/embed`).
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct EmbeddingRequest {
     /// Optional in vLLM: the first served model answers when it is left out.
     pub model: Option<String>,

@@ -4,6 +4,7 @@
 //! wrong type, as vLLM's pydantic models do.
 
 pub mod chat;
+pub mod cohere;
 pub mod completions;
 pub mod embeddings;
 pub mod error;
@@ -51,9 +52,10 @@ pub fn system_fingerprint(served_model: &str, max_model_len: u32) -> String {
     format!("vllm-{VLLM_VERSION}-{hash8}")
 }
 
-/// A fresh response id with vLLM's prefixes (`embd-`, `chatcmpl-`, `cmpl-`).
+/// A fresh id with one of vLLM's prefixes (`modelperm-`...) and its `random_uuid()`: the low
+/// 64 bits of a UUID4 as 16 hex digits.
 pub fn response_id(prefix: &str) -> String {
-    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+    format!("{prefix}-{:016x}", uuid::Uuid::new_v4().as_u64_pair().1)
 }
 
 /// JSON as Python's `json.dumps` writes it by default (`", "` and `": "` between items, every

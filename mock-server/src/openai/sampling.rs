@@ -36,12 +36,16 @@ macro_rules! generation_request {
             pub frequency_penalty: Option<f64>,
             #[serde(default, with = "crate::openai::validation::lax_float")]
             pub repetition_penalty: Option<f64>,
+            #[expect(dead_code, reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it")]
             /// Read for its type only: generated words do not depend on it.
             #[serde(default, with = "crate::openai::validation::lax_int::within_i64")]
             pub seed: Option<i64>,
             #[serde(default, with = "crate::openai::validation::lax_int")]
             pub prompt_logprobs: Option<i64>,
+            #[expect(dead_code, reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it")]
             pub user: Option<String>,
+            // Chat reads it (the answer's id), completions does not.
+            #[allow(dead_code)]
             pub request_id: Option<String>,
             /// Read for its shape only: the mock's words never end on a stop string.
             pub stop: Option<crate::openai::sampling::Stop>,

@@ -68,8 +68,20 @@ pub struct ScoreRequest {
     #[serde(default, with = "lax_int")]
     pub truncate_prompt_tokens: Option<i64>,
     pub truncation_side: Option<TruncationSide>,
+    #[expect(
+        dead_code,
+        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
+    )]
     pub use_activation: Option<bool>,
+    #[expect(
+        dead_code,
+        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
+    )]
     pub user: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
+    )]
     pub request_id: Option<String>,
 }
 
@@ -124,8 +136,20 @@ pub struct RerankRequest {
     #[serde(default, with = "lax_int")]
     pub truncate_prompt_tokens: Option<i64>,
     pub truncation_side: Option<TruncationSide>,
+    #[expect(
+        dead_code,
+        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
+    )]
     pub use_activation: Option<bool>,
+    #[expect(
+        dead_code,
+        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
+    )]
     pub user: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
+    )]
     pub request_id: Option<String>,
 }
 

@@ -89,6 +89,14 @@ impl FieldError {
             .map(|v| FieldError::greater_than_equal(vec![field.into()], v, bound))
     }
 
+    /// A `ValueError` raised by a model's own validator at `loc` (`[]`: the whole body).
+    pub fn value_error(loc: Vec<Loc>, message: &str) -> Self {
+        FieldError {
+            ctx: Some(format!("{{'error': ValueError({})}}", python_str(message))),
+            ..FieldError::new("value_error", loc, format!("Value error, {message}"))
+        }
+    }
+
     /// A vLLM model validator's rejection of the whole body (`VLLMValidationError`), with the
     /// parameter it names.
     pub fn vllm(message: &str, parameter: Option<&str>) -> Self {
@@ -426,10 +434,6 @@ pub mod lax_int {
         deserializer.deserialize_any(LaxInt { within_i64: false })
     }
 
-    pub fn serialize<S: serde::Serializer>(value: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
-        serde::Serialize::serialize(value, serializer)
-    }
-
     /// A field vLLM bounds to a 64-bit integer (`priority`, `seed`): a larger one is refused
     /// (pydantic's `less_than_equal`, which the error path words), not saturated.
     pub mod within_i64 {
@@ -437,10 +441,6 @@ pub mod lax_int {
 
         pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
             deserializer.deserialize_any(super::LaxInt { within_i64: true })
-        }
-
-        pub fn serialize<S: serde::Serializer>(value: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
-            serde::Serialize::serialize(value, serializer)
         }
     }
 
@@ -542,10 +542,6 @@ pub mod lax_float {
             },
             Value::Array(_) | Value::Object(_) => Err(custom("float_type", "Input should be a valid number", None)),
         }
-    }
-
-    pub fn serialize<S: serde::Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
-        serde::Serialize::serialize(value, serializer)
     }
 }
 

@@ -69,10 +69,7 @@ pub fn serve(
     }
     // The mock serves a text model: vLLM's renderer refuses images, audio and video for it.
     if messages.iter().any(ChatMessage::has_media) {
-        return Err(ApiError::bad_request(
-            format!("{} is not a multimodal model", state.models.served_name()),
-            None,
-        ));
+        return Err(super::embeddings::not_multimodal(state));
     }
     let prompt = messages.iter().map(ChatMessage::text).collect::<Vec<_>>().join("\n");
     let prompt_tokens = state.tokenizer.count(&prompt, false);

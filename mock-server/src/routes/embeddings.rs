@@ -10,6 +10,7 @@ use http::HeaderMap;
 
 use super::extract::VllmJsonWithHeaders;
 use super::pooled::{self, Answer, Pooled};
+use super::prompts::Tokenized;
 use crate::embedding::{MAX_VALUES_PER_REQUEST, embed};
 use crate::openai::embeddings::{
     Conversations, EmbeddingData, EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingValue, Encoding,
@@ -31,33 +32,68 @@ pub async fn create(
 
 /// Answers an embeddings request (also for `/invocations`).
 pub fn serve(state: &AppState, headers: &HeaderMap, request: EmbeddingRequest) -> Result<Served<Response>, ApiError> {
-    let requested = state.models.resolve(request.model.as_deref())?;
-    let (texts, counting) = texts(&request, state)?;
-    let prompts = super::prompts::tokenized(texts, counting, request.tokenize_params(), state)?;
-    let dimensions = dimensions(request.dimensions, state)?;
-    let normalize = request.use_activation.unwrap_or(state.config.normalize);
-    check_size(prompts.len(), dimensions)?;
-    let vectors: Vec<Vec<f64>> = prompts.iter().map(|p| embed(&p.text, dimensions, normalize)).collect();
-
-    let prompt_tokens = prompts.iter().map(|p| p.tokens).sum();
-    let summary = match prompts.len() {
-        1 => format!("embedding with {dimensions} dims"),
-        n => format!("{n} embeddings with {dimensions} dims"),
-    };
+    let embedded = embedded(state, &request)?;
     let answer = Answer {
         id: super::request_id("embd", headers, None),
         created: unix_now(),
         model: state.models.served_name().to_owned(),
-        prompt_tokens,
+        prompt_tokens: embedded.prompt_tokens(),
     };
-    let work = Work {
-        prompt_tokens,
-        completion_tokens: 0,
-        finish_reason: "stop",
-    };
-    Ok(Outcome::ai(requested, prompts.len(), summary)
-        .with_work(work)
-        .serve(answer.embeddings(vectors, request.encoding())))
+    let (outcome, vectors) = embedded.into_outcome();
+    Ok(outcome.serve(answer.embeddings(vectors, request.encoding())))
+}
+
+/// An embeddings request's vectors before they are encoded: what `/v1/embeddings` answers, and
+/// Cohere's `/v2/embed`, which vLLM serves through an embeddings request of its own making.
+pub(super) struct Embedded<'a> {
+    /// The model the request named, resolved.
+    requested: String,
+    prompts: Vec<Tokenized<'a>>,
+    vectors: Vec<Vec<f64>>,
+    dimensions: usize,
+}
+
+/// The vectors `request` asks for, refused as vLLM refuses it: model, prompts, dimensions.
+pub(super) fn embedded<'a>(state: &AppState, request: &'a EmbeddingRequest) -> Result<Embedded<'a>, ApiError> {
+    let requested = state.models.resolve(request.model.as_deref())?;
+    let (texts, counting) = texts(request, state)?;
+    let prompts = super::prompts::tokenized(texts, counting, request.tokenize_params(), state)?;
+    let dimensions = dimensions(request.dimensions, state)?;
+    let normalize = request.use_activation.unwrap_or(state.config.normalize);
+    check_size(prompts.len(), dimensions)?;
+    Ok(Embedded {
+        requested,
+        vectors: prompts.iter().map(|p| embed(&p.text, dimensions, normalize)).collect(),
+        prompts,
+        dimensions,
+    })
+}
+
+impl Embedded<'_> {
+    /// Each prompt's tokens, in order.
+    pub fn tokens(&self) -> impl Iterator<Item = usize> {
+        self.prompts.iter().map(|p| p.tokens)
+    }
+
+    pub fn prompt_tokens(&self) -> usize {
+        self.tokens().sum()
+    }
+
+    /// What the journal says of it, and the vectors.
+    pub fn into_outcome(self) -> (Outcome, Vec<Vec<f64>>) {
+        let dimensions = self.dimensions;
+        let summary = match self.vectors.len() {
+            1 => format!("embedding with {dimensions} dims"),
+            n => format!("{n} embeddings with {dimensions} dims"),
+        };
+        let work = Work {
+            prompt_tokens: self.prompt_tokens(),
+            completion_tokens: 0,
+            finish_reason: "stop",
+        };
+        let outcome = Outcome::ai(self.requested, self.vectors.len(), summary).with_work(work);
+        (outcome, self.vectors)
+    }
 }
 
 impl Answer {
@@ -136,7 +172,12 @@ fn texts<'a>(request: &'a EmbeddingRequest, state: &AppState) -> Result<(Vec<Cow
         if request.chat_template.is_some() {
             return Err(ApiError::bad_request(UNTRUSTED_CHAT_TEMPLATE, None));
         }
-        // vLLM looks for the model's template before it reads the conversation.
+        // vLLM reads the conversation's media first: the mock serves a text model, which
+        // vLLM's renderer refuses them for.
+        if conversations.iter().flatten().any(ChatMessage::has_media) {
+            return Err(not_multimodal(state));
+        }
+        // It looks for the model's template before it reads the conversation's text.
         require_chat_template(state)?;
         if conversations.is_empty() {
             return Err(ApiError::bad_request(crate::openai::NO_PROMPT, None));
@@ -169,6 +210,14 @@ fn texts<'a>(request: &'a EmbeddingRequest, state: &AppState) -> Result<(Vec<Cow
         // RequestBody::check has already refused a body with neither.
         (None, None) => Ok((vec![], rendered)),
     }
+}
+
+/// vLLM's renderer, given images, audio or video for a text model.
+pub(super) fn not_multimodal(state: &AppState) -> ApiError {
+    ApiError::bad_request(
+        format!("{} is not a multimodal model", state.models.served_name()),
+        None,
+    )
 }
 
 /// vLLM's refusal of a request's own `chat_template` without `--trust-request-chat-template`,

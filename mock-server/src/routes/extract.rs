@@ -41,28 +41,21 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for VllmJsonWithHeaders<T> {
     }
 }
 
-/// What `Bytes::from_request` refuses to read (axum's `DefaultBodyLimit`), so a larger body
-/// reads as none, as it did through that extractor.
-const AXUM_BODY_LIMIT: usize = 2 * 1024 * 1024;
-
 /// The body, which the recorder has already read whole within its limits and hands on as one
 /// chunk: taken as it is, where `Bytes::from_request` would collect it again through a buffer
-/// list and a limit (about 1,000 instructions a request).
+/// list and a limit (about 1,000 instructions a request). Its limit (axum's 2 MiB
+/// `DefaultBodyLimit`) is not vLLM's: uvicorn reads a body of any size, and the mock's own
+/// limit (`--max-body-bytes`, 413) is the recorder's.
 async fn read(mut body: Body) -> Bytes {
     let first = match body.frame().await {
         Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
         _ => return Bytes::new(),
     };
-    let whole = if body.is_end_stream() {
-        first
-    } else {
-        let rest = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-        Bytes::from([first, rest].concat())
-    };
-    if whole.len() > AXUM_BODY_LIMIT {
-        return Bytes::new();
+    if body.is_end_stream() {
+        return first;
     }
-    whole
+    let rest = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    Bytes::from([first, rest].concat())
 }
 
 /// vLLM's `validate_json_request`: the body must be declared `application/json`.

@@ -2,6 +2,7 @@
 
 mod admin;
 mod chat;
+mod cohere;
 mod completions;
 mod embeddings;
 pub(crate) mod endpoints;
@@ -77,17 +78,20 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// Built in one string (no `format!`, no copy of the base, the header looked up by a name
 /// already parsed): it is on every answer's path.
 fn request_id(prefix: &str, headers: &HeaderMap, body_request_id: Option<&str>) -> String {
+    use std::fmt::Write as _;
     static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
     let base = headers
         .get(&X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .or(body_request_id);
-    let mut uuid = uuid::Uuid::encode_buffer();
-    let base = base.unwrap_or_else(|| uuid::Uuid::new_v4().simple().encode_lower(&mut uuid));
-    let mut id = String::with_capacity(prefix.len() + 1 + base.len());
+    let mut id = String::with_capacity(prefix.len() + 1 + base.map_or(16, str::len));
     id.push_str(prefix);
     id.push('-');
-    id.push_str(base);
+    match base {
+        Some(base) => id.push_str(base),
+        // vLLM's `random_uuid()`: the low 64 bits of a UUID4 as 16 hex digits.
+        None => write!(id, "{:016x}", uuid::Uuid::new_v4().as_u64_pair().1).expect("writing to a String"),
+    }
     id
 }
 

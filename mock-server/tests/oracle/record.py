@@ -8,8 +8,10 @@ mock-vllm in CI without vLLM installed.
 It starts the oracle's stub (vLLM's own HTTP server, engine stubbed) once per configuration,
 sends it every case of the oracle's `diff.py` and writes what came back to
 `mock-server/tests/oracle/recorded.json`: the request as sent (bytes in base64) and vLLM's
-status, headers and body. The configurations are the oracle's plain one (MiniLM, an e5-like
-model) and `--runner generate` (its generator, with one fixed fingerprint). Set
+status, headers and body, for the oracle's cases and the project's own (`cases.py`). The
+configurations are the oracle's plain one (MiniLM, an e5-like model), its chat one (the same
+model with a chat template and Matryoshka dimensions, as the workshop's Qwen3-Embedding has)
+and `--runner generate` (its generator, with one fixed fingerprint). Set
 VLLM_ORACLE_DIR to the oracle's folder and VLLM_ORACLE_HOME to its setup when they are
 elsewhere.
 """
@@ -29,11 +31,16 @@ spec = importlib.util.spec_from_file_location("oracle_diff", os.path.join(ORACLE
 diff = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(diff)
 
+OWN_CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.py")
+CHAT = ["--chat-template", os.path.join(ORACLE_DIR, "chat_template.jinja"),
+        "--hf-overrides", json.dumps({"is_matryoshka": True, "embedding_size": 65536})]
+POOLING_CASES = diff.gen_cases() + diff.load_cases(OWN_CASES, "pooling")
 CONFIGS = [
     # name, stub flags, cases
-    ("plain", [], diff.gen_cases()),
+    ("plain", [], POOLING_CASES),
+    ("chat", CHAT, POOLING_CASES),
     ("generate", ["--model", os.path.join(diff.ORACLE_HOME, "gen-model"), "--runner", "generate", *FINGERPRINT],
-     diff.gen_generate_cases()),
+     diff.gen_generate_cases() + diff.load_cases(OWN_CASES, "generate")),
 ]
 
 

@@ -7,7 +7,9 @@
 
 use serde_json::Value;
 
+mod cohere;
 mod generation;
+pub use cohere::COHERE_EMBED_REQUEST;
 pub use generation::{CHAT_COMPLETION_REQUEST, COMPLETION_REQUEST};
 
 use super::pydantic::{Field, INT, Object, STR, Schema};

@@ -1,0 +1,44 @@
+# The project's own cases beyond the oracle's diff.py, in its `--cases` format: run by
+# `python3 ../shared/vllm-oracle/diff.py --cases mock-server/tests/oracle/cases.py` and
+# recorded with the rest by record.py. `case`, `MODEL`, `MAXLEN` and `J` come from diff.py.
+
+# A 1x1 PNG, so that vLLM gets as far as asking whether the model takes images.
+PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
+
+E = "/v2/embed"
+CASES = [
+    # Cohere's embed API (vLLM's CohereEmbedRequest, served through its embeddings path).
+    case("cohere texts", E, {"model": MODEL, "texts": ["hello world", "b"]}),
+    case("cohere texts none", E, {"model": MODEL}),
+    case("cohere texts empty", E, {"texts": []}),
+    case("cohere texts and images", E, {"texts": ["a"], "images": [PNG]}),
+    case("cohere texts int", E, {"texts": [1]}),
+    case("cohere binary 10 dims", E, {"texts": ["a"], "embedding_types": ["binary"]}),
+    case("cohere float, binary, ubinary, 8 dims", E, {"texts": ["a", "b c"], "output_dimension": 8,
+                                                     "embedding_types": ["float", "binary", "ubinary"]}),
+    case("cohere base64, 8 dims", E, {"texts": ["a"], "output_dimension": 8, "embedding_types": ["base64"]}),
+    case("cohere embedding_types empty", E, {"texts": ["a"], "embedding_types": []}),
+    case("cohere embedding_types int8", E, {"texts": ["a"], "embedding_types": ["int8"]}),
+    case("cohere input_type", E, {"texts": ["a"], "input_type": "search_query"}),
+    case("cohere truncate NONE max_tokens 1", E, {"texts": ["a b c"], "truncate": "NONE", "max_tokens": 1}),
+    case("cohere max_tokens 2", E, {"texts": ["a b c d"], "max_tokens": 2}),
+    case("cohere truncate START max_tokens -5", E, {"texts": ["a b"], "truncate": "START", "max_tokens": -5}),
+    case("cohere inputs max_tokens -5", E, {"inputs": [{"content": [{"type": "text", "text": "hi"}]}],
+                                           "max_tokens": -5}),
+    case("cohere truncate START max_tokens 0", E, {"texts": ["a b"], "truncate": "START", "max_tokens": 0}),
+    case("cohere max_tokens past max_model_len", E, {"texts": ["a b"], "max_tokens": MAXLEN + 88}),
+    case("cohere truncate MIDDLE", E, {"texts": ["a"], "truncate": "MIDDLE"}),
+    case("cohere text part without text", E, {"inputs": [{"content": [{"type": "text"}]}]}),
+    case("cohere image part without url", E, {"inputs": [{"content": [{"type": "image_url", "image_url": {}}]}]}),
+    case("cohere inputs text", E, {"inputs": [{"content": [{"type": "text", "text": "hi there"}]}]}),
+    case("cohere inputs no content", E, {"inputs": [{"content": []}]}),
+    case("cohere inputs text and image", E, {"inputs": [{"content": [
+        {"type": "text", "text": "hi"}, {"type": "image_url", "image_url": {"url": PNG}}]}]}),
+    case("cohere images", E, {"images": [PNG]}),
+    case("cohere unknown model", E, {"model": "nope", "texts": ["a"]}),
+    case("cohere output_dimension 4", E, {"texts": ["a"], "output_dimension": 4}),
+    case("cohere unknown field", E, {"texts": ["a"], "foo": 1}),
+    case("cohere priority 2**63", E, {"texts": ["a"], "priority": 2**63}),
+    case("cohere X-Request-Id", E, {"texts": ["a"]}, headers={"X-Request-Id": "abc123"}),
+    case("GET /v2/embed", E, method="GET", ctype=None),
+]
