@@ -21,11 +21,6 @@ const WORDS: &str = "deliberate: the generated words are the mock's own";
 const DIFFERENCES: &[(&str, &str, &str)] = &[
     (
         "plain",
-        "embeddings input=list[list[str]]",
-        "open: a list of lists of strings is read as chat messages",
-    ),
-    (
-        "plain",
         "cohere truncate NONE max_tokens 1",
         "info only without --tokenizer: the refusal counts the prompt's tokens",
     ),
@@ -38,11 +33,6 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
         "info only without --tokenizer: WordPiece strings",
     ),
     ("plain", "detokenize too big", "open: pydantic's bound on a token id"),
-    (
-        "chat",
-        "embeddings input=list[list[str]]",
-        "open: a list of lists of strings is read as chat messages",
-    ),
     ("chat", "GET /version", "deliberate: the mock answers its own version"),
     ("chat", "GET /openapi.json", "open: FastAPI's schema"),
     ("chat", "GET /docs", "open: FastAPI's docs page"),

@@ -11,15 +11,44 @@ pub struct ChatMessage {
 }
 
 /// A message as sent, where a `null` content is told from none.
-#[derive(Deserialize)]
 struct SentMessage {
     role: String,
-    #[serde(default, deserialize_with = "present")]
     content: Option<Option<MessageContent>>,
 }
 
-fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Option<MessageContent>>, D::Error> {
-    Option::deserialize(deserializer).map(Some)
+/// Read from an object only: serde's derive would also read a struct from an array of its
+/// fields' values, so `["a"]` would be a message of role `a`, which pydantic refuses.
+impl<'de> Deserialize<'de> for SentMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(SentMessageVisitor)
+    }
+}
+
+struct SentMessageVisitor;
+
+impl<'de> serde::de::Visitor<'de> for SentMessageVisitor {
+    type Value = SentMessage;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a chat message object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<SentMessage, A::Error> {
+        let (mut role, mut content) = (None, None);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match &*key {
+                "role" => role = Some(map.next_value()?),
+                "content" => content = Some(map.next_value()?),
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(SentMessage {
+            role: role.ok_or_else(|| serde::de::Error::missing_field("role"))?,
+            content,
+        })
+    }
 }
 
 impl TryFrom<SentMessage> for ChatMessage {
