@@ -409,13 +409,14 @@ macro_rules! literal {
     };
 }
 
-/// An integer element (of a list) as pydantic's lax mode takes it; see [`lax_int`].
+/// An integer element (of a list) as pydantic's lax mode takes it, within 64 bits (a token
+/// id: vLLM bounds it to `le=2**63-1`); see [`lax_int`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Int(pub i64);
 
 impl<'de> serde::Deserialize<'de> for Int {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match lax_int::deserialize(deserializer)? {
+        match lax_int::within_i64::deserialize(deserializer)? {
             Some(n) => Ok(Int(n)),
             None => Err(custom("int_type", "Input should be a valid integer", None)),
         }
@@ -486,6 +487,16 @@ pub mod lax_int {
         }
 
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // serde_json reads an integer past 64 bits as a float, which pydantic would read
+            // as the integer it is: past the bound, or saturated.
+            const PAST_I64: f64 = 9_223_372_036_854_775_808.0;
+            if self.within_i64 && v.is_finite() && v.fract() == 0.0 && v >= PAST_I64 {
+                return Err(custom(
+                    "less_than_equal",
+                    "Input should be less than or equal to 9223372036854775807",
+                    None,
+                ));
+            }
             if v.fract() == 0.0 && v.is_finite() {
                 Ok(Some(v as i64))
             } else if v.is_finite() {
