@@ -63,7 +63,6 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
     ),
     ("generate", "chat prompt_logprobs=1", "open: prompt logprobs"),
     ("generate", "chat echo=True", "open: prompt logprobs of an echo"),
-    ("generate", "chat batch route", "open: /v1/chat/completions/batch"),
     ("generate", "completions logprobs 2", WORDS),
     ("generate", "completions logprobs 0", WORDS),
     ("generate", "completions logprobs true", WORDS),

@@ -4,6 +4,7 @@
 //! wrong type, as vLLM's pydantic models do.
 
 pub mod chat;
+pub mod chat_batch;
 pub mod cohere;
 pub mod completions;
 pub mod embeddings;

@@ -111,6 +111,13 @@ impl FieldError {
         }
     }
 
+    /// As [`FieldError::vllm`] for a message that already names its parameter (and value), as
+    /// `VLLMValidationError` words one with a value: the `param` it reports.
+    pub fn naming(mut self, parameter: &str) -> Self {
+        self.parameter = Some(parameter.to_owned());
+        self
+    }
+
     /// A vLLM validator's rejection as vLLM answers it: its message (with the parameter it
     /// names) as a plain `BadRequestError`; `None` for pydantic's own errors.
     pub fn vllm_refusal(&self) -> Option<ApiError> {

@@ -44,6 +44,47 @@ pub fn serve(
     headers: &HeaderMap,
     request: ChatCompletionRequest,
 ) -> Result<Served<Response>, ApiError> {
+    let generated = generate(state, &request)?;
+    let outcome = generated.outcome();
+    let usage = Usage::new(generated.prompt_tokens, generated.completion_tokens());
+    let frame = Frame {
+        id: super::request_id("chatcmpl", headers, request.request_id.as_deref()),
+        created: unix_now(),
+        model: state.models.served_name().to_owned(),
+        system_fingerprint: state.system_fingerprint.clone(),
+        role: generated.role,
+        top_logprobs: generated.top_logprobs,
+    };
+    if request.stream.unwrap_or(false) {
+        let (include_usage, continuous) = StreamOptions::usage(request.stream_options.as_ref());
+        let events = frame.events(&generated.replies, generated.prompt_tokens, continuous, include_usage);
+        return Ok(outcome.serve(events.finish()));
+    }
+    let choices = generated
+        .replies
+        .iter()
+        .enumerate()
+        .map(|(index, reply)| frame.choice(index, reply))
+        .collect();
+    Ok(outcome.serve(Json(frame.response(choices, usage)).into_response()))
+}
+
+/// One conversation's replies, before they are answered whole or streamed.
+pub(super) struct Generated {
+    /// The model the request named, resolved.
+    requested: String,
+    messages: usize,
+    /// The replies' role.
+    pub role: String,
+    pub prompt_tokens: usize,
+    pub replies: Vec<Reply>,
+    /// `top_logprobs` alternatives per token, when `logprobs` is on.
+    pub top_logprobs: Option<usize>,
+}
+
+/// The replies to `request`, refused as vLLM refuses it: model, tools, the chat template's
+/// flags, media, sampling, lengths.
+pub(super) fn generate(state: &AppState, request: &ChatCompletionRequest) -> Result<Generated, ApiError> {
     let requested = state.models.resolve_listing_names(request.model.as_deref())?;
     let sampling = request.sampling();
     if let Some(choice) = request.tool_choice() {
@@ -53,17 +94,12 @@ pub fn serve(
     if request.continue_final_message == Some(true) && request.add_generation_prompt != Some(false) {
         return Err(ApiError::bad_request(CONTINUE_WITH_GENERATION_PROMPT, None));
     }
+    let messages = request.messages.as_deref().unwrap_or_default();
     // vLLM answers as the last message's role when it adds no generation prompt.
     let role = match request.add_generation_prompt {
-        Some(false) => request
-            .messages
-            .as_ref()
-            .and_then(|m| m.last())
-            .map_or("assistant", |m| m.role.as_str())
-            .to_owned(),
+        Some(false) => messages.last().map_or("assistant", |m| m.role.as_str()).to_owned(),
         _ => "assistant".to_owned(),
     };
-    let messages = request.messages.unwrap_or_default();
     if messages.is_empty() {
         return Err(ApiError::bad_request(super::embeddings::EMPTY_CONVERSATION, None));
     }
@@ -88,59 +124,80 @@ pub fn serve(
         max_model_len - prompt_tokens,
     )?;
     let n = super::completions::choices(request.n)?;
-    let replies: Vec<Reply> = (0..n).map(|i| generation::reply(&prompt, i, limits)).collect();
-    // `top_logprobs` alternatives per token, when `logprobs` is on.
-    let top_logprobs = sampling.logprobs.map(|k| usize::try_from(k).unwrap_or(usize::MAX));
-    let completion_tokens = replies.iter().map(Reply::tokens).sum();
-    let usage = Usage::new(prompt_tokens, completion_tokens);
-    let streamed = request.stream.unwrap_or(false);
-    let outcome = Outcome::ai(
-        &requested,
-        messages.len(),
-        format!("chat completion with {completion_tokens} tokens"),
-    )
-    .with_work(Work {
-        prompt_tokens,
-        completion_tokens,
-        finish_reason: super::completions::finish_reason(&replies),
-    });
-
-    let frame = Frame {
-        id: super::request_id("chatcmpl", headers, request.request_id.as_deref()),
-        created: unix_now(),
-        model: state.models.served_name().to_owned(),
-        system_fingerprint: state.system_fingerprint.clone(),
+    Ok(Generated {
+        requested,
+        messages: messages.len(),
         role,
-        top_logprobs,
-    };
-    if streamed {
-        let (include_usage, continuous) = StreamOptions::usage(request.stream_options.as_ref());
-        let events = frame.events(&replies, prompt_tokens, continuous, include_usage);
-        return Ok(outcome.serve(events.finish()));
+        prompt_tokens,
+        replies: (0..n).map(|i| generation::reply(&prompt, i, limits)).collect(),
+        top_logprobs: sampling.logprobs.map(|k| usize::try_from(k).unwrap_or(usize::MAX)),
+    })
+}
+
+impl Generated {
+    pub fn completion_tokens(&self) -> usize {
+        self.replies.iter().map(Reply::tokens).sum()
     }
-    let choices = replies
-        .iter()
-        .enumerate()
-        .map(|(index, reply)| ChatChoice {
+
+    /// What the journal says of one answer of `generated`, every conversation's replies in it.
+    pub fn outcome_of(generated: &[Generated]) -> Outcome {
+        let prompt_tokens = generated.iter().map(|g| g.prompt_tokens).sum();
+        let completion_tokens = generated.iter().map(Generated::completion_tokens).sum();
+        let requested = generated.first().map_or("", |g| g.requested.as_str());
+        Outcome::ai(
+            requested,
+            generated.iter().map(|g| g.messages).sum(),
+            format!("chat completion with {completion_tokens} tokens"),
+        )
+        .with_work(Work {
+            prompt_tokens,
+            completion_tokens,
+            finish_reason: super::completions::finish_reason(generated.iter().flat_map(|g| &g.replies)),
+        })
+    }
+
+    fn outcome(&self) -> Outcome {
+        Generated::outcome_of(std::slice::from_ref(self))
+    }
+}
+
+/// What every chunk of one answer shares.
+pub(super) struct Frame {
+    pub id: String,
+    pub created: u64,
+    pub model: String,
+    pub system_fingerprint: Option<String>,
+    /// The replies' role.
+    pub role: String,
+    /// How many alternatives each token's logprobs list, when the client asked for them.
+    pub top_logprobs: Option<usize>,
+}
+
+impl Frame {
+    /// One choice of a whole answer.
+    pub fn choice(&self, index: usize, reply: &Reply) -> ChatChoice {
+        ChatChoice {
             index,
-            message: AssistantMessage::reply(&frame.role, reply.text()),
-            logprobs: top_logprobs.map(|k| ChatLogprobs::new(reply.logprobs(k), k)),
+            message: AssistantMessage::reply(&self.role, reply.text()),
+            logprobs: self.top_logprobs.map(|k| ChatLogprobs::new(reply.logprobs(k), k)),
             finish_reason: Some(reply.finish_reason.to_owned()),
             stop_reason: None,
             token_ids: None,
             routed_experts: None,
             weight_versions: None,
-        })
-        .collect();
-    Ok(outcome.serve(
-        Json(ChatCompletionResponse {
-            id: frame.id,
+        }
+    }
+
+    /// The whole answer, with every null key vLLM 0.33.0's carries.
+    pub fn response(self, choices: Vec<ChatChoice>, usage: Usage) -> ChatCompletionResponse {
+        ChatCompletionResponse {
+            id: self.id,
             object: "chat.completion".to_owned(),
-            created: frame.created,
-            model: frame.model,
+            created: self.created,
+            model: self.model,
             choices,
             service_tier: None,
-            system_fingerprint: frame.system_fingerprint,
+            system_fingerprint: self.system_fingerprint,
             usage,
             prompt_logprobs: None,
             prompt_token_ids: None,
@@ -148,21 +205,8 @@ pub fn serve(
             kv_transfer_params: None,
             ec_transfer_params: None,
             metrics: None,
-        })
-        .into_response(),
-    ))
-}
-
-/// What every chunk of one answer shares.
-struct Frame {
-    id: String,
-    created: u64,
-    model: String,
-    system_fingerprint: Option<String>,
-    /// The replies' role.
-    role: String,
-    /// How many alternatives each token's logprobs list, when the client asked for them.
-    top_logprobs: Option<usize>,
+        }
+    }
 }
 
 /// The kinds of chunk in vLLM's chat stream, each with its own null keys.

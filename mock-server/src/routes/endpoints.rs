@@ -15,7 +15,7 @@ use axum::routing::{MethodRouter, any, get, post};
 use http::HeaderValue;
 use http::header::ALLOW;
 
-use super::{chat, cohere, completions, embeddings, invocations, models, ops, pooling, score, tokenize};
+use super::{chat, chat_batch, cohere, completions, embeddings, invocations, models, ops, pooling, score, tokenize};
 use crate::config::Runner;
 use crate::openai::ApiError;
 use crate::outcome::Served;
@@ -173,6 +173,9 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     Endpoint::new(Post, &["/v1/embeddings"], Pooling, |v| v.route(embeddings::create)),
     Endpoint::new(Post, &["/v2/embed"], Pooling, |v| v.route(cohere::embed)),
     Endpoint::new(Post, &["/v1/chat/completions"], Generative, |v| v.route(chat::create)),
+    Endpoint::new(Post, &["/v1/chat/completions/batch"], Generative, |v| {
+        v.route(chat_batch::create)
+    }),
     Endpoint::new(Post, &["/v1/completions"], Generative, |v| v.route(completions::create)),
     Endpoint::new(Get, &["/v1/models"], Every, |v| v.route(models::list)),
     Endpoint::new(Post, &["/tokenize"], Every, |v| v.route(tokenize::tokenize)),

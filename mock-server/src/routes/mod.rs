@@ -2,6 +2,7 @@
 
 mod admin;
 mod chat;
+mod chat_batch;
 mod cohere;
 mod completions;
 mod embeddings;

@@ -42,3 +42,32 @@ CASES = [
     case("cohere X-Request-Id", E, {"texts": ["a"]}, headers={"X-Request-Id": "abc123"}),
     case("GET /v2/embed", E, method="GET", ctype=None),
 ]
+
+B = "/v1/chat/completions/batch"
+MSGS = [{"role": "user", "content": "hi there"}]
+GENERATE_CASES = [
+    # Several conversations in one request (vLLM's BatchChatCompletionRequest).
+    case("batch two conversations", B, {"model": MODEL, "messages": [MSGS, [{"role": "user", "content": "b"}]],
+                                        "max_tokens": 3}),
+    case("batch stream", B, {"messages": [MSGS], "stream": True, "max_tokens": 3}),
+    case("batch n=2", B, {"messages": [MSGS], "n": 2}),
+    case("batch n=1.0", B, {"messages": [MSGS], "n": 1.0, "max_tokens": 2}),
+    case("batch n=True", B, {"messages": [MSGS], "n": True, "max_tokens": 2}),
+    case("batch n='2'", B, {"messages": [MSGS], "n": "2"}),
+    case("batch no conversations", B, {"messages": []}),
+    case("batch empty conversation", B, {"messages": [[]]}),
+    case("batch one flat conversation", B, {"messages": MSGS}),
+    case("batch message without role", B, {"messages": [[{"content": "x"}]]}),
+    case("batch no messages", B, {"model": MODEL}),
+    case("batch beam search", B, {"messages": [MSGS], "use_beam_search": True}),
+    case("batch logprob_token_ids", B, {"messages": [MSGS], "logprob_token_ids": [1]}),
+    case("batch temperature 5", B, {"messages": [MSGS], "temperature": 5}),
+    case("batch temperature x", B, {"messages": [MSGS], "temperature": "x"}),
+    case("batch min_tokens", B, {"messages": [MSGS], "min_tokens": 5, "max_tokens": 6}),
+    case("batch unknown model", B, {"messages": [MSGS], "model": "nope"}),
+    case("batch no generation prompt", B, {"messages": [MSGS], "add_generation_prompt": False, "max_tokens": 2}),
+    case("batch logprobs", B, {"messages": [MSGS], "logprobs": True, "top_logprobs": 2, "max_tokens": 2}),
+    case("batch request_id", B, {"messages": [MSGS], "request_id": "r1", "max_tokens": 2}),
+    case("batch tools", B, {"messages": [MSGS], "tools": [{"type": "function", "function": {"name": "f"}}]}),
+    case("GET batch", B, method="GET", ctype=None),
+]

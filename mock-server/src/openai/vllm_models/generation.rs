@@ -317,3 +317,70 @@ pub static COMPLETION_REQUEST: Schema = Schema::Model(&model(
     ],
     &[stream_options, cache_salt],
 ));
+
+/// `BatchChatCompletionRequest`'s own part: its conversations (a list of at least one, each of
+/// at least one message) and its validator. Its other fields are a chat request's, which each
+/// conversation's request reads; an error there is reported by it.
+pub static BATCH_CHAT_COMPLETION_REQUEST: Schema = Schema::Model(&model(
+    &[
+        Field::required(
+            "messages",
+            Schema::List {
+                items: &Schema::List {
+                    items: &super::CHAT_MESSAGE,
+                    min_length: Some(1),
+                    max_length: None,
+                },
+                min_length: Some(1),
+                max_length: None,
+            },
+        ),
+        MODEL,
+    ],
+    &[check_batch_mode],
+));
+
+/// `check_batch_mode`, run before the fields: what the batch endpoint does not do.
+pub(crate) fn check_batch_mode(data: &Value) -> Result<Option<Value>, Box<FieldError>> {
+    let truthy = |key: &str| data.get(key).is_some_and(truthy);
+    let refuse = |message: &str, parameter: &str| Err(Box::new(FieldError::vllm(message, Some(parameter))));
+    if truthy("use_beam_search") {
+        return refuse(
+            "Batch chat completions do not support beam search. Please set `use_beam_search` to False.",
+            "use_beam_search",
+        );
+    }
+    if truthy("logprob_token_ids") && !truthy("logprobs") {
+        return refuse(
+            "when using `logprob_token_ids`, `logprobs` must be set to true.",
+            "logprob_token_ids",
+        );
+    }
+    if data
+        .get("kv_transfer_params")
+        .and_then(|p| p.get("prompt_token_ids"))
+        .is_some_and(|ids| !ids.is_null())
+    {
+        return refuse(
+            "Batch chat completions do not support `kv_transfer_params['prompt_token_ids']`: one pre-tokenized \
+             prompt cannot serve several conversations.",
+            "kv_transfer_params.prompt_token_ids",
+        );
+    }
+    // Python's `n != 1`: `1.0` and `True` are 1 too.
+    match data.get("n") {
+        None | Some(Value::Null | Value::Bool(true)) => Ok(None),
+        Some(n) if n.as_f64() == Some(1.0) => Ok(None),
+        Some(n) => {
+            let value = match n {
+                Value::String(s) => s.clone(),
+                other => crate::openai::validation::python_repr(other),
+            };
+            Err(Box::new(FieldError::vllm(
+                &format!("Batch chat completions do not support `n > 1`. Please set `n` to 1. (parameter=n, value={value})"),
+                None,
+            )
+            .naming("n")))
+        }
+    }
+}

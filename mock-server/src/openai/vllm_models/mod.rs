@@ -10,7 +10,7 @@ use serde_json::Value;
 mod cohere;
 mod generation;
 pub use cohere::COHERE_EMBED_REQUEST;
-pub use generation::{CHAT_COMPLETION_REQUEST, COMPLETION_REQUEST};
+pub use generation::{BATCH_CHAT_COMPLETION_REQUEST, CHAT_COMPLETION_REQUEST, COMPLETION_REQUEST};
 
 use super::pydantic::{Field, INT, Object, STR, Schema};
 use super::validation::FieldError;
@@ -502,7 +502,7 @@ fn generation_prompt(data: &Value) -> Result<Option<Value>, Box<FieldError>> {
 }
 
 /// Python's truth of a JSON value.
-fn truthy(value: &Value) -> bool {
+pub(crate) fn truthy(value: &Value) -> bool {
     match value {
         Value::Null => false,
         Value::Bool(b) => *b,
