@@ -128,6 +128,29 @@ Feature: mock-vllm, the workshop's mock vLLM server
     When the client embeds "user: hi"
     Then the last two embeddings are equal
 
+  Scenario: Cohere's embed API (/v2/embed) gives the same vector by type, as vLLM serves it
+    When the client posts {"texts": ["The food was delicious and the waiter was friendly."], "embedding_types": ["float", "ubinary"], "output_dimension": 16} to "/v2/embed" on the mock
+    Then the client gets status 200
+    And the answer's "/response_type" is "embeddings_by_type"
+    And the answer's "/embeddings/float/0/0" is -0.21764705882352942
+    And the answer's "/embeddings/ubinary/0" has 2 items
+    And the answer's "/meta/billed_units/input_tokens" is 9
+    When the client posts {"texts": ["a"], "embedding_types": ["binary"]} to "/v2/embed" on the mock
+    Then the client gets status 400
+    And the client gets a vLLM error of type "BadRequestError" mentioning "Embedding dimension must be a multiple of 8 for binary embedding types, but got 10."
+    When the client posts {"input": "x"} to "/v2/embed" on the mock
+    Then the client gets a vLLM error of type "Bad Request" mentioning "Exactly one of texts, images, or inputs must be provided, and it must be non-empty"
+
+  Scenario: Several conversations in one request (/v1/chat/completions/batch) get one choice each
+    When the client posts {"messages": [[{"role": "user", "content": "hi"}], [{"role": "user", "content": "there"}]], "max_tokens": 3} to "/v1/chat/completions/batch" on the mock
+    Then the client gets status 200
+    And the answer's "/object" is "chat.completion"
+    And the answer's "/choices" has 2 items
+    And the answer's "/choices/1/index" is 1
+    And the answer's "/usage/completion_tokens" is 6
+    When the client posts {"messages": [[{"role": "user", "content": "hi"}]], "n": 2} to "/v1/chat/completions/batch" on the mock
+    Then the client gets a vLLM error of type "BadRequestError" mentioning "Batch chat completions do not support `n > 1`. Please set `n` to 1. (parameter=n, value=2)"
+
   Scenario: The e5 profile answers as vLLM does for a model with no chat template and no Matryoshka
     Given the mock vLLM server is started here with "--model-profile e5"
     When the client posts {"input": "hi", "dimensions": 4} to "/v1/embeddings" on the mock
