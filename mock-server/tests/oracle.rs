@@ -30,7 +30,6 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
     ),
     ("plain", "GET /version", "deliberate: the mock answers its own version"),
     ("plain", "GET /openapi.json", "open: FastAPI's schema"),
-    ("plain", "GET /docs", "open: FastAPI's docs page"),
     (
         "plain",
         "tokenize prompt token strs",
@@ -39,7 +38,6 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
     ("plain", "detokenize too big", BIG_INT),
     ("chat", "GET /version", "deliberate: the mock answers its own version"),
     ("chat", "GET /openapi.json", "open: FastAPI's schema"),
-    ("chat", "GET /docs", "open: FastAPI's docs page"),
     (
         "chat",
         "tokenize prompt token strs",

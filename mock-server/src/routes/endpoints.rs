@@ -15,7 +15,9 @@ use axum::routing::{MethodRouter, any, get, post};
 use http::HeaderValue;
 use http::header::ALLOW;
 
-use super::{chat, chat_batch, cohere, completions, embeddings, invocations, models, ops, pooling, score, tokenize};
+use super::{
+    chat, chat_batch, cohere, completions, docs, embeddings, invocations, models, ops, pooling, score, tokenize,
+};
 use crate::config::Runner;
 use crate::openai::ApiError;
 use crate::outcome::Served;
@@ -58,11 +60,13 @@ pub(crate) fn answering<H: Answers<A>, A>(handler: H) -> H {
 }
 
 /// The method a route answers. FastAPI's routes answer exactly theirs (a `GET` route refuses
-/// `HEAD`); a Starlette `Mount` answers every method and every path below it.
+/// `HEAD`); a plain Starlette route that takes `GET` takes `HEAD` too (FastAPI's own pages,
+/// `/docs`); a Starlette `Mount` answers every method and every path below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verb {
     Get,
     Post,
+    Page,
     Mount,
 }
 
@@ -76,6 +80,8 @@ impl Verb {
             // axum would answer HEAD with the GET handler; FastAPI refuses it.
             Verb::Get => get(handler).head(refuse_head),
             Verb::Post => post(handler),
+            // axum answers `HEAD` with the `GET` handler, without its body, as Starlette does.
+            Verb::Page => get(handler),
             Verb::Mount => any(handler),
         }
     }
@@ -85,6 +91,7 @@ impl Verb {
         match self {
             Verb::Get => "GET",
             Verb::Post => "POST",
+            Verb::Page => "HEAD, GET",
             Verb::Mount => "",
         }
     }
@@ -99,7 +106,7 @@ impl Verb {
 
     pub(crate) fn as_method(self) -> http::Method {
         match self {
-            Verb::Get | Verb::Mount => http::Method::GET,
+            Verb::Get | Verb::Page | Verb::Mount => http::Method::GET,
             Verb::Post => http::Method::POST,
         }
     }
@@ -159,13 +166,13 @@ impl Endpoint {
     fn takes(&self, path: &str) -> bool {
         self.paths.iter().any(|own| match self.verb {
             Verb::Mount => path.strip_prefix(own).is_some(),
-            Verb::Get | Verb::Post => path == *own,
+            Verb::Get | Verb::Post | Verb::Page => path == *own,
         })
     }
 }
 
 use Serves::{Every, Generative, Pooling};
-use Verb::{Get, Mount, Post};
+use Verb::{Get, Mount, Page, Post};
 
 /// vLLM's routes, in the order vLLM 0.33.0 registers them where a path has two (`/ping`: its
 /// `GET` first, so `Allow` says `GET`).
@@ -191,6 +198,12 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     Endpoint::new(Post, &["/ping"], Every, |v| v.route(ops::health)),
     Endpoint::new(Get, &["/load"], Every, |v| v.route(ops::load)),
     Endpoint::new(Get, &["/version"], Every, |v| v.route(ops::version)),
+    // FastAPI's own pages, which vLLM leaves on.
+    Endpoint::new(Page, &["/docs"], Every, |v| v.route(docs::swagger_ui)),
+    Endpoint::new(Page, &["/docs/oauth2-redirect"], Every, |v| {
+        v.route(docs::oauth2_redirect)
+    }),
+    Endpoint::new(Page, &["/redoc"], Every, |v| v.route(docs::redoc)),
     // prometheus_client's ASGI app, mounted: any method, any path below.
     Endpoint::new(Mount, &["/metrics"], Every, |v| v.route(ops::metrics)),
 ];

@@ -5,6 +5,7 @@ mod chat;
 mod chat_batch;
 mod cohere;
 mod completions;
+mod docs;
 mod embeddings;
 pub(crate) mod endpoints;
 mod error;
