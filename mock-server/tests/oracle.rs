@@ -70,11 +70,7 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
         "POST /v1/responses (generate runner)",
         "open: the Responses API",
     ),
-    (
-        "generate",
-        "POST /v1/messages (generate runner)",
-        "open: Anthropic's Messages API",
-    ),
+    ("generate", "messages end_turn", WORDS),
 ];
 
 #[derive(Deserialize)]

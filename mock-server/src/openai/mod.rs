@@ -3,6 +3,7 @@
 //! Requests accept unknown fields (vLLM logs and ignores them) but reject known fields of the
 //! wrong type, as vLLM's pydantic models do.
 
+pub mod anthropic;
 pub mod chat;
 pub mod chat_batch;
 pub mod cohere;

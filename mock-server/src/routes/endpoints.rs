@@ -16,7 +16,8 @@ use http::HeaderValue;
 use http::header::ALLOW;
 
 use super::{
-    chat, chat_batch, cohere, completions, docs, embeddings, invocations, models, ops, pooling, score, tokenize,
+    anthropic, chat, chat_batch, cohere, completions, docs, embeddings, invocations, models, ops, pooling, score,
+    tokenize,
 };
 use crate::config::Runner;
 use crate::openai::ApiError;
@@ -184,6 +185,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         v.route(chat_batch::create)
     }),
     Endpoint::new(Post, &["/v1/completions"], Generative, |v| v.route(completions::create)),
+    Endpoint::new(Post, &["/v1/messages"], Generative, |v| v.route(anthropic::create)),
     Endpoint::new(Get, &["/v1/models"], Every, |v| v.route(models::list)),
     Endpoint::new(Post, &["/tokenize"], Every, |v| v.route(tokenize::tokenize)),
     Endpoint::new(Post, &["/detokenize"], Every, |v| v.route(tokenize::detokenize)),

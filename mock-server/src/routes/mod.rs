@@ -1,6 +1,7 @@
 //! The HTTP surface: one module per endpoint family, assembled here.
 
 mod admin;
+mod anthropic;
 mod chat;
 mod chat_batch;
 mod cohere;

@@ -47,8 +47,27 @@ impl Events {
         self.ends.push((kind, self.buf.len()));
     }
 
-    /// The stream, ended with `[DONE]`, as vLLM sends it.
+    /// Adds `chunk` as the next event, named (`event: <name>`) as Anthropic's streams name
+    /// theirs.
+    pub fn push_named<T: Serialize>(&mut self, kind: FrameKind, name: &str, chunk: &T) {
+        // Frames are cut where the last one ended, so the name goes with its data.
+        self.buf.extend_from_slice(b"event: ");
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.push(b'\n');
+        self.push(kind, chunk);
+    }
+
+    /// The stream, ended with `[DONE]`, as vLLM sends an OpenAI stream.
     pub fn finish(self) -> Response {
+        self.into_response(Some(Bytes::from_static(b"data: [DONE]\n\n")))
+    }
+
+    /// The stream as it is: an Anthropic stream ends with its `message_stop` event.
+    pub fn finish_without_done(self) -> Response {
+        self.into_response(None)
+    }
+
+    fn into_response(self, done: Option<Bytes>) -> Response {
         let all = Bytes::from(self.buf);
         let mut stream = Stream::with_capacity(self.ends.len() + 1);
         let mut start = 0;
@@ -56,7 +75,9 @@ impl Events {
             stream.push(kind, all.slice(start..end));
             start = end;
         }
-        stream.push(FrameKind::Tail, Bytes::from_static(b"data: [DONE]\n\n"));
+        if let Some(done) = done {
+            stream.push(FrameKind::Tail, done);
+        }
         (
             [
                 (

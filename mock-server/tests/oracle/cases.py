@@ -71,3 +71,29 @@ GENERATE_CASES = [
     case("batch tools", B, {"messages": [MSGS], "tools": [{"type": "function", "function": {"name": "f"}}]}),
     case("GET batch", B, method="GET", ctype=None),
 ]
+
+A = "/v1/messages"
+GENERATE_CASES += [
+    # Anthropic's Messages API (vLLM's AnthropicMessagesRequest, served through its chat path).
+    case("messages basic", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3}),
+    case("messages stream", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "stream": True}),
+    case("messages system and stop", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "system": "be nice",
+                                         "stop_sequences": ["x"]}),
+    case("messages end_turn", A, {"model": MODEL, "messages": MSGS, "max_tokens": 30}),
+    case("messages model empty", A, {"model": "", "messages": MSGS, "max_tokens": 3}),
+    case("messages blocks", A, {"model": MODEL, "max_tokens": 3, "system": [{"type": "text", "text": "be nice"}],
+                                "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]}),
+    case("messages no model or max_tokens", A, {"messages": MSGS}),
+    case("messages max_tokens null", A, {"model": MODEL, "messages": MSGS, "max_tokens": None}),
+    case("messages unknown model", A, {"model": "nope", "messages": MSGS, "max_tokens": 3}),
+    case("messages role tool", A, {"model": MODEL, "messages": [{"role": "tool", "content": "x"}], "max_tokens": 3}),
+    case("messages block type", A, {"model": MODEL, "max_tokens": 3,
+                                    "messages": [{"role": "user", "content": [{"type": "video", "text": "x"}]}]}),
+    case("messages temperature 5", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "temperature": 5}),
+    case("messages max_tokens 0", A, {"model": MODEL, "messages": MSGS, "max_tokens": 0}),
+    case("messages max_tokens 600", A, {"model": MODEL, "messages": MSGS, "max_tokens": 600}),
+    case("messages empty", A, {"model": MODEL, "messages": [], "max_tokens": 3}),
+    case("messages tools", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3,
+                               "tools": [{"name": "f", "input_schema": {"type": "object"}}]}),
+    case("GET /v1/messages", A, method="GET", ctype=None),
+]

@@ -7,8 +7,10 @@
 
 use serde_json::Value;
 
+mod anthropic;
 mod cohere;
 mod generation;
+pub use anthropic::ANTHROPIC_MESSAGES_REQUEST;
 pub use cohere::COHERE_EMBED_REQUEST;
 pub use generation::{BATCH_CHAT_COMPLETION_REQUEST, CHAT_COMPLETION_REQUEST, COMPLETION_REQUEST};
 

@@ -1,0 +1,183 @@
+//! `POST /v1/messages`: Anthropic's Messages API, served as vLLM 0.33.0 serves it. vLLM makes
+//! a chat completion request of it (the system prompt first, the messages, `max_tokens`,
+//! `stop_sequences` as `stop`, the sampling fields, tools as functions), answers that as
+//! `/v1/chat/completions` would and turns the answer into Anthropic's message, stream or
+//! error body; so does the mock, through the same chat path.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::chat::{Generated, generate};
+use super::extract::VllmJson;
+use super::sse::Events;
+use crate::openai::anthropic::{
+    AnthropicError, AnthropicErrorResponse, AnthropicMessagesRequest, AnthropicMessagesResponse, AnthropicRole,
+    AnthropicUsage, MessageDelta, StreamEvent, StreamedMessage, TextBlock, TextDelta, error_type,
+};
+use crate::openai::chat::ChatCompletionRequest;
+use crate::openai::{ApiError, parse_body};
+use crate::outcome::{FrameKind, Outcome, Served};
+use crate::state::AppState;
+
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    VllmJson(request): VllmJson<AnthropicMessagesRequest>,
+) -> Served<Response> {
+    match answer(&state, &request) {
+        Ok(served) => served,
+        Err(error) => refusal(error),
+    }
+}
+
+fn answer(state: &AppState, request: &AnthropicMessagesRequest) -> Result<Served<Response>, ApiError> {
+    let chat = parse_body::<ChatCompletionRequest>(&chat_request(request).to_string().into_bytes())?;
+    let generated = generate(state, &chat)?;
+    let outcome = Generated::outcome_of(std::slice::from_ref(&generated));
+    let id = super::request_id("chatcmpl", &http::HeaderMap::new(), None);
+    let model = state.models.served_name().to_owned();
+    let Some(reply) = generated.replies.first() else {
+        return Err(ApiError::bad_request(crate::openai::NO_PROMPT, None));
+    };
+    let usage = AnthropicUsage {
+        input_tokens: generated.prompt_tokens,
+        output_tokens: reply.tokens(),
+    };
+    let stop_reason = stop_reason(reply.finish_reason);
+    if request.stream == Some(true) {
+        let mut events = Events::with_capacity(reply.tokens() + 5);
+        let start = StreamEvent::MessageStart {
+            message: StreamedMessage {
+                id,
+                kind: "message",
+                role: "assistant",
+                content: [],
+                model,
+                stop_reason: None,
+                stop_sequence: None,
+                usage: AnthropicUsage {
+                    output_tokens: 0,
+                    ..usage
+                },
+            },
+        };
+        let block = StreamEvent::ContentBlockStart {
+            content_block: TextBlock {
+                kind: "text",
+                text: String::new(),
+            },
+            index: 0,
+        };
+        push(&mut events, FrameKind::Lead, &start);
+        push(&mut events, FrameKind::Lead, &block);
+        for text in reply.pieces() {
+            let delta = StreamEvent::ContentBlockDelta {
+                delta: TextDelta {
+                    kind: "text_delta",
+                    text,
+                },
+                index: 0,
+            };
+            push(&mut events, FrameKind::Token, &delta);
+        }
+        let delta = StreamEvent::MessageDelta {
+            delta: MessageDelta {
+                stop_reason: Some(stop_reason),
+                stop_sequence: None,
+            },
+            usage,
+        };
+        for event in [
+            StreamEvent::ContentBlockStop { index: 0 },
+            delta,
+            StreamEvent::MessageStop,
+        ] {
+            push(&mut events, FrameKind::Tail, &event);
+        }
+        return Ok(outcome.serve(events.finish_without_done()));
+    }
+    let response = AnthropicMessagesResponse {
+        id,
+        kind: "message",
+        role: "assistant",
+        content: vec![TextBlock {
+            kind: "text",
+            text: reply.text(),
+        }],
+        model,
+        stop_reason: Some(stop_reason),
+        stop_sequence: None,
+        usage,
+    };
+    Ok(outcome.serve(Json(response).into_response()))
+}
+
+fn push(events: &mut Events, kind: FrameKind, event: &StreamEvent) {
+    events.push_named(kind, event.name(), event);
+}
+
+/// The chat completion request vLLM makes of a Messages request (`to_chat_completion_request`).
+fn chat_request(request: &AnthropicMessagesRequest) -> Value {
+    let mut messages = Vec::new();
+    if let Some(system) = &request.system {
+        let text = system.text();
+        if !text.is_empty() {
+            messages.push(json!({"role": "system", "content": text}));
+        }
+    }
+    for message in &request.messages {
+        let text = message.content.text();
+        match message.role {
+            // A system message with no text is left out.
+            AnthropicRole::System if text.is_empty() => {}
+            role => messages.push(json!({"role": role.as_str(), "content": text})),
+        }
+    }
+    let mut chat = json!({
+        "model": request.model,
+        "messages": messages,
+        "max_tokens": request.max_tokens,
+        "max_completion_tokens": request.max_tokens,
+        "stop": request.stop_sequences,
+        "temperature": request.temperature,
+        "top_p": request.top_p,
+        "top_k": request.top_k,
+    });
+    if let Some(tools) = &request.tools {
+        chat["tools"] = tools
+            .iter()
+            .map(|tool| {
+                json!({"type": "function", "function": {
+                    "name": tool.name, "description": tool.description, "parameters": tool.input_schema,
+                }})
+            })
+            .collect();
+    }
+    chat
+}
+
+/// Anthropic's stop reason for a chat finish reason: `max_tokens` for a cut reply, else
+/// `end_turn` (the mock's words never end on a stop string).
+fn stop_reason(finish_reason: &str) -> &'static str {
+    match finish_reason {
+        "length" => "max_tokens",
+        _ => "end_turn",
+    }
+}
+
+/// An error, in Anthropic's body with the status vLLM gives it.
+fn refusal(error: ApiError) -> Served<Response> {
+    let status = error.status();
+    let outcome = Outcome::summary(format!("error {} {}", status.as_u16(), error.kind()));
+    let body = AnthropicErrorResponse {
+        kind: "error",
+        error: AnthropicError {
+            kind: error_type(status.as_u16()),
+            message: error.body().error.message,
+        },
+    };
+    outcome.serve((status, Json(body)).into_response())
+}
