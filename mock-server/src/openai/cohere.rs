@@ -24,10 +24,7 @@ pub struct CohereEmbedRequest {
     pub truncate: CohereTruncate,
     #[serde(default, with = "lax_int")]
     pub max_tokens: Option<i64>,
-    #[expect(
-        dead_code,
-        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
-    )]
+    #[expect(dead_code, reason = "read to be refused as vLLM refuses it; the answer needs none")]
     #[serde(default, with = "lax_int::within_i64")]
     pub priority: Option<i64>,
 }

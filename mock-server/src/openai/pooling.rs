@@ -40,15 +40,9 @@ pub struct PoolingRequest {
     pub truncation_side: Option<TruncationSide>,
     #[serde(default, with = "super::validation::lax_bool")]
     pub use_activation: Option<bool>,
-    #[expect(
-        dead_code,
-        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
-    )]
+    #[expect(dead_code, reason = "read to be refused as vLLM refuses it; the answer needs none")]
     pub user: Option<String>,
-    #[expect(
-        dead_code,
-        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
-    )]
+    #[expect(dead_code, reason = "read to be refused as vLLM refuses it; the answer needs none")]
     pub request_id: Option<String>,
     #[serde(default, deserialize_with = "super::embeddings::present")]
     pub normalize: bool,

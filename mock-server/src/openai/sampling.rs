@@ -36,13 +36,13 @@ macro_rules! generation_request {
             pub frequency_penalty: Option<f64>,
             #[serde(default, with = "crate::openai::validation::lax_float")]
             pub repetition_penalty: Option<f64>,
-            #[expect(dead_code, reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it")]
+            #[expect(dead_code, reason = "read to be refused as vLLM refuses it; the answer needs none")]
             /// Read for its type only: generated words do not depend on it.
             #[serde(default, with = "crate::openai::validation::lax_int::within_i64")]
             pub seed: Option<i64>,
             #[serde(default, with = "crate::openai::validation::lax_int")]
             pub prompt_logprobs: Option<i64>,
-            #[expect(dead_code, reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it")]
+            #[expect(dead_code, reason = "read to be refused as vLLM refuses it; the answer needs none")]
             pub user: Option<String>,
             // Chat reads it (the answer's id), completions does not.
             #[allow(dead_code)]

@@ -68,20 +68,11 @@ pub struct ScoreRequest {
     #[serde(default, with = "lax_int")]
     pub truncate_prompt_tokens: Option<i64>,
     pub truncation_side: Option<TruncationSide>,
-    #[expect(
-        dead_code,
-        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
-    )]
+    #[expect(dead_code, reason = "read to be refused as vLLM refuses it; the answer needs none")]
     pub use_activation: Option<bool>,
-    #[expect(
-        dead_code,
-        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
-    )]
+    #[expect(dead_code, reason = "read to be refused as vLLM refuses it; the answer needs none")]
     pub user: Option<String>,
-    #[expect(
-        dead_code,
-        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
-    )]
+    #[expect(dead_code, reason = "read to be refused as vLLM refuses it; the answer needs none")]
     pub request_id: Option<String>,
 }
 
@@ -136,20 +127,11 @@ pub struct RerankRequest {
     #[serde(default, with = "lax_int")]
     pub truncate_prompt_tokens: Option<i64>,
     pub truncation_side: Option<TruncationSide>,
-    #[expect(
-        dead_code,
-        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
-    )]
+    #[expect(dead_code, reason = "read to be refused as vLLM refuses it; the answer needs none")]
     pub use_activation: Option<bool>,
-    #[expect(
-        dead_code,
-        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
-    )]
+    #[expect(dead_code, reason = "read to be refused as vLLM refuses it; the answer needs none")]
     pub user: Option<String>,
-    #[expect(
-        dead_code,
-        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
-    )]
+    #[expect(dead_code, reason = "read to be refused as vLLM refuses it; the answer needs none")]
     pub request_id: Option<String>,
 }
 

@@ -22,10 +22,7 @@ pub struct TokenizeRequest {
     pub continue_final_message: bool,
     #[serde(default)]
     pub return_token_strs: Option<bool>,
-    #[expect(
-        dead_code,
-        reason = "parsed as vLLM parses it, so a bad one is refused; the answer does not depend on it"
-    )]
+    #[expect(dead_code, reason = "read to be refused as vLLM refuses it; the answer needs none")]
     pub chat_template_kwargs: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
