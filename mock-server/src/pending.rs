@@ -10,7 +10,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::MatchedPath;
 use axum::response::Response;
 use http::{HeaderMap, request::Parts};
 use time::OffsetDateTime;
@@ -38,7 +37,7 @@ pub struct PendingEntry {
     method: http::Method,
     path: String,
     /// The route pattern the router matched, when one did.
-    pub(crate) route: Option<MatchedPath>,
+    pub(crate) route: Option<Arc<str>>,
     query: Option<String>,
     headers: Vec<Header>,
     body: StoredBody,
@@ -124,7 +123,7 @@ impl PendingEntry {
         }
         let latency = self.started.elapsed();
         let state = self.state.clone();
-        let route = self.route.as_ref().map_or("other", MatchedPath::as_str);
+        let route = self.route.as_deref().unwrap_or("other");
         state.metrics.count_request(route, &self.method, self.status);
         if let Some(work) = self.work {
             let completed = !self.treatment.aborted && (200..300).contains(&self.status);
