@@ -28,7 +28,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::CONTENT_LENGTH;
 use http::{HeaderMap, HeaderName, HeaderValue, request::Parts};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -290,23 +290,55 @@ async fn read_body(state: &AppState, declared: Option<u64>, body: Body) -> Resul
         return Err(ApiError::PayloadTooLarge { limit });
     }
     let timeout = state.config.read_timeout();
-    let mut collect = std::pin::pin!(Limited::new(body, limit).collect());
+    let mut body = Limited::new(body, limit);
+    let mut read = std::pin::pin!(collect(&mut body));
     // A body that came with the headers (the usual small one) is read at once, without
     // arming a timer; only one still on its way is waited for.
-    let read = match futures::poll!(collect.as_mut()) {
+    let read = match futures::poll!(read.as_mut()) {
         Poll::Ready(read) => Ok(read),
-        Poll::Pending => tokio::time::timeout(timeout, collect).await,
+        Poll::Pending => tokio::time::timeout(timeout, read).await,
     };
     match read {
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => Err(ApiError::PayloadTooLarge { limit }),
-        Ok(Err(err)) => Err(ApiError::bad_request(
-            format!("Failed to read the request body: {err}"),
-            None,
-        )),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(err)) => Err(unreadable(err, limit)),
         Err(_) => Err(ApiError::Timeout(format!(
             "The request body was not received within {} s",
             timeout.as_secs()
         ))),
+    }
+}
+
+/// The body's data, read to its end: to the length it declared, without polling once more
+/// for hyper to say that nothing follows (which it says only after a wake-up, the next time
+/// it runs), and kept as its one frame where it came in one, with no list of frames gathered.
+async fn collect(body: &mut Limited<Body>) -> Result<Bytes, axum::BoxError> {
+    let mut data = Bytes::new();
+    let mut joined: Option<BytesMut> = None;
+    while !http_body::Body::is_end_stream(body) {
+        let Some(frame) = body.frame().await else {
+            break;
+        };
+        let Ok(chunk) = frame?.into_data() else {
+            continue;
+        };
+        match &mut joined {
+            Some(all) => all.extend_from_slice(&chunk),
+            None if data.is_empty() => data = chunk,
+            None => {
+                let mut all = BytesMut::from(&data[..]);
+                all.extend_from_slice(&chunk);
+                joined = Some(all);
+            }
+        }
+    }
+    Ok(joined.map_or(data, BytesMut::freeze))
+}
+
+/// Why a body could not be read: too large for `limit`, or a broken stream.
+fn unreadable(err: axum::BoxError, limit: usize) -> ApiError {
+    if err.downcast_ref::<LengthLimitError>().is_some() {
+        ApiError::PayloadTooLarge { limit }
+    } else {
+        ApiError::bad_request(format!("Failed to read the request body: {err}"), None)
     }
 }
