@@ -8,10 +8,14 @@
 //! hang, a queue, a paced stream): no request that arrived is ever missing from the journal.
 //! Only the `/_mock` inspection API passes unrecorded.
 //!
-//! It is a tower layer of its own rather than `axum::middleware::from_fn`, and it plays vLLM's
+//! It is a tower service of its own rather than `axum::middleware::from_fn`, and it plays vLLM's
 //! API-key check itself rather than leaving it to a second middleware: each `from_fn` layer
 //! costs a request boxed futures and clones of the service stack below it; the two of them
 //! cost 2,800 instructions a request more than this one (`bench/load.py --instructions`).
+//! It wraps the whole router rather than each route (`Router::layer`): a layered route is
+//! boxed twice, and cloned twice more per request. The route pattern a request matched, the
+//! metrics' label, it looks up itself, in a matcher built from the same table as the router
+//! (`routes/mod.rs`) and by the same crate as axum's, so it names the route axum runs.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -20,15 +24,15 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use axum::Router;
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use axum::routing::Route;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::CONTENT_LENGTH;
-use http::{HeaderMap, HeaderName, request::Parts};
+use http::{HeaderMap, HeaderName, HeaderValue, request::Parts};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use tower::{Layer, Service, ServiceExt};
+use tower::Service;
 
 use crate::conditions::actions::{ChunkFault, Effect, Then};
 use crate::conditions::capacity::QueueFull;
@@ -45,79 +49,114 @@ pub const ADMIN_PREFIX: &str = "/_mock";
 /// The response header naming the instance that answered (`--instance-id`).
 pub const INSTANCE_HEADER: &str = "x-mock-vllm-instance";
 
-/// The recorder around every route of the router (`Router::layer`).
+/// The recorder around the router: every request goes through it.
 #[derive(Clone)]
-pub struct RecordLayer(pub Arc<AppState>);
+pub struct Recorder(Arc<Inner>);
 
-impl Layer<Route> for RecordLayer {
-    type Service = Recorder;
+struct Inner {
+    state: Arc<AppState>,
+    routes: Routes,
+    next: Router,
+}
 
-    fn layer(&self, next: Route) -> Recorder {
-        Recorder {
-            state: self.0.clone(),
-            next,
-        }
+/// The route patterns of the router, each as axum's `MatchedPath` gives it.
+pub type Routes = matchit::Router<Arc<str>>;
+
+impl Recorder {
+    pub fn new(state: Arc<AppState>, routes: Routes, next: Router) -> Self {
+        Recorder(Arc::new(Inner { state, routes, next }))
     }
 }
 
-/// The recorder in front of one route: the route's handler, or the router's fallback.
-#[derive(Clone)]
-pub struct Recorder {
-    state: Arc<AppState>,
-    next: Route,
-}
-
-impl Service<Request> for Recorder {
+impl<B> Service<http::Request<B>> for Recorder
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
     type Response = Response;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        // An axum route is always ready; the request's own call goes through `oneshot`.
+        // An axum router is always ready; the request's own call goes through `call`.
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        let state = self.state.clone();
-        let next = self.next.clone();
-        Box::pin(async move { Ok(record(state, request, next).await) })
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let request = request.map(Body::new);
+        let inner = &*self.0;
+        let next = inner.next.clone();
+        if is_admin(request.uri().path()) {
+            return Box::pin(async move { Ok(run(next, request).await) });
+        }
+        // The route the router will match (its pattern), for the metrics' label; none for a
+        // path no route serves.
+        let route = inner.routes.at(request.uri().path()).ok().map(|m| m.value.clone());
+        let state = inner.state.clone();
+        Box::pin(async move { Ok(record(state, route, request, next).await) })
     }
 }
 
-async fn record(state: Arc<AppState>, request: Request, next: Route) -> Response {
-    if is_admin(request.uri().path()) {
-        return run(next, request).await;
-    }
+async fn record(state: Arc<AppState>, route: Option<Arc<str>>, request: Request, next: Router) -> Response {
     let (parts, body) = request.into_parts();
     let declared = declared_length(&parts.headers);
     let mut pending = PendingEntry::new(state.clone(), &parts, declared);
-    // The route the router matched (its pattern), for the metrics' label; none for a path no
-    // route serves.
-    pending.route = parts.extensions.get::<MatchedPath>().cloned();
+    pending.route = route;
+    let mut routed_length = None;
     let mut response = match read_body(&state, declared, body).await {
         Ok(bytes) => {
             pending.keep_body(&bytes, state.config.journal_body_limit);
-            serve(&state, pending, parts, bytes, next).await
+            serve(&state, pending, parts, bytes, next, &mut routed_length).await
         }
         Err(error) => pending.answer(error.into_response()),
     };
     // By a parsed name: a `&str` one is parsed again for every answer.
     static INSTANCE: HeaderName = HeaderName::from_static(INSTANCE_HEADER);
     response.headers_mut().insert(&INSTANCE, state.instance_header.clone());
+    set_length(&mut response, routed_length);
     response
 }
 
-/// The rest of the stack: the route's handler.
-async fn run(next: Route, request: Request) -> Response {
-    match next.oneshot(request).await {
+/// `content-length`, set on the final answer as axum's router sets it, where the body's size
+/// is known. The router runs inside the recorder, where it sets the header on the handler's
+/// answer ([`route`] takes it off again, as `routed`): the body may yet become a [`Delivery`]
+/// (a stream, a spoiled chunk), and the header goes after the instance header, as it did when
+/// the router ran outside. A body the recorder kept is the one the router measured (a `HEAD`'s
+/// before the router emptied it), so the router's value serves, not formatted again.
+fn set_length(response: &mut Response, routed: Option<HeaderValue>) {
+    let Some(size) = http_body::Body::size_hint(response.body()).exact() else {
+        return;
+    };
+    let length = routed.unwrap_or_else(|| HeaderValue::from(size));
+    response.headers_mut().insert(CONTENT_LENGTH, length);
+}
+
+/// The rest of the stack: the router, and the route's handler.
+async fn run(mut next: Router, request: Request) -> Response {
+    match next.call(request).await {
         Ok(response) => response,
         Err(never) => match never {},
     }
 }
 
+/// The router's answer to a recorded request, without the `content-length` the router put
+/// last among its headers, kept in `length` for [`set_length`].
+async fn route(next: Router, request: Request, length: &mut Option<HeaderValue>) -> Response {
+    let mut response = run(next, request).await;
+    *length = response.headers_mut().remove(CONTENT_LENGTH);
+    response
+}
+
 /// Plays the rules, runs the handler, and delivers its answer under the running slots and
 /// timing; `pending` is written when the answer is complete.
-async fn serve(state: &AppState, mut pending: PendingEntry, parts: Parts, bytes: Bytes, next: Route) -> Response {
+async fn serve(
+    state: &AppState,
+    mut pending: PendingEntry,
+    parts: Parts,
+    bytes: Bytes,
+    next: Router,
+    routed_length: &mut Option<HeaderValue>,
+) -> Response {
     let conditions = &state.conditions;
     let mut fault = None;
     if !conditions.rules.is_empty() {
@@ -155,7 +194,7 @@ async fn serve(state: &AppState, mut pending: PendingEntry, parts: Parts, bytes:
     let mut response = if crate::auth::refuses(&state.api_keys, &parts) {
         ApiError::Unauthorized.into_response()
     } else {
-        run(next, Request::from_parts(parts, Body::from(bytes))).await
+        route(next, Request::from_parts(parts, Body::from(bytes)), routed_length).await
     };
     let (outcome, stream) = outcome::take(&mut response);
     // Every route answers with one (`outcome.rs`); only a response of axum's own would not.
@@ -178,6 +217,8 @@ async fn serve(state: &AppState, mut pending: PendingEntry, parts: Parts, bytes:
             Instant::now()
         }
         Err(QueueFull) => {
+            // Another answer than the router's: its length is its own.
+            *routed_length = None;
             let error = ApiError::injected(429, Some(QueueFull.to_string()), None);
             return pending.answer(error.into_response());
         }
@@ -249,23 +290,55 @@ async fn read_body(state: &AppState, declared: Option<u64>, body: Body) -> Resul
         return Err(ApiError::PayloadTooLarge { limit });
     }
     let timeout = state.config.read_timeout();
-    let mut collect = std::pin::pin!(Limited::new(body, limit).collect());
+    let mut body = Limited::new(body, limit);
+    let mut read = std::pin::pin!(collect(&mut body));
     // A body that came with the headers (the usual small one) is read at once, without
     // arming a timer; only one still on its way is waited for.
-    let read = match futures::poll!(collect.as_mut()) {
+    let read = match futures::poll!(read.as_mut()) {
         Poll::Ready(read) => Ok(read),
-        Poll::Pending => tokio::time::timeout(timeout, collect).await,
+        Poll::Pending => tokio::time::timeout(timeout, read).await,
     };
     match read {
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => Err(ApiError::PayloadTooLarge { limit }),
-        Ok(Err(err)) => Err(ApiError::bad_request(
-            format!("Failed to read the request body: {err}"),
-            None,
-        )),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(err)) => Err(unreadable(err, limit)),
         Err(_) => Err(ApiError::Timeout(format!(
             "The request body was not received within {} s",
             timeout.as_secs()
         ))),
+    }
+}
+
+/// The body's data, read to its end: to the length it declared, without polling once more
+/// for hyper to say that nothing follows (which it says only after a wake-up, the next time
+/// it runs), and kept as its one frame where it came in one, with no list of frames gathered.
+async fn collect(body: &mut Limited<Body>) -> Result<Bytes, axum::BoxError> {
+    let mut data = Bytes::new();
+    let mut joined: Option<BytesMut> = None;
+    while !http_body::Body::is_end_stream(body) {
+        let Some(frame) = body.frame().await else {
+            break;
+        };
+        let Ok(chunk) = frame?.into_data() else {
+            continue;
+        };
+        match &mut joined {
+            Some(all) => all.extend_from_slice(&chunk),
+            None if data.is_empty() => data = chunk,
+            None => {
+                let mut all = BytesMut::from(&data[..]);
+                all.extend_from_slice(&chunk);
+                joined = Some(all);
+            }
+        }
+    }
+    Ok(joined.map_or(data, BytesMut::freeze))
+}
+
+/// Why a body could not be read: too large for `limit`, or a broken stream.
+fn unreadable(err: axum::BoxError, limit: usize) -> ApiError {
+    if err.downcast_ref::<LengthLimitError>().is_some() {
+        ApiError::PayloadTooLarge { limit }
+    } else {
+        ApiError::bad_request(format!("Failed to read the request body: {err}"), None)
     }
 }

@@ -32,7 +32,7 @@ use guard::require_admin_token;
 use http::{HeaderMap, HeaderName};
 
 use crate::openai::ApiError;
-use crate::record::{ADMIN_PREFIX, RecordLayer};
+use crate::record::{ADMIN_PREFIX, Recorder, Routes};
 use crate::state::AppState;
 
 /// The whole mock: vLLM's routes behind the API-key check, the inspection API, and the
@@ -42,15 +42,21 @@ use crate::state::AppState;
 /// generative model serves chat and completions, a pooling model embeddings, pooling, score
 /// and rerank; the mock serves both unless told otherwise. A route the runner does not serve
 /// is FastAPI's 404.
-pub fn router(state: Arc<AppState>) -> Router {
+pub fn router(state: Arc<AppState>) -> Recorder {
     let mut vllm = Router::new();
+    // The same patterns for the recorder, which labels a request's metrics with the one it
+    // matched; `/ping`'s second method adds no pattern.
+    let mut routes = Routes::new();
+    let mut route = |vllm: Router<Arc<AppState>>, path: &str, endpoint: &endpoints::Endpoint| {
+        let _ = routes.insert(path, Arc::from(path));
+        vllm.route(path, endpoint.method_router())
+    };
     for endpoint in endpoints::served(state.config.runner()) {
         for &path in endpoint.paths {
-            vllm = vllm.route(path, endpoint.method_router());
+            vllm = route(vllm, path, endpoint);
             if endpoint.verb == endpoints::Verb::Mount {
-                vllm = vllm
-                    .route(&format!("{path}/"), endpoint.method_router())
-                    .route(&format!("{path}/{{*rest}}"), endpoint.method_router());
+                vllm = route(vllm, &format!("{path}/"), endpoint);
+                vllm = route(vllm, &format!("{path}/{{*rest}}"), endpoint);
             }
         }
     }
@@ -68,11 +74,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/config", get(admin::config).patch(admin::patch_config))
         .route_layer(from_fn_with_state(state.clone(), require_admin_token));
 
-    vllm.nest(ADMIN_PREFIX, admin)
+    let vllm = vllm
+        .nest(ADMIN_PREFIX, admin)
         .fallback(endpoints::answering(misses::not_found))
         .method_not_allowed_fallback(endpoints::answering(misses::method_not_allowed))
-        .layer(RecordLayer(state.clone()))
-        .with_state(state)
+        .with_state(state.clone());
+    Recorder::new(state, routes, vllm)
 }
 
 /// A response id as vLLM builds it: the prefix, then the client's `X-Request-Id`, else the
