@@ -9,6 +9,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use http::HeaderMap;
 use serde_json::{Value, json};
 
 use super::chat::{Generated, generate};
@@ -25,19 +26,25 @@ use crate::state::AppState;
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
     VllmJson(request): VllmJson<AnthropicMessagesRequest>,
 ) -> Served<Response> {
-    match answer(&state, &request) {
+    match answer(&state, &headers, &request) {
         Ok(served) => served,
         Err(error) => refusal(error),
     }
 }
 
-fn answer(state: &AppState, request: &AnthropicMessagesRequest) -> Result<Served<Response>, ApiError> {
+fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: &AnthropicMessagesRequest,
+) -> Result<Served<Response>, ApiError> {
     let chat = parse_body::<ChatCompletionRequest>(&chat_request(request).to_string().into_bytes())?;
     let generated = generate(state, &chat)?;
     let outcome = Generated::outcome_of(std::slice::from_ref(&generated));
-    let id = super::request_id("chatcmpl", &http::HeaderMap::new(), None);
+    // The chat completion's id, which takes the client's `X-Request-Id`.
+    let id = super::request_id("chatcmpl", headers, None);
     let model = state.models.served_name().to_owned();
     let Some(reply) = generated.replies.first() else {
         return Err(ApiError::bad_request(crate::openai::NO_PROMPT, None));
