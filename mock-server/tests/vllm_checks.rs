@@ -566,6 +566,17 @@ async fn response_ids_carry_the_clients_request_id() {
         .await
         .unwrap();
     assert_eq!(response.json::<Value>().await.unwrap()["id"], "embd-trace-42");
+    // Anthropic's Messages API answers with its chat completion's id (vLLM 0.33.0).
+    let message = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2});
+    let response = mock
+        .http
+        .post(mock.url("/v1/messages"))
+        .header("x-request-id", "trace-43")
+        .json(&message)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.json::<Value>().await.unwrap()["id"], "chatcmpl-trace-43");
     let chat = json!({"messages": [{"role": "user", "content": "hi"}], "request_id": "from-body"});
     assert_eq!(
         mock.post_for_json("/v1/chat/completions", &chat).await["id"],

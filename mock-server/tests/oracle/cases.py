@@ -95,5 +95,7 @@ GENERATE_CASES += [
     case("messages empty", A, {"model": MODEL, "messages": [], "max_tokens": 3}),
     case("messages tools", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3,
                                "tools": [{"name": "f", "input_schema": {"type": "object"}}]}),
+    case("messages X-Request-Id", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3},
+         headers={"X-Request-Id": "abc123"}),
     case("GET /v1/messages", A, method="GET", ctype=None),
 ]
