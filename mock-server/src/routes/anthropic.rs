@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::chat::{Generated, generate};
+use super::chat::generate;
 use super::extract::VllmJson;
 use super::sse::Events;
 use crate::openai::anthropic::{
@@ -21,7 +21,7 @@ use crate::openai::anthropic::{
 };
 use crate::openai::chat::ChatCompletionRequest;
 use crate::openai::{ApiError, parse_body};
-use crate::outcome::{FrameKind, Outcome, Served};
+use crate::outcome::{FrameKind, Served};
 use crate::state::AppState;
 
 pub async fn create(
@@ -40,9 +40,9 @@ fn answer(
     headers: &HeaderMap,
     request: &AnthropicMessagesRequest,
 ) -> Result<Served<Response>, ApiError> {
-    let chat = parse_body::<ChatCompletionRequest>(&chat_request(request).to_string().into_bytes())?;
+    let chat = parse_body::<ChatCompletionRequest>(&serde_json::to_vec(&chat_request(request)).unwrap_or_default())?;
     let generated = generate(state, &chat)?;
-    let outcome = Generated::outcome_of(std::slice::from_ref(&generated));
+    let outcome = generated.outcome();
     // The chat completion's id, which takes the client's `X-Request-Id`.
     let id = super::request_id("chatcmpl", headers, None);
     let model = state.models.served_name().to_owned();
@@ -178,7 +178,7 @@ fn stop_reason(finish_reason: &str) -> &'static str {
 /// An error, in Anthropic's body with the status vLLM gives it.
 fn refusal(error: ApiError) -> Served<Response> {
     let status = error.status();
-    let outcome = Outcome::summary(format!("error {} {}", status.as_u16(), error.kind()));
+    let outcome = error.outcome();
     let body = AnthropicErrorResponse {
         kind: "error",
         error: AnthropicError {

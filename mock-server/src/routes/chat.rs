@@ -156,7 +156,7 @@ impl Generated {
         })
     }
 
-    fn outcome(&self) -> Outcome {
+    pub fn outcome(&self) -> Outcome {
         Generated::outcome_of(std::slice::from_ref(self))
     }
 }

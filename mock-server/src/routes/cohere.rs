@@ -8,8 +8,6 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::embeddings;
 use super::extract::VllmJsonWithHeaders;
@@ -19,7 +17,9 @@ use crate::openai::cohere::{
     CohereContentType, CohereEmbedInput, CohereEmbedRequest, CohereEmbedResponse, CohereEmbeddingType, CohereMeta,
     CohereTruncate, EmbeddingsByType,
 };
-use crate::openai::embeddings::{Conversations, EmbeddingInput, EmbeddingRequest, TruncationSide};
+use crate::openai::embeddings::{
+    Conversations, EmbedDType, EmbeddingInput, EmbeddingRequest, Encoding, EncodingFormat, Endianness, TruncationSide,
+};
 use crate::openai::messages::{ChatMessage, ContentPart, MessageContent};
 use crate::openai::validation::python_str;
 use crate::outcome::Served;
@@ -174,10 +174,16 @@ fn has_images(request: &CohereEmbedRequest) -> bool {
 
 /// The vectors in each requested type (`build_typed_embeddings`).
 fn by_type(vectors: Vec<Vec<f64>>, types: &[CohereEmbeddingType]) -> Result<EmbeddingsByType, ApiError> {
+    // base64 of float32 in little-endian order, as vLLM's struct.pack("<f") writes them.
+    let float32 = Encoding {
+        format: EncodingFormat::Base64,
+        dtype: EmbedDType::Float32,
+        endianness: Endianness::Little,
+    };
     let mut by_type = EmbeddingsByType::default();
     for kind in types {
         match kind {
-            CohereEmbeddingType::Float => by_type.float = Some(vectors.clone()),
+            CohereEmbeddingType::Float => {}
             CohereEmbeddingType::Binary => {
                 by_type.binary = Some(
                     packed_bits(&vectors)?
@@ -188,17 +194,12 @@ fn by_type(vectors: Vec<Vec<f64>>, types: &[CohereEmbeddingType]) -> Result<Embe
             }
             CohereEmbeddingType::Ubinary => by_type.ubinary = Some(packed_bits(&vectors)?),
             CohereEmbeddingType::Base64 => {
-                by_type.base64 = Some(
-                    vectors
-                        .iter()
-                        .map(|v| {
-                            let bytes: Vec<u8> = v.iter().flat_map(|&x| (x as f32).to_le_bytes()).collect();
-                            BASE64.encode(bytes)
-                        })
-                        .collect(),
-                );
+                by_type.base64 = Some(vectors.iter().map(|v| super::pooled::base64(v, float32)).collect());
             }
         }
+    }
+    if types.contains(&CohereEmbeddingType::Float) {
+        by_type.float = Some(vectors);
     }
     Ok(by_type)
 }

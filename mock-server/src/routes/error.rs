@@ -17,9 +17,14 @@ impl IntoResponse for ApiError {
 
 impl ApiError {
     /// The error's answer with its outcome, for an answer that adds to it (`Allow` on a 405).
+    /// What the journal says of an answer that is this error, in whatever body it goes out.
+    pub(crate) fn outcome(&self) -> Outcome {
+        Outcome::summary(format!("error {} {}", self.status().as_u16(), self.kind()))
+    }
+
     pub(crate) fn served(self) -> Served<Response> {
         let status = self.status();
-        let outcome = Outcome::summary(format!("error {} {}", status.as_u16(), self.kind()));
+        let outcome = self.outcome();
         let response = match self {
             ApiError::Unauthorized => (
                 status,
