@@ -29,7 +29,6 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
         "info only without --tokenizer: the refusal counts the prompt's tokens",
     ),
     ("plain", "GET /version", "deliberate: the mock answers its own version"),
-    ("plain", "GET /openapi.json", "open: FastAPI's schema"),
     (
         "plain",
         "tokenize prompt token strs",
@@ -37,7 +36,6 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
     ),
     ("plain", "detokenize too big", BIG_INT),
     ("chat", "GET /version", "deliberate: the mock answers its own version"),
-    ("chat", "GET /openapi.json", "open: FastAPI's schema"),
     (
         "chat",
         "tokenize prompt token strs",

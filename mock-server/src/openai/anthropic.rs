@@ -52,6 +52,8 @@ pub struct AnthropicBlock {
     #[serde(rename = "type")]
     pub kind: BlockKind,
     pub text: Option<String>,
+    /// An image's: `{"type": "base64", "media_type", "data"}` or `{"type": "url", "url"}`.
+    pub source: Option<Value>,
 }
 
 crate::literal! {
@@ -75,7 +77,28 @@ pub struct AnthropicTool {
     pub input_schema: serde_json::Map<String, Value>,
 }
 
+impl AnthropicBlock {
+    /// An image block's source as the URL vLLM hands the chat path (a `data:` URL for inline
+    /// data).
+    pub fn image_url(&self) -> Option<String> {
+        let source = self.source.as_ref().filter(|_| self.kind == BlockKind::Image)?;
+        match source.get("type").and_then(Value::as_str) {
+            Some("url") => source.get("url").and_then(Value::as_str).map(str::to_owned),
+            _ => Some(format!(
+                "data:{};base64,{}",
+                source.get("media_type").and_then(Value::as_str).unwrap_or("image/jpeg"),
+                source.get("data").and_then(Value::as_str).unwrap_or_default()
+            )),
+        }
+    }
+}
+
 impl AnthropicContent {
+    /// Whether an image block is among the blocks.
+    pub fn has_image(&self) -> bool {
+        matches!(self, AnthropicContent::Blocks(blocks) if blocks.iter().any(|b| b.kind == BlockKind::Image))
+    }
+
     /// The text blocks' text, joined as vLLM joins a system prompt's.
     pub fn text(&self) -> String {
         match self {
@@ -115,6 +138,59 @@ impl RequestBody for AnthropicMessagesRequest {
         }
         errors
     }
+}
+
+/// `POST /v1/messages/count_tokens`: the conversation of a Messages request, counted; a plain
+/// pydantic model.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AnthropicCountTokensRequest {
+    pub model: String,
+    pub messages: Vec<AnthropicMessage>,
+    pub system: Option<AnthropicContent>,
+    pub tools: Option<Vec<AnthropicTool>>,
+}
+
+impl RequestBody for AnthropicCountTokensRequest {
+    fn schema() -> Option<&'static super::pydantic::Schema> {
+        Some(&super::vllm_models::ANTHROPIC_COUNT_TOKENS_REQUEST)
+    }
+
+    fn check(&self) -> Vec<FieldError> {
+        if self.model.is_empty() {
+            return vec![FieldError::value_error(vec!["model".into()], "Model is required")];
+        }
+        Vec::new()
+    }
+}
+
+impl AnthropicCountTokensRequest {
+    /// The Messages request it counts: the same conversation, nothing to generate.
+    pub fn into_messages_request(self) -> AnthropicMessagesRequest {
+        AnthropicMessagesRequest {
+            model: self.model,
+            messages: self.messages,
+            max_tokens: None,
+            system: self.system,
+            stop_sequences: None,
+            stream: None,
+            temperature: None,
+            top_p: None,
+            top_k: None,
+            tools: self.tools,
+        }
+    }
+}
+
+/// `exclude_none`, as vLLM answers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnthropicCountTokensResponse {
+    pub input_tokens: usize,
+    pub context_management: ContextManagement,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContextManagement {
+    pub original_input_tokens: usize,
 }
 
 /// vLLM's answer (`exclude_none`: `stop_sequence` only when one matched).

@@ -71,6 +71,17 @@ pub enum ApiError {
     Timeout(String),
     #[error("{0}")]
     NotFound(String),
+    /// An exception vLLM's code did not expect, answered by its catch-all handler.
+    #[error("{0}")]
+    Internal(String),
+    /// A serving-layer refusal vLLM types as OpenAI does (`err_type="invalid_request_error"`):
+    /// the Responses API's.
+    #[error("{message}")]
+    InvalidRequest {
+        status: StatusCode,
+        message: String,
+        param: &'static str,
+    },
     /// A failure a fault rule injected (or the waiting queue refused), with its status.
     #[error("{message}")]
     Injected {
@@ -120,6 +131,14 @@ impl ApiError {
         }
     }
 
+    pub fn invalid_request(status: StatusCode, message: impl Into<String>, param: &'static str) -> Self {
+        ApiError::InvalidRequest {
+            status,
+            message: message.into(),
+            param,
+        }
+    }
+
     pub fn bad_request(message: impl Into<String>, param: impl Into<Option<&'static str>>) -> Self {
         ApiError::BadRequest {
             message: message.into(),
@@ -162,8 +181,11 @@ impl ApiError {
                 StatusCode::BAD_REQUEST
             }
             ApiError::ModelNotFound(_) | ApiError::UnknownModel { .. } | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Routing(status) | ApiError::Http { status, .. } => *status,
+            ApiError::Routing(status) | ApiError::Http { status, .. } | ApiError::InvalidRequest { status, .. } => {
+                *status
+            }
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
         }
@@ -180,6 +202,8 @@ impl ApiError {
             ApiError::Routing(status) | ApiError::Http { status, .. } => status.canonical_reason().unwrap_or("Error"),
             ApiError::PayloadTooLarge { .. } => "Request Entity Too Large",
             ApiError::Timeout(_) => "Request Timeout",
+            ApiError::InvalidRequest { .. } => "invalid_request_error",
+            ApiError::Internal(_) => "InternalServerError",
             ApiError::Injected { status, .. } => match status {
                 400 => "BadRequestError",
                 401 => "AuthenticationError",
@@ -197,6 +221,7 @@ impl ApiError {
             ApiError::Validation { param, .. } | ApiError::BadRequest { param, .. } => param.clone(),
             ApiError::Injected { param, .. } => param.clone(),
             ApiError::UnknownModel { .. } => Some("model".to_owned()),
+            ApiError::InvalidRequest { param, .. } => Some((*param).to_owned()),
             _ => None,
         }
     }

@@ -18,6 +18,7 @@ pub mod models;
 pub mod pooling;
 pub mod pydantic;
 pub mod python_json;
+pub mod responses;
 pub mod sampling;
 pub mod score;
 pub mod stream_options;

@@ -38,6 +38,11 @@ pub enum Schema {
         le: Option<i64>,
     },
     Float,
+    /// `Annotated[float, Ge(ge), Le(le)]`.
+    FloatWithin {
+        ge: f64,
+        le: f64,
+    },
     Bool,
     /// `Literal['a', 'b']`.
     Literal(&'static [&'static str]),
@@ -181,6 +186,28 @@ fn check(schema: &Schema, value: &Value, loc: &mut Vec<Loc>, errors: &mut Vec<Fi
             ),
             _ => refuse("float_type", "Input should be a valid number".into(), None),
         },
+        Schema::FloatWithin { ge, le } => {
+            let number = match value {
+                Value::Bool(b) => Some(f64::from(u8::from(*b))),
+                Value::String(s) => s.trim().parse::<f64>().ok(),
+                other => other.as_f64(),
+            };
+            match number {
+                None => check(&Schema::Float, value, loc, errors),
+                // pydantic words the bound as Python prints it: `2` in the message, `2.0` in ctx.
+                Some(n) if n < *ge => refuse(
+                    "greater_than_equal",
+                    format!("Input should be greater than or equal to {ge}"),
+                    Some(format!("{{'ge': {ge:?}}}")),
+                ),
+                Some(n) if n > *le => refuse(
+                    "less_than_equal",
+                    format!("Input should be less than or equal to {le}"),
+                    Some(format!("{{'le': {le:?}}}")),
+                ),
+                Some(_) => {}
+            }
+        }
         Schema::Bool => {
             if let Err((kind, msg)) = lax_bool(value) {
                 refuse(kind, msg.into(), None);

@@ -16,12 +16,13 @@ use super::chat::generate;
 use super::extract::VllmJson;
 use super::sse::Events;
 use crate::openai::anthropic::{
-    AnthropicError, AnthropicErrorResponse, AnthropicMessagesRequest, AnthropicMessagesResponse, AnthropicRole,
-    AnthropicUsage, MessageDelta, StreamEvent, StreamedMessage, TextBlock, TextDelta, error_type,
+    AnthropicContent, AnthropicCountTokensRequest, AnthropicCountTokensResponse, AnthropicError,
+    AnthropicErrorResponse, AnthropicMessagesRequest, AnthropicMessagesResponse, AnthropicRole, AnthropicUsage,
+    ContextManagement, MessageDelta, StreamEvent, StreamedMessage, TextBlock, TextDelta, error_type,
 };
 use crate::openai::chat::ChatCompletionRequest;
 use crate::openai::{ApiError, parse_body};
-use crate::outcome::{FrameKind, Served};
+use crate::outcome::{FrameKind, Outcome, Served};
 use crate::state::AppState;
 
 pub async fn create(
@@ -33,6 +34,36 @@ pub async fn create(
         Ok(served) => served,
         Err(error) => refusal(error),
     }
+}
+
+/// `POST /v1/messages/count_tokens`: the conversation rendered as `/v1/messages` renders it,
+/// refused as it refuses it, and its prompt's tokens counted.
+pub async fn count_tokens(
+    State(state): State<Arc<AppState>>,
+    VllmJson(request): VllmJson<AnthropicCountTokensRequest>,
+) -> Served<Response> {
+    match counted(&state, request.into_messages_request()) {
+        Ok(served) => served,
+        Err(error) => refusal(error),
+    }
+}
+
+fn counted(state: &AppState, request: AnthropicMessagesRequest) -> Result<Served<Response>, ApiError> {
+    let chat = parse_body::<ChatCompletionRequest>(&serde_json::to_vec(&chat_request(&request)).unwrap_or_default())?;
+    let generated = generate(state, &chat)?;
+    let input_tokens = generated.prompt_tokens;
+    let outcome = Outcome::ai(
+        state.models.resolve_listing_names(Some(&request.model))?,
+        request.messages.len(),
+        format!("{input_tokens} input tokens counted"),
+    );
+    let counted = AnthropicCountTokensResponse {
+        input_tokens,
+        context_management: ContextManagement {
+            original_input_tokens: input_tokens,
+        },
+    };
+    Ok(outcome.serve(Json(counted).into_response()))
 }
 
 fn answer(
@@ -137,10 +168,21 @@ fn chat_request(request: &AnthropicMessagesRequest) -> Value {
     }
     for message in &request.messages {
         let text = message.content.text();
-        match message.role {
+        match (&message.content, message.role) {
+            // An image goes on as chat's image part, which the text model refuses.
+            (AnthropicContent::Blocks(blocks), role) if message.content.has_image() => {
+                let parts: Vec<Value> = blocks
+                    .iter()
+                    .filter_map(|block| match block.image_url() {
+                        Some(url) => Some(json!({"type": "image_url", "image_url": {"url": url}})),
+                        None => block.text.as_ref().map(|text| json!({"type": "text", "text": text})),
+                    })
+                    .collect();
+                messages.push(json!({"role": role.as_str(), "content": parts}));
+            }
             // A system message with no text is left out.
-            AnthropicRole::System if text.is_empty() => {}
-            role => messages.push(json!({"role": role.as_str(), "content": text})),
+            (_, AnthropicRole::System) if text.is_empty() => {}
+            (_, role) => messages.push(json!({"role": role.as_str(), "content": text})),
         }
     }
     let mut chat = json!({

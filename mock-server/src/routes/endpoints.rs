@@ -16,8 +16,8 @@ use http::HeaderValue;
 use http::header::ALLOW;
 
 use super::{
-    anthropic, chat, chat_batch, cohere, completions, docs, embeddings, invocations, models, ops, pooling, score,
-    tokenize,
+    anthropic, chat, chat_batch, cohere, completions, docs, elastic_ep, embeddings, invocations, models, ops, pooling,
+    responses, score, tokenize,
 };
 use crate::config::Runner;
 use crate::openai::ApiError;
@@ -167,8 +167,25 @@ impl Endpoint {
     fn takes(&self, path: &str) -> bool {
         self.paths.iter().any(|own| match self.verb {
             Verb::Mount => path.strip_prefix(own).is_some(),
-            Verb::Get | Verb::Post | Verb::Page => path == *own,
+            Verb::Get | Verb::Post | Verb::Page => matches_pattern(own, path),
         })
+    }
+}
+
+/// Whether `path` is one `pattern` takes: its segments equal, a `{name}` segment standing for
+/// any one non-empty segment (Starlette's `{name}` path parameter).
+fn matches_pattern(pattern: &str, path: &str) -> bool {
+    if !pattern.contains('{') {
+        return pattern == path;
+    }
+    let (mut own, mut theirs) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (own.next(), theirs.next()) {
+            (None, None) => return true,
+            (Some(o), Some(t)) if o.starts_with('{') && !t.is_empty() => {}
+            (Some(o), Some(t)) if o == t => {}
+            _ => return false,
+        }
     }
 }
 
@@ -186,6 +203,16 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     }),
     Endpoint::new(Post, &["/v1/completions"], Generative, |v| v.route(completions::create)),
     Endpoint::new(Post, &["/v1/messages"], Generative, |v| v.route(anthropic::create)),
+    Endpoint::new(Post, &["/v1/messages/count_tokens"], Generative, |v| {
+        v.route(anthropic::count_tokens)
+    }),
+    Endpoint::new(Post, &["/v1/responses"], Generative, |v| v.route(responses::create)),
+    Endpoint::new(Get, &["/v1/responses/{response_id}"], Generative, |v| {
+        v.route(responses::retrieve)
+    }),
+    Endpoint::new(Post, &["/v1/responses/{response_id}/cancel"], Generative, |v| {
+        v.route(responses::cancel)
+    }),
     Endpoint::new(Get, &["/v1/models"], Every, |v| v.route(models::list)),
     Endpoint::new(Post, &["/tokenize"], Every, |v| v.route(tokenize::tokenize)),
     Endpoint::new(Post, &["/detokenize"], Every, |v| v.route(tokenize::detokenize)),
@@ -200,7 +227,13 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     Endpoint::new(Post, &["/ping"], Every, |v| v.route(ops::health)),
     Endpoint::new(Get, &["/load"], Every, |v| v.route(ops::load)),
     Endpoint::new(Get, &["/version"], Every, |v| v.route(ops::version)),
-    // FastAPI's own pages, which vLLM leaves on.
+    Endpoint::new(Get, &["/kv_event_sources"], Every, |v| v.route(ops::kv_event_sources)),
+    Endpoint::new(Post, &["/scale_elastic_ep"], Generative, |v| v.route(elastic_ep::scale)),
+    Endpoint::new(Post, &["/is_scaling_elastic_ep"], Generative, |v| {
+        v.route(elastic_ep::status)
+    }),
+    // FastAPI's own schema and pages, which vLLM leaves on.
+    Endpoint::new(Page, &["/openapi.json"], Every, |v| v.route(docs::openapi)),
     Endpoint::new(Page, &["/docs"], Every, |v| v.route(docs::swagger_ui)),
     Endpoint::new(Page, &["/docs/oauth2-redirect"], Every, |v| {
         v.route(docs::oauth2_redirect)
@@ -231,5 +264,8 @@ mod tests {
         assert!(taking("/v1/embeddings/", Runner::Auto).is_none());
         assert!(taking("/v1/embeddings", Runner::Generate).is_none());
         assert!(taking("/v1/chat/completions", Runner::Generate).is_some());
+        assert!(taking("/v1/responses/resp_1/cancel", Runner::Generate).is_some());
+        assert!(taking("/v1/responses/resp_1/", Runner::Generate).is_none());
+        assert!(taking("/v1/responses//cancel", Runner::Generate).is_none());
     }
 }

@@ -28,6 +28,12 @@ pub async fn version() -> Served<Json<Version>> {
     Outcome::summary(format!("version {version}")).serve(Json(Version { version }))
 }
 
+/// `GET /kv_event_sources`: where each data-parallel rank publishes its KV-cache events; the
+/// mock publishes none, as a server without `--kv-events-config`.
+pub async fn kv_event_sources() -> Served<Json<serde_json::Map<String, serde_json::Value>>> {
+    Outcome::summary("no KV event sources").serve(Json(serde_json::Map::new()))
+}
+
 /// vLLM's `GET /load`: how many requests are with the model now, running or waiting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerLoad {

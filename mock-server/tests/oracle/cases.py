@@ -98,4 +98,104 @@ GENERATE_CASES += [
     case("messages X-Request-Id", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3},
          headers={"X-Request-Id": "abc123"}),
     case("GET /v1/messages", A, method="GET", ctype=None),
+    case("messages image", A, {"model": MODEL, "max_tokens": 2, "messages": [{"role": "user", "content": [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG.split(",")[1]}}]}]}),
+]
+
+T = "/v1/messages/count_tokens"
+GENERATE_CASES += [
+    # Anthropic's token count: the Messages conversation rendered, not generated.
+    case("count_tokens basic", T, {"model": MODEL, "messages": MSGS}),
+    case("count_tokens system and blocks", T, {"model": MODEL, "system": [{"type": "text", "text": "be nice"}],
+                                               "messages": [{"role": "user", "content": [
+                                                   {"type": "text", "text": "hi"}]}]}),
+    case("count_tokens tools", T, {"model": MODEL, "messages": MSGS, "system": "be nice",
+                                   "tools": [{"name": "f", "input_schema": {"type": "object"}}]}),
+    case("count_tokens unknown model", T, {"model": "nope", "messages": MSGS}),
+    case("count_tokens model empty", T, {"model": "", "messages": []}),
+    case("count_tokens no model", T, {"messages": MSGS}),
+    case("count_tokens empty", T, {"model": MODEL, "messages": []}),
+    case("count_tokens image", T, {"model": MODEL, "messages": [{"role": "user", "content": [
+        {"type": "image", "source": {"type": "url", "url": "http://x/a.png"}}]}]}),
+    case("count_tokens too long", T, {"model": MODEL, "messages": [
+        {"role": "user", "content": " ".join(["hello"] * 600)}]}),
+]
+
+R = "/v1/responses"
+GENERATE_CASES += [
+    # OpenAI's Responses API (vLLM's ResponsesRequest, rendered as a chat conversation), without
+    # a response store (vLLM's default).
+    case("responses text", R, {"model": MODEL, "input": "hello there", "max_output_tokens": 3}),
+    case("responses stream", R, {"model": MODEL, "input": "hello there", "max_output_tokens": 3, "stream": True}),
+    case("responses items and instructions", R, {
+        "input": [{"role": "user", "content": "hello there"}, {"role": "assistant", "content": "hi"},
+                  {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "more"}]}],
+        "instructions": "be nice", "max_output_tokens": 3, "temperature": 0.5, "metadata": {"a": "b"}}),
+    case("responses developer message", R, {"input": [{"role": "developer", "content": "be terse"},
+                                                      {"role": "user", "content": "hi"}], "max_output_tokens": 2}),
+    case("responses tool call items", R, {"input": [
+        {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "c1", "output": "42"}], "max_output_tokens": 2}),
+    case("responses echoed settings", R, {
+        "input": "hi", "max_output_tokens": 2, "text": {"format": {"type": "text"}},
+        "tools": [{"type": "function", "name": "f", "parameters": {}}], "user": "u", "reasoning": {"effort": "low"},
+        "store": False, "service_tier": "flex", "truncation": "auto", "prompt_cache_key": "k",
+        "safety_identifier": "s", "top_p": 0.5, "presence_penalty": 1, "parallel_tool_calls": False,
+        "prompt_cache_retention": "in-memory", "prompt_cache_options": {"prewarm": True}, "max_tool_calls": 2}),
+    case("responses named tool choice", R, {"input": "x", "tool_choice": {"type": "function", "name": "f"},
+                                            "tools": [{"type": "function", "name": "f"}], "max_output_tokens": 1}),
+    case("responses request_id", R, {"input": "hi", "request_id": "abc", "max_output_tokens": 1}),
+    case("responses default max_output_tokens", R, {"input": "hi"}),
+    case("responses logprobs", R, {"input": "hi", "max_output_tokens": 2,
+                                   "include": ["message.output_text.logprobs"], "top_logprobs": 2}),
+    case("responses logprobs stream", R, {"input": "x", "max_output_tokens": 2, "stream": True,
+                                          "include": ["message.output_text.logprobs"], "top_logprobs": 1}),
+    case("responses no input", R, {"model": MODEL}),
+    case("responses input 5", R, {"input": 5}),
+    case("responses input empty", R, {"input": [], "max_output_tokens": 2}),
+    case("responses image", R, {"input": [{"role": "user", "content": [
+        {"type": "input_image", "image_url": PNG}]}]}),
+    case("responses background", R, {"input": "x", "background": True}),
+    case("responses background without store", R, {"input": "x", "background": True, "store": False}),
+    case("responses prompt", R, {"input": "x", "prompt": {"id": "a"}}),
+    case("responses previous_response_id", R, {"input": "x", "previous_response_id": "resp_1"}),
+    case("responses tool_choice required", R, {"input": "x", "tool_choice": "required"}),
+    case("responses named tool choice without tools", R, {"input": "x",
+                                                          "tool_choice": {"type": "function", "name": "f"}}),
+    case("responses grammar tool", R, {"input": "x", "tools": [
+        {"type": "custom", "name": "g", "format": {"type": "grammar", "syntax": "lark", "definition": "x"}}]}),
+    case("responses unknown model", R, {"model": "nope", "input": "x"}),
+    case("responses temperature -1", R, {"input": "x", "temperature": -1}),
+    case("responses temperature a", R, {"input": "x", "temperature": "a"}),
+    case("responses penalties out of range", R, {"input": "x", "presence_penalty": 3, "frequency_penalty": -3}),
+    case("responses max_output_tokens 0", R, {"input": "x", "max_output_tokens": 0}),
+    case("responses max_output_tokens 600", R, {"input": "hi", "max_output_tokens": MAXLEN + 88}),
+    case("responses prompt too long", R, {"input": " ".join(["hello"] * 600)}),
+    case("responses service_tier bad", R, {"input": "x", "service_tier": "gold"}),
+    case("responses cache_salt empty", R, {"input": "x", "cache_salt": ""}),
+    case("GET /v1/responses/{id}", R + "/resp_1", method="GET", ctype=None),
+    case("POST /v1/responses/{id}/cancel", R + "/resp_1/cancel", ctype=None),
+    case("GET /v1/responses", R, method="GET", ctype=None),
+]
+
+# Routes outside /v1 that a generative model is served too, and the schema that lists them.
+GENERATE_CASES += [
+    case("GET /openapi.json (generate runner)", "/openapi.json", method="GET", ctype=None),
+    case("GET /kv_event_sources (generate runner)", "/kv_event_sources", method="GET", ctype=None),
+    case("POST /is_scaling_elastic_ep", "/is_scaling_elastic_ep", ctype=None),
+    case("scale_elastic_ep no size", "/scale_elastic_ep", {}),
+    case("scale_elastic_ep size 2", "/scale_elastic_ep", {"new_data_parallel_size": 2}),
+    case("scale_elastic_ep size true", "/scale_elastic_ep", {"new_data_parallel_size": True}),
+    case("scale_elastic_ep size 0", "/scale_elastic_ep", {"new_data_parallel_size": 0}),
+    case("scale_elastic_ep size 2.0", "/scale_elastic_ep", {"new_data_parallel_size": 2.0}),
+    case("scale_elastic_ep drain_timeout 0", "/scale_elastic_ep", {"new_data_parallel_size": 2, "drain_timeout": 0}),
+    case("scale_elastic_ep list", "/scale_elastic_ep", [1]),
+    case("scale_elastic_ep not JSON", "/scale_elastic_ep", raw=b"x"),
+    case("scale_elastic_ep text/plain", "/scale_elastic_ep", {"new_data_parallel_size": 2}, ctype="text/plain"),
+    case("GET /scale_elastic_ep", "/scale_elastic_ep", method="GET", ctype=None),
+]
+
+CASES += [
+    case("GET /kv_event_sources", "/kv_event_sources", method="GET", ctype=None),
+    case("POST /scale_elastic_ep (pooling runner)", "/scale_elastic_ep", {"new_data_parallel_size": 2}),
 ]

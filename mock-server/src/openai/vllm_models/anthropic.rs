@@ -60,3 +60,20 @@ pub static ANTHROPIC_MESSAGES_REQUEST: Schema = Schema::Model(&Object {
     ],
     before: &[],
 });
+
+/// `POST /v1/messages/count_tokens`: `AnthropicCountTokensRequest`.
+pub static ANTHROPIC_COUNT_TOKENS_REQUEST: Schema = Schema::Model(&Object {
+    name: "",
+    tagged: false,
+    fields: &[
+        Field::required("model", STR),
+        Field::required("messages", list(&Schema::Model(&MESSAGE))),
+        Field::optional("output_config", Schema::Any),
+        Field::optional("system", nullable(&CONTENT)),
+        Field::optional("thinking", Schema::Any),
+        Field::optional("tool_choice", Schema::Any),
+        Field::optional("tools", nullable(&list(&Schema::Any))),
+        Field::optional("chat_template_kwargs", nullable(&Schema::Dict(&Schema::Any))),
+    ],
+    before: &[],
+});

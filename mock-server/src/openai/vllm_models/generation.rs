@@ -19,9 +19,9 @@ use crate::openai::pydantic::{Field, INT, STR, Schema};
 use crate::openai::validation::FieldError;
 
 const FLOAT: Schema = Schema::Float;
-const NULLABLE_FLOAT: Schema = nullable(&FLOAT);
-const NULLABLE_INT: Schema = nullable(&INT);
-const NULLABLE_BOOL: Schema = nullable(&BOOL);
+pub(super) const NULLABLE_FLOAT: Schema = nullable(&FLOAT);
+pub(super) const NULLABLE_INT: Schema = nullable(&INT);
+pub(super) const NULLABLE_BOOL: Schema = nullable(&BOOL);
 const ANY_DICT: Schema = nullable(&Schema::Dict(&Schema::Any));
 const TOKEN_IDS: Schema = nullable(&list(&INT));
 
@@ -79,7 +79,7 @@ const STREAM_OPTIONS: Schema = nullable(&vllm_model!(
     Field::optional("continuous_usage_stats", NULLABLE_BOOL),
 ));
 
-const SEED: Field = Field::optional(
+pub(super) const SEED: Field = Field::optional(
     "seed",
     nullable(&Schema::Int {
         ge: Some(i64::MIN),
@@ -112,45 +112,45 @@ const TOOLS: Schema = nullable(&list(&vllm_model!(
 
 /// The fields both models declare, under one name each.
 const FREQUENCY_PENALTY: Field = Field::optional("frequency_penalty", NULLABLE_FLOAT);
-const LOGIT_BIAS: Field = Field::optional("logit_bias", nullable(&Schema::Dict(&FLOAT)));
+pub(super) const LOGIT_BIAS: Field = Field::optional("logit_bias", nullable(&Schema::Dict(&FLOAT)));
 const N: Field = Field::optional("n", NULLABLE_INT);
 const PRESENCE_PENALTY: Field = Field::optional("presence_penalty", NULLABLE_FLOAT);
 const RESPONSE_FORMAT_FIELD: Field = Field::optional("response_format", RESPONSE_FORMAT);
-const STOP_FIELD: Field = Field::optional("stop", STOP);
-const STREAM: Field = Field::optional("stream", NULLABLE_BOOL);
+pub(super) const STOP_FIELD: Field = Field::optional("stop", STOP);
+pub(super) const STREAM: Field = Field::optional("stream", NULLABLE_BOOL);
 const STREAM_OPTIONS_FIELD: Field = Field::optional("stream_options", STREAM_OPTIONS);
-const TEMPERATURE: Field = Field::optional("temperature", NULLABLE_FLOAT);
-const TOP_P: Field = Field::optional("top_p", NULLABLE_FLOAT);
+pub(super) const TEMPERATURE: Field = Field::optional("temperature", NULLABLE_FLOAT);
+pub(super) const TOP_P: Field = Field::optional("top_p", NULLABLE_FLOAT);
 const USE_BEAM_SEARCH: Field = Field::optional("use_beam_search", BOOL);
-const TOP_K: Field = Field::optional("top_k", NULLABLE_INT);
-const MIN_P: Field = Field::optional("min_p", NULLABLE_FLOAT);
-const REPETITION_PENALTY: Field = Field::optional("repetition_penalty", NULLABLE_FLOAT);
-const WATERMARKING: Field = Field::optional("watermarking", NULLABLE_BOOL);
+pub(super) const TOP_K: Field = Field::optional("top_k", NULLABLE_INT);
+pub(super) const MIN_P: Field = Field::optional("min_p", NULLABLE_FLOAT);
+pub(super) const REPETITION_PENALTY: Field = Field::optional("repetition_penalty", NULLABLE_FLOAT);
+pub(super) const WATERMARKING: Field = Field::optional("watermarking", NULLABLE_BOOL);
 const LENGTH_PENALTY: Field = Field::optional("length_penalty", FLOAT);
-const STOP_TOKEN_IDS: Field = Field::optional("stop_token_ids", TOKEN_IDS);
-const INCLUDE_STOP_STR_IN_OUTPUT: Field = Field::optional("include_stop_str_in_output", BOOL);
-const IGNORE_EOS: Field = Field::optional("ignore_eos", BOOL);
+pub(super) const STOP_TOKEN_IDS: Field = Field::optional("stop_token_ids", TOKEN_IDS);
+pub(super) const INCLUDE_STOP_STR_IN_OUTPUT: Field = Field::optional("include_stop_str_in_output", BOOL);
+pub(super) const IGNORE_EOS: Field = Field::optional("ignore_eos", BOOL);
 const MIN_TOKENS: Field = Field::optional("min_tokens", INT);
-const SKIP_SPECIAL_TOKENS: Field = Field::optional("skip_special_tokens", NULLABLE_BOOL);
-const SPACES_BETWEEN_SPECIAL_TOKENS: Field = Field::optional("spaces_between_special_tokens", BOOL);
+pub(super) const SKIP_SPECIAL_TOKENS: Field = Field::optional("skip_special_tokens", NULLABLE_BOOL);
+pub(super) const SPACES_BETWEEN_SPECIAL_TOKENS: Field = Field::optional("spaces_between_special_tokens", BOOL);
 const PROMPT_LOGPROBS: Field = Field::optional("prompt_logprobs", NULLABLE_INT);
 const LOGPROB_TOKEN_IDS: Field = Field::optional("logprob_token_ids", TOKEN_IDS);
 const ALLOWED_TOKEN_IDS: Field = Field::optional("allowed_token_ids", TOKEN_IDS);
 const BAD_WORDS: Field = Field::optional("bad_words", list(&STR));
 const ADD_SPECIAL_TOKENS: Field = Field::optional("add_special_tokens", BOOL);
-const STRUCTURED_OUTPUTS: Field = Field::optional("structured_outputs", Schema::Any);
-const SESSION_ID: Field = Field::optional("session_id", NULLABLE_STR);
+pub(super) const STRUCTURED_OUTPUTS: Field = Field::optional("structured_outputs", Schema::Any);
+pub(super) const SESSION_ID: Field = Field::optional("session_id", NULLABLE_STR);
 const RETURN_TOKENS_AS_TOKEN_IDS: Field = Field::optional("return_tokens_as_token_ids", NULLABLE_BOOL);
 const RETURN_TOKEN_IDS: Field = Field::optional("return_token_ids", NULLABLE_BOOL);
 const RETURN_WEIGHT_VERSIONS: Field = Field::optional("return_weight_versions", BOOL);
 const ROUTED_EXPERTS_PROMPT_START: Field =
     Field::optional("routed_experts_prompt_start", Schema::Int { ge: Some(0), le: None });
 const RETURN_TOKEN_OFFSETS: Field = Field::optional("return_token_offsets", NULLABLE_BOOL);
-const MM_PAYLOAD: Field = Field::optional("mm_payload", Schema::Literal(&["tensors", "none"]));
-const RETURN_MM_KWARGS: Field = Field::optional("return_mm_kwargs", NULLABLE_BOOL);
-const KV_TRANSFER_PARAMS: Field = Field::optional("kv_transfer_params", ANY_DICT);
-const EC_TRANSFER_PARAMS: Field = Field::optional("ec_transfer_params", ANY_DICT);
-const VLLM_XARGS_FIELD: Field = Field::optional("vllm_xargs", VLLM_XARGS);
+pub(super) const MM_PAYLOAD: Field = Field::optional("mm_payload", Schema::Literal(&["tensors", "none"]));
+pub(super) const RETURN_MM_KWARGS: Field = Field::optional("return_mm_kwargs", NULLABLE_BOOL);
+pub(super) const KV_TRANSFER_PARAMS: Field = Field::optional("kv_transfer_params", ANY_DICT);
+pub(super) const EC_TRANSFER_PARAMS: Field = Field::optional("ec_transfer_params", ANY_DICT);
+pub(super) const VLLM_XARGS_FIELD: Field = Field::optional("vllm_xargs", VLLM_XARGS);
 const REPETITION_DETECTION: Field = Field::optional("repetition_detection", Schema::Any);
 const THINKING_TOKEN_BUDGET: Field = Field::optional("thinking_token_budget", NULLABLE_INT);
 const STREAM_INTERVAL: Field = Field::optional("stream_interval", nullable(&Schema::Int { ge: Some(1), le: None }));

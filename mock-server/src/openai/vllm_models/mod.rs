@@ -10,9 +10,11 @@ use serde_json::Value;
 mod anthropic;
 mod cohere;
 mod generation;
-pub use anthropic::ANTHROPIC_MESSAGES_REQUEST;
+mod responses;
+pub use anthropic::{ANTHROPIC_COUNT_TOKENS_REQUEST, ANTHROPIC_MESSAGES_REQUEST};
 pub use cohere::COHERE_EMBED_REQUEST;
 pub use generation::{BATCH_CHAT_COMPLETION_REQUEST, CHAT_COMPLETION_REQUEST, COMPLETION_REQUEST};
+pub use responses::RESPONSES_REQUEST;
 
 use super::pydantic::{Field, INT, Object, STR, Schema};
 use super::validation::FieldError;
