@@ -151,6 +151,33 @@ Feature: mock-vllm, the workshop's mock vLLM server
     When the client posts {"messages": [[{"role": "user", "content": "hi"}]], "n": 2} to "/v1/chat/completions/batch" on the mock
     Then the client gets a vLLM error of type "BadRequestError" mentioning "Batch chat completions do not support `n > 1`. Please set `n` to 1. (parameter=n, value=2)"
 
+  Scenario: OpenAI's Responses API (/v1/responses) answers a response object, or its stream of named events
+    When the client posts {"input": "hello there", "instructions": "be brief", "max_output_tokens": 3} to "/v1/responses" on the mock
+    Then the client gets status 200
+    And the answer's "/object" is "response"
+    And the answer's "/status" is "incomplete"
+    And the answer's "/incomplete_details/reason" is "max_output_tokens"
+    And the answer's "/instructions" is "be brief"
+    And the answer's "/output/0/content/0/type" is "output_text"
+    And the answer's "/usage/output_tokens" is 3
+    When the client posts {"input": "hello there", "max_output_tokens": 2, "stream": true} to "/v1/responses" on the mock
+    Then the stream's events are response.created, response.in_progress, response.output_item.added, response.content_part.added, response.output_text.delta, response.output_text.done, response.content_part.done, response.output_item.done, response.incomplete
+    When the client posts {"input": "x", "previous_response_id": "resp_1"} to "/v1/responses" on the mock
+    Then the client gets status 404
+    And the client gets a vLLM error of type "invalid_request_error" mentioning "Response with id 'resp_1' not found."
+
+  Scenario: Anthropic's token count (/v1/messages/count_tokens) counts the conversation /v1/messages would answer
+    When the client posts {"model": "Qwen/Qwen3-Embedding-0.6B", "messages": [{"role": "user", "content": "hello there"}]} to "/v1/messages/count_tokens" on the mock
+    Then the client gets status 200
+    And the answer's "/input_tokens" is 2
+    And the answer's "/context_management/original_input_tokens" is 2
+
+  Scenario: /openapi.json is vLLM's own schema of the routes the model is served
+    When the client sends GET "/openapi.json" to the mock
+    Then the client gets status 200
+    And the answer's "/openapi" is "3.1.0"
+    And the answer's "/paths/~1v1~1embeddings/post/summary" is "Create Embedding"
+
   Scenario: The e5 profile answers as vLLM does for a model with no chat template and no Matryoshka
     Given the mock vLLM server is started here with "--model-profile e5"
     When the client posts {"input": "hi", "dimensions": 4} to "/v1/embeddings" on the mock

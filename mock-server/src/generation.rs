@@ -6,7 +6,8 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::openai::logprobs::TokenLogprobs;
+use crate::openai::logprobs::{PositionLogprobs, PromptLogprobs, RankedToken, TokenLogprobs};
+use crate::tokenizer::{Token, Tokenizer};
 
 const VOCABULARY: [&str; 32] = [
     "mock",
@@ -133,6 +134,45 @@ pub fn reply(prompt: &str, choice: usize, limits: Limits) -> Reply {
             "stop"
         },
     }
+}
+
+/// The engine's prompt logprobs for `prompt`'s tokens: none for the first, then each token at
+/// -0.25 (rank 1) and `alternatives` of the mock's words at -1, -2, ... (rank 2, 3, ...), each
+/// the word seven places on per rank, as [`Reply::logprobs`] picks them, with the id
+/// `tokenizer` gives its first token.
+pub fn prompt_logprobs(prompt: &[Token], alternatives: usize, tokenizer: &Tokenizer) -> PromptLogprobs {
+    let alternatives = alternatives.min(MAX_LOGPROBS);
+    let at = |token: &Token| {
+        VOCABULARY
+            .iter()
+            .position(|w| *w == token.text)
+            .unwrap_or(token.id as usize)
+    };
+    prompt
+        .iter()
+        .enumerate()
+        .map(|(i, token)| {
+            (i > 0).then(|| {
+                let own = RankedToken {
+                    id: token.id,
+                    logprob: CHOSEN_LOGPROB,
+                    rank: 1,
+                    decoded_token: token.text.clone(),
+                };
+                let others = (1..=alternatives).filter_map(|rank| {
+                    let word = VOCABULARY[(at(token) + 7 * rank) % VOCABULARY.len()];
+                    let first = tokenizer.tokenize(word, false).into_iter().next()?;
+                    Some(RankedToken {
+                        id: first.id,
+                        logprob: -(rank as f64),
+                        rank: rank + 1,
+                        decoded_token: first.text,
+                    })
+                });
+                PositionLogprobs(std::iter::once(own).chain(others).collect())
+            })
+        })
+        .collect()
 }
 
 /// The bytes the words are picked by: the seed's digest after its first byte, then further

@@ -80,6 +80,17 @@ fn usage_on_every_event(world: &mut WorkshopWorld) -> Result<(), Mismatch> {
     returned(world.last(), "the last event's choices", Some(json!([])), last_choices)
 }
 
+/// The `event:` names of a stream of named events (Anthropic's, the Responses API's), in order,
+/// each name once for a run of it (the deltas).
+#[then(regex = r#"^the stream's events are (.+)$"#)]
+fn named_events(world: &mut WorkshopWorld, expected: String) -> Result<(), Mismatch> {
+    let text = String::from_utf8_lossy(&world.last().body).into_owned();
+    let mut names: Vec<&str> = text.lines().filter_map(|line| line.strip_prefix("event: ")).collect();
+    names.dedup();
+    let expected: Vec<&str> = expected.split(", ").collect();
+    returned(world.last(), "the stream's events", expected, names)
+}
+
 #[then(expr = "the rerank results are sorted best first")]
 fn rerank_sorted(world: &mut WorkshopWorld) -> Result<(), Mismatch> {
     let scores: Vec<f64> = world

@@ -24,6 +24,10 @@ generation_request! {
         pub logprobs: Option<bool>,
         #[serde(default, with = "lax_int")]
         pub top_logprobs: Option<i64>,
+        /// With it, the prompt's logprobs come back (`top_logprobs` alternatives each) when
+        /// `prompt_logprobs` does not say.
+        #[serde(default, with = "lax_bool")]
+        pub echo: Option<bool>,
         pub add_generation_prompt: Option<bool>,
         pub continue_final_message: Option<bool>,
         pub tools: Option<Vec<serde_json::Value>>,
@@ -171,7 +175,7 @@ impl ToolChoice<'_> {
 
 /// vLLM 0.33.0's `ChatCompletionResponse`: the fields a mock has no value for are null, as
 /// vLLM sends them when they are not in play.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatCompletionResponse {
     pub id: String,
     pub object: String,
@@ -181,7 +185,7 @@ pub struct ChatCompletionResponse {
     pub service_tier: Option<String>,
     pub system_fingerprint: Option<String>,
     pub usage: Usage,
-    pub prompt_logprobs: Option<serde_json::Value>,
+    pub prompt_logprobs: Option<super::logprobs::PromptLogprobs>,
     pub prompt_token_ids: Option<Vec<u32>>,
     pub prompt_text: Option<String>,
     pub kv_transfer_params: Option<serde_json::Value>,

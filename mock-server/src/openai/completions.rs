@@ -60,7 +60,7 @@ impl RequestBody for CompletionRequest {
 
 /// vLLM 0.33.0's `CompletionResponse`: the fields a mock has no value for are null, as vLLM
 /// sends them when they are not in play.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompletionResponse {
     pub id: String,
     pub object: String,
@@ -77,7 +77,7 @@ pub struct CompletionResponse {
 
 /// A chunk of a streamed completion: `kv_transfer_params` null on a token's, the closing
 /// usage chunk (or a finish chunk, when none follows) with `system_fingerprint`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompletionChunk {
     pub id: String,
     pub object: String,
@@ -94,7 +94,7 @@ pub struct CompletionChunk {
 
 /// A choice; a whole answer's also carries `prompt_logprobs` and `routed_experts`, a chunk's
 /// does not.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompletionChoice {
     pub index: usize,
     pub text: String,
@@ -102,8 +102,9 @@ pub struct CompletionChoice {
     pub finish_reason: Option<String>,
     pub stop_reason: Option<String>,
     pub token_ids: Option<Vec<u32>>,
-    #[serde(default, skip_serializing_if = "Null::is_unset")]
-    pub prompt_logprobs: Null,
+    /// `null` in a whole answer without them; no key in a chunk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_logprobs: Option<Option<super::logprobs::PromptLogprobs>>,
     pub prompt_token_ids: Option<Vec<u32>>,
     #[serde(default, skip_serializing_if = "Null::is_unset")]
     pub routed_experts: Null,

@@ -71,6 +71,9 @@ pub enum ApiError {
     Timeout(String),
     #[error("{0}")]
     NotFound(String),
+    /// vLLM's `NotImplementedError`: a route its model does not serve.
+    #[error("{0}")]
+    NotImplemented(&'static str),
     /// An exception vLLM's code did not expect, answered by its catch-all handler.
     #[error("{0}")]
     Internal(String),
@@ -186,6 +189,7 @@ impl ApiError {
             }
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
         }
@@ -204,6 +208,7 @@ impl ApiError {
             ApiError::Timeout(_) => "Request Timeout",
             ApiError::InvalidRequest { .. } => "invalid_request_error",
             ApiError::Internal(_) => "InternalServerError",
+            ApiError::NotImplemented(_) => "NotImplementedError",
             ApiError::Injected { status, .. } => match status {
                 400 => "BadRequestError",
                 401 => "AuthenticationError",

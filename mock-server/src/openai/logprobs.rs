@@ -91,6 +91,34 @@ impl Serialize for TopLogprobs {
     }
 }
 
+/// A prompt's log-probabilities (`prompt_logprobs`): none for its first token, which nothing
+/// precedes, then each position's.
+pub type PromptLogprobs = Vec<Option<PositionLogprobs>>;
+
+/// One prompt position's tokens, keyed by id in rank order: the prompt's own token, then its
+/// alternatives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PositionLogprobs(pub Vec<RankedToken>);
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RankedToken {
+    #[serde(skip)]
+    pub id: u32,
+    pub logprob: f64,
+    pub rank: usize,
+    pub decoded_token: String,
+}
+
+impl Serialize for PositionLogprobs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for token in &self.0 {
+            map.serialize_entry(&token.id, token)?;
+        }
+        map.end()
+    }
+}
+
 impl CompletionLogprobs {
     /// The columns for `tokens`, which begin at `offset` of the choice's text; `pieces` are
     /// the tokens as they appear in the text (with their leading space).
@@ -133,6 +161,28 @@ mod tests {
             json,
             serde_json::json!({"content": [{"token": "hi", "logprob": -0.25, "bytes": [104, 105],
                 "top_logprobs": [{"token": "hi", "logprob": -0.25, "bytes": [104, 105]}]}]})
+        );
+    }
+
+    #[test]
+    fn prompt_positions_are_keyed_by_token_id_in_rank_order() {
+        let position = PositionLogprobs(vec![
+            RankedToken {
+                id: 7592,
+                logprob: -0.25,
+                rank: 1,
+                decoded_token: "hello".into(),
+            },
+            RankedToken {
+                id: 11,
+                logprob: -1.0,
+                rank: 2,
+                decoded_token: "mock".into(),
+            },
+        ]);
+        assert_eq!(
+            serde_json::to_string(&position).unwrap(),
+            r#"{"7592":{"logprob":-0.25,"rank":1,"decoded_token":"hello"},"11":{"logprob":-1.0,"rank":2,"decoded_token":"mock"}}"#
         );
     }
 

@@ -8,6 +8,7 @@ pub mod chat;
 pub mod chat_batch;
 pub mod cohere;
 pub mod completions;
+pub mod decisions;
 pub mod embeddings;
 pub mod error;
 mod lax;

@@ -44,6 +44,8 @@ pub enum Schema {
         le: f64,
     },
     Bool,
+    /// `StrictBool`: only `true` or `false`.
+    StrictBool,
     /// `Literal['a', 'b']`.
     Literal(&'static [&'static str]),
     /// A Python `Enum` of strings (pydantic's `enum` error).
@@ -211,6 +213,11 @@ fn check(schema: &Schema, value: &Value, loc: &mut Vec<Loc>, errors: &mut Vec<Fi
         Schema::Bool => {
             if let Err((kind, msg)) = lax_bool(value) {
                 refuse(kind, msg.into(), None);
+            }
+        }
+        Schema::StrictBool => {
+            if !value.is_boolean() {
+                refuse("bool_type", "Input should be a valid boolean".into(), None);
             }
         }
         Schema::Literal(texts) | Schema::Enum(texts) => {

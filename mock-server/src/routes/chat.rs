@@ -15,7 +15,7 @@ use crate::openai::chat::{
     AssistantMessage, ChatChoice, ChatChunkChoice, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse,
     Delta,
 };
-use crate::openai::logprobs::ChatLogprobs;
+use crate::openai::logprobs::{ChatLogprobs, PromptLogprobs};
 use crate::openai::messages::ChatMessage;
 use crate::openai::stream_options::StreamOptions;
 use crate::openai::unset::Null;
@@ -66,7 +66,11 @@ pub fn serve(
         .enumerate()
         .map(|(index, reply)| frame.choice(index, reply))
         .collect();
-    Ok(outcome.serve(Json(frame.response(choices, usage)).into_response()))
+    let response = ChatCompletionResponse {
+        prompt_logprobs: generated.prompt_logprobs,
+        ..frame.response(choices, usage)
+    };
+    Ok(outcome.serve(Json(response).into_response()))
 }
 
 /// One conversation's replies, before they are answered whole or streamed.
@@ -80,6 +84,8 @@ pub(super) struct Generated {
     pub replies: Vec<Reply>,
     /// `top_logprobs` alternatives per token, when `logprobs` is on.
     pub top_logprobs: Option<usize>,
+    /// The prompt's, when asked for (`prompt_logprobs`, or `echo`).
+    pub prompt_logprobs: Option<PromptLogprobs>,
 }
 
 /// The replies to `request`, refused as vLLM refuses it: model, tools, the chat template's
@@ -124,6 +130,14 @@ pub(super) fn generate(state: &AppState, request: &ChatCompletionRequest) -> Res
         max_model_len - prompt_tokens,
     )?;
     let n = super::completions::choices(request.n)?;
+    // vLLM's `to_sampling_params`: an echo asks for them with `top_logprobs` alternatives.
+    let prompt_alternatives = sampling
+        .prompt_logprobs
+        .or_else(|| (request.echo == Some(true)).then(|| request.top_logprobs.unwrap_or(0)));
+    let prompt_logprobs = prompt_alternatives.map(|k| {
+        let tokens = state.tokenizer.tokenize(&prompt, false);
+        generation::prompt_logprobs(&tokens, usize::try_from(k).unwrap_or(0), &state.tokenizer)
+    });
     Ok(Generated {
         requested,
         messages: messages.len(),
@@ -131,6 +145,7 @@ pub(super) fn generate(state: &AppState, request: &ChatCompletionRequest) -> Res
         prompt_tokens,
         replies: (0..n).map(|i| generation::reply(&prompt, i, limits)).collect(),
         top_logprobs: sampling.logprobs.map(|k| usize::try_from(k).unwrap_or(usize::MAX)),
+        prompt_logprobs,
     })
 }
 

@@ -13,14 +13,14 @@ use super::sse::Events;
 use crate::generation::{self, Limits, Reply};
 use crate::openai::Counting;
 use crate::openai::completions::{CompletionChoice, CompletionChunk, CompletionRequest, CompletionResponse};
-use crate::openai::logprobs::CompletionLogprobs;
+use crate::openai::logprobs::{CompletionLogprobs, PromptLogprobs};
 use crate::openai::stream_options::StreamOptions;
 use crate::openai::unset::Null;
 use crate::openai::usage::{ChunkUsage, Usage};
 use crate::openai::{ApiError, unix_now};
 use crate::outcome::{FrameKind, Outcome, Served, Work};
 use crate::state::AppState;
-use crate::tokenizer::words;
+use crate::tokenizer::{Token, words};
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
@@ -36,6 +36,8 @@ struct Choice<'a> {
     /// Its prompt's token ids, as an echo's first chunk carries them.
     prompt_token_ids: Vec<u32>,
     prompt_tokens: usize,
+    /// Its prompt's, when asked for (`prompt_logprobs`, or `echo` with `logprobs`).
+    prompt_logprobs: Option<PromptLogprobs>,
     reply: Reply,
 }
 
@@ -82,6 +84,24 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
             None => state.tokenizer.tokenize(text, true).into_iter().map(|t| t.id).collect(),
         };
         let prompt_tokens = count(text);
+        // vLLM's `to_sampling_params`: an echo asks for them with `logprobs` alternatives.
+        let prompt_logprobs = sampling
+            .prompt_logprobs
+            .or(if request.echo { sampling.logprobs } else { None })
+            .map(|k| {
+                let tokens = match sent_ids.get(p) {
+                    Some(ids) => ids
+                        .iter()
+                        .map(|&id| {
+                            let id = u32::try_from(id).unwrap_or(u32::MAX);
+                            let text = state.tokenizer.detokenize(&[u64::from(id)]);
+                            Token { id, text }
+                        })
+                        .collect(),
+                    None => state.tokenizer.tokenize(text, true),
+                };
+                generation::prompt_logprobs(&tokens, usize::try_from(k).unwrap_or(0), &state.tokenizer)
+            });
         prompt_tokens_in_all += prompt_tokens;
         check_length(prompt_tokens, max_tokens.unwrap_or(0), max_model_len, "max_tokens")?;
         let limits = limits(
@@ -95,6 +115,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
             prompt: text,
             prompt_token_ids: prompt_token_ids.clone(),
             prompt_tokens,
+            prompt_logprobs: prompt_logprobs.clone(),
             reply: generation::reply(text, i, limits),
         }));
     }
@@ -128,7 +149,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
                 finish_reason: finish_reason.map(str::to_owned),
                 stop_reason: None,
                 token_ids: None,
-                prompt_logprobs: Null::when(whole),
+                prompt_logprobs: whole.then_some(None),
                 prompt_token_ids: None,
                 routed_experts: Null::when(whole),
                 weight_versions: None,
@@ -232,13 +253,16 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
                 let tokens = c.reply.logprobs(k).into_iter().zip(pieces.iter().map(String::as_str));
                 CompletionLogprobs::new(tokens, echo_offset(c))
             });
-            choice(
-                index,
-                echoed(c, c.reply.text()),
-                Some(c.reply.finish_reason),
-                true,
-                logprobs,
-            )
+            CompletionChoice {
+                prompt_logprobs: Some(c.prompt_logprobs.clone()),
+                ..choice(
+                    index,
+                    echoed(c, c.reply.text()),
+                    Some(c.reply.finish_reason),
+                    true,
+                    logprobs,
+                )
+            }
         })
         .collect();
     Ok(outcome.serve(

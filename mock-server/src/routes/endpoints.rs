@@ -16,7 +16,7 @@ use http::HeaderValue;
 use http::header::ALLOW;
 
 use super::{
-    anthropic, chat, chat_batch, cohere, completions, docs, elastic_ep, embeddings, invocations, models, ops, pooling,
+    anthropic, chat, chat_batch, cohere, completions, decisions, docs, elastic_ep, embeddings, invocations, models, ops, pooling,
     responses, score, tokenize,
 };
 use crate::config::Runner;
@@ -214,6 +214,8 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         v.route(responses::cancel)
     }),
     Endpoint::new(Get, &["/v1/models"], Every, |v| v.route(models::list)),
+    Endpoint::new(Post, &["/v1/systemone"], Every, |v| v.route(decisions::structured)),
+    Endpoint::new(Post, &["/v1/decisions"], Every, |v| v.route(decisions::decisions)),
     Endpoint::new(Post, &["/tokenize"], Every, |v| v.route(tokenize::tokenize)),
     Endpoint::new(Post, &["/detokenize"], Every, |v| v.route(tokenize::detokenize)),
     Endpoint::new(Post, &["/pooling"], Pooling, |v| v.route(pooling::create)),

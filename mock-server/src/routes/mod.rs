@@ -6,6 +6,7 @@ mod chat;
 mod chat_batch;
 mod cohere;
 mod completions;
+mod decisions;
 mod docs;
 mod elastic_ep;
 mod embeddings;

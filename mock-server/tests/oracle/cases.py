@@ -199,3 +199,23 @@ CASES += [
     case("GET /kv_event_sources", "/kv_event_sources", method="GET", ctype=None),
     case("POST /scale_elastic_ep (pooling runner)", "/scale_elastic_ep", {"new_data_parallel_size": 2}),
 ]
+
+# vLLM's decision APIs, validated and then refused (501) for models its strategies do not take.
+DECISION_CASES = [
+    case("decisions predicate", "/v1/decisions", {"model": MODEL, "input": "x",
+                                                  "questions": [{"type": "predicate", "instructions": "is it?"}]}),
+    case("decisions no model, no questions", "/v1/decisions", {"input": "x", "questions": []}),
+    case("decisions model 5", "/v1/decisions", {"model": 5, "input": "x",
+                                                "questions": [{"type": "predicate", "instructions": "a"}]}),
+    case("decisions joint 'true'", "/v1/decisions", {"model": MODEL, "input": "x", "joint": "true",
+                                                     "questions": [{"type": "predicate", "instructions": "a"}]}),
+    case("decisions cache_salt empty", "/v1/decisions", {"input": "x", "cache_salt": "",
+                                                         "questions": [{"type": "predicate", "instructions": "a"}]}),
+    case("systemone", "/v1/systemone", {"state": "x", "questions": {"q": {"type": "predicate"}}}),
+    case("systemone missing", "/v1/systemone", {"model": MODEL}),
+    case("systemone questions list", "/v1/systemone", {"state": "x", "questions": []}),
+    case("systemone joint 'true'", "/v1/systemone", {"state": "x", "questions": {}, "joint": "true"}),
+    case("GET /v1/decisions", "/v1/decisions", method="GET", ctype=None),
+]
+CASES += DECISION_CASES
+GENERATE_CASES += DECISION_CASES

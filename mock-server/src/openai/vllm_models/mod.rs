@@ -9,10 +9,12 @@ use serde_json::Value;
 
 mod anthropic;
 mod cohere;
+mod decisions;
 mod generation;
 mod responses;
 pub use anthropic::{ANTHROPIC_COUNT_TOKENS_REQUEST, ANTHROPIC_MESSAGES_REQUEST};
 pub use cohere::COHERE_EMBED_REQUEST;
+pub use decisions::{DECISION_REQUEST, STRUCTURED_DECISION_REQUEST};
 pub use generation::{BATCH_CHAT_COMPLETION_REQUEST, CHAT_COMPLETION_REQUEST, COMPLETION_REQUEST};
 pub use responses::RESPONSES_REQUEST;
 
