@@ -166,11 +166,13 @@ Feature: mock-vllm, the workshop's mock vLLM server
     Then the client gets status 404
     And the client gets a vLLM error of type "invalid_request_error" mentioning "Response with id 'resp_1' not found."
 
-  Scenario: Anthropic's token count (/v1/messages/count_tokens) counts the conversation /v1/messages would answer
+  Scenario: Anthropic's token count (/v1/messages/count_tokens) counts the rendered conversation, as /tokenize does
     When the client posts {"model": "Qwen/Qwen3-Embedding-0.6B", "messages": [{"role": "user", "content": "hello there"}]} to "/v1/messages/count_tokens" on the mock
     Then the client gets status 200
-    And the answer's "/input_tokens" is 2
-    And the answer's "/context_management/original_input_tokens" is 2
+    And the answer's "/input_tokens" is 4
+    And the answer's "/context_management/original_input_tokens" is 4
+    When the client posts {"messages": [{"role": "user", "content": "hello there"}]} to "/tokenize" on the mock
+    Then the answer's "/count" is 4
 
   Scenario: /openapi.json is vLLM's own schema of the routes the model is served
     When the client sends GET "/openapi.json" to the mock

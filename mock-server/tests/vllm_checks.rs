@@ -899,7 +899,8 @@ async fn stream_options_as_vllm_reads_them() {
     let given = events(&text);
     assert!(given[..given.len() - 1].iter().all(|e| e.get("usage").is_none()));
     assert_eq!(given.last().unwrap()["choices"], json!([]));
-    assert_eq!(given.last().unwrap()["usage"]["prompt_tokens"], 1);
+    // `user: hi` and the generation prompt `assistant:`.
+    assert_eq!(given.last().unwrap()["usage"]["prompt_tokens"], 3);
     let text = mock
         .post_json("/v1/chat/completions", &stream(json!({"continuous_usage_stats": true})))
         .await
@@ -908,7 +909,7 @@ async fn stream_options_as_vllm_reads_them() {
         .unwrap();
     let events = events(&text);
     assert!(
-        events.iter().all(|e| e["usage"]["prompt_tokens"] == 1),
+        events.iter().all(|e| e["usage"]["prompt_tokens"] == 3),
         "usage on every chunk"
     );
     let last = events.last().unwrap();

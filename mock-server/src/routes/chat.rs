@@ -16,6 +16,7 @@ use crate::openai::chat::{
     Delta,
 };
 use crate::openai::logprobs::{ChatLogprobs, PromptLogprobs};
+use crate::openai::embeddings::render_conversation;
 use crate::openai::messages::ChatMessage;
 use crate::openai::stream_options::StreamOptions;
 use crate::openai::unset::Null;
@@ -113,7 +114,9 @@ pub(super) fn generate(state: &AppState, request: &ChatCompletionRequest) -> Res
     if messages.iter().any(ChatMessage::has_media) {
         return Err(super::embeddings::not_multimodal(state));
     }
-    let prompt = messages.iter().map(ChatMessage::text).collect::<Vec<_>>().join("\n");
+    // The conversation as the model's chat template renders it (the mock's rendering, which
+    // the oracle's models' templates share), the generation prompt on unless turned off.
+    let prompt = render_conversation(messages, request.add_generation_prompt != Some(false));
     let prompt_tokens = state.tokenizer.count(&prompt, false);
     let (param, max_tokens) = match request.max_completion_tokens {
         Some(n) => ("max_completion_tokens", Some(n)),
