@@ -169,10 +169,10 @@ Feature: mock-vllm, the workshop's mock vLLM server
   Scenario: Anthropic's token count (/v1/messages/count_tokens) counts the rendered conversation, as /tokenize does
     When the client posts {"model": "Qwen/Qwen3-Embedding-0.6B", "messages": [{"role": "user", "content": "hello there"}]} to "/v1/messages/count_tokens" on the mock
     Then the client gets status 200
-    And the answer's "/input_tokens" is 4
-    And the answer's "/context_management/original_input_tokens" is 4
+    And the answer's "/input_tokens" is 3
+    And the answer's "/context_management/original_input_tokens" is 3
     When the client posts {"messages": [{"role": "user", "content": "hello there"}]} to "/tokenize" on the mock
-    Then the answer's "/count" is 4
+    Then the answer's "/count" is 3
 
   Scenario: /openapi.json is vLLM's own schema of the routes the model is served
     When the client sends GET "/openapi.json" to the mock

@@ -275,13 +275,14 @@ async fn chat_messages_are_embedded_as_their_rendered_text() {
     ]);
     let (status, by_messages) = mock.embed(json!({"messages": messages})).await;
     assert_eq!(status, 200, "{by_messages}");
-    // The rendering the README documents: `role: content` lines.
-    let rendered = format!("system: be brief\nuser: {WORKSHOP_TEXT}");
+    // The rendering the README documents: `role: content` per message, run together as the
+    // oracle's chat templates render them.
+    let rendered = format!("system: be briefuser: {WORKSHOP_TEXT}");
     let (_, by_text) = mock.embed(json!({"input": rendered})).await;
     assert_eq!(by_messages["data"][0]["embedding"], by_text["data"][0]["embedding"]);
     assert_eq!(
-        by_messages["usage"]["prompt_tokens"], 13,
-        "4 + 9 words of the rendered text"
+        by_messages["usage"]["prompt_tokens"], 12,
+        "3 + 9 words of the rendered text (`briefuser:` is one)"
     );
 
     // vLLM also takes the conversation in `input`, and batches of conversations.

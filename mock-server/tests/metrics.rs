@@ -81,8 +81,8 @@ async fn vllms_metrics_parse_with_vllms_names_and_labels() {
         labelled(&scrape, "vllm:num_requests_running", "model_name", "qwen3"),
         0.0
     );
-    // The chat prompt is its rendered conversation: `user: hi` and the generation prompt.
-    assert_eq!(value(&scrape, "vllm:prompt_tokens_total"), 6.0, "3 + 3 prompt words");
+    // The chat prompt is its rendered conversation, `user: hiassistant:`.
+    assert_eq!(value(&scrape, "vllm:prompt_tokens_total"), 5.0, "3 + 2 prompt words");
     assert_eq!(value(&scrape, "vllm:generation_tokens_total"), 4.0);
     assert_eq!(
         labelled(&scrape, "vllm:request_success_total", "finished_reason", "length"),

@@ -21,10 +21,10 @@ const WORDS: &str = "deliberate: the generated words are the mock's own";
 /// integer past 64 bits only as a float: the refusal agrees but for the input it echoes.
 const BIG_INT: &str = "deliberate: an integer past 64 bits is echoed as the float serde_json read";
 
-/// The mock's chat prompt is the messages' text, not the model's chat template rendered, so
-/// what counts or lists its tokens differs (the oracle takes `prompt_tokens` as info, not a
-/// Responses answer's room left or an Anthropic token count).
-const CHAT_PROMPT: &str = "info only: the mock's chat prompt is the messages' text, not the model's chat template";
+/// Without `--tokenizer` a prompt's tokens are the mock's words, so what counts or lists them
+/// differs where the oracle does not take it as info (a Responses answer's room left, an
+/// Anthropic token count, prompt logprobs); with the oracle model's tokenizer they agree.
+const TOKENS: &str = "info only without --tokenizer: the prompt's tokens are the mock's words";
 
 /// A prompt position's logprobs list the prompt's own token (which agrees with `--tokenizer`)
 /// and the engine's likeliest alternatives, which are the mock's own words.
@@ -66,17 +66,17 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
         "cohere truncate NONE max_tokens 1",
         "info only without --tokenizer: the refusal counts the prompt's tokens",
     ),
-    ("generate", "chat prompt_logprobs=1", CHAT_PROMPT),
-    ("generate", "chat echo=True", CHAT_PROMPT),
+    ("generate", "chat prompt_logprobs=1", ALTERNATIVES),
+    ("generate", "chat echo=True", TOKENS),
     ("generate", "completions logprobs 2", WORDS),
     ("generate", "completions logprobs 0", WORDS),
     ("generate", "completions logprobs true", WORDS),
     ("generate", "completions prompt_logprobs", ALTERNATIVES),
-    ("generate", "POST /v1/responses (generate runner)", CHAT_PROMPT),
-    ("generate", "responses default max_output_tokens", CHAT_PROMPT),
-    ("generate", "messages end_turn", WORDS),
-    ("generate", "count_tokens basic", CHAT_PROMPT),
-    ("generate", "count_tokens system and blocks", CHAT_PROMPT),
+    ("generate", "POST /v1/responses (generate runner)", TOKENS),
+    ("generate", "responses default max_output_tokens", TOKENS),
+    ("generate", "responses enable_response_messages", WORDS),
+    ("generate", "count_tokens basic", TOKENS),
+    ("generate", "count_tokens system and blocks", TOKENS),
 ];
 
 #[derive(Deserialize)]

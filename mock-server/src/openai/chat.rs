@@ -29,6 +29,10 @@ generation_request! {
         #[serde(default, with = "lax_bool")]
         pub echo: Option<bool>,
         pub add_generation_prompt: Option<bool>,
+        /// Whether the rendered prompt gets the tokenizer's special tokens (off for chat, as
+        /// the template adds its own; the Responses API turns it on).
+        #[serde(default, with = "lax_bool")]
+        pub add_special_tokens: Option<bool>,
         pub continue_final_message: Option<bool>,
         pub tools: Option<Vec<serde_json::Value>>,
         pub tool_choice: Option<serde_json::Value>,

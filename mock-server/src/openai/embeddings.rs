@@ -219,17 +219,20 @@ pub enum Conversations {
     Batch(Vec<Vec<ChatMessage>>),
 }
 
-/// The text a conversation is embedded as: one `role: content` line per message, and an open
-/// `assistant:` line with `add_generation_prompt`. The mock has no chat template; this stands
-/// in for one, deterministically, so the same conversation always gets the same vector.
+/// The text a conversation renders to: `role: content` per message, then `assistant:` with
+/// `add_generation_prompt`, run together. The mock has no model's chat template; this is what
+/// the vLLM oracle's models' templates render (`{{ role }}: {{ content }}` per message, the line
+/// breaks between them eaten by transformers' `trim_blocks`), so with the model's
+/// `--tokenizer` the mock counts and tokenizes a conversation as vLLM does for them.
 pub fn render_conversation(messages: &[ChatMessage], add_generation_prompt: bool) -> String {
-    let mut text = messages
-        .iter()
-        .map(|m| format!("{}: {}", m.role, m.text()))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let mut text = String::new();
+    for message in messages {
+        text.push_str(&message.role);
+        text.push_str(": ");
+        text.push_str(&message.text());
+    }
     if add_generation_prompt {
-        text.push_str("\nassistant:");
+        text.push_str("assistant:");
     }
     text
 }

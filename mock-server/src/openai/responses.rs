@@ -59,6 +59,9 @@ pub struct ResponsesRequest {
     pub request_id: Option<String>,
     pub cache_salt: Option<Value>,
     pub previous_input_messages: Option<Vec<Value>>,
+    /// Whether the answer shows the raw prompt and reply with their token ids.
+    #[serde(default, with = "lax_bool")]
+    pub enable_response_messages: Option<bool>,
     /// Every other field, the sampling ones among them (`top_k`, `seed`, `stop`, ...): the
     /// chat path checks them as vLLM's `SamplingParams` does.
     #[serde(flatten)]
@@ -334,8 +337,27 @@ pub struct ResponsesResponse {
     pub frequency_penalty: f64,
     pub kv_transfer_params: Option<Value>,
     pub ec_transfer_params: Option<Value>,
-    pub input_messages: Option<Value>,
-    pub output_messages: Option<Value>,
+    pub input_messages: Option<[RawMessage; 1]>,
+    pub output_messages: Option<[RawMessage; 1]>,
+}
+
+/// `enable_response_messages`' view of the prompt or the reply: its text and token ids.
+#[derive(Debug, Clone, Serialize)]
+pub struct RawMessage {
+    pub message: String,
+    pub tokens: Vec<u32>,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+impl RawMessage {
+    pub fn new(message: String, tokens: Vec<u32>) -> Self {
+        RawMessage {
+            message,
+            tokens,
+            kind: "raw_message_tokens",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

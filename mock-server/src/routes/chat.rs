@@ -15,8 +15,8 @@ use crate::openai::chat::{
     AssistantMessage, ChatChoice, ChatChunkChoice, ChatCompletionChunk, ChatCompletionRequest, ChatCompletionResponse,
     Delta,
 };
-use crate::openai::logprobs::{ChatLogprobs, PromptLogprobs};
 use crate::openai::embeddings::render_conversation;
+use crate::openai::logprobs::{ChatLogprobs, PromptLogprobs};
 use crate::openai::messages::ChatMessage;
 use crate::openai::stream_options::StreamOptions;
 use crate::openai::unset::Null;
@@ -81,6 +81,8 @@ pub(super) struct Generated {
     messages: usize,
     /// The replies' role.
     pub role: String,
+    /// The rendered conversation the replies answer.
+    pub prompt: String,
     pub prompt_tokens: usize,
     pub replies: Vec<Reply>,
     /// `top_logprobs` alternatives per token, when `logprobs` is on.
@@ -117,7 +119,8 @@ pub(super) fn generate(state: &AppState, request: &ChatCompletionRequest) -> Res
     // The conversation as the model's chat template renders it (the mock's rendering, which
     // the oracle's models' templates share), the generation prompt on unless turned off.
     let prompt = render_conversation(messages, request.add_generation_prompt != Some(false));
-    let prompt_tokens = state.tokenizer.count(&prompt, false);
+    let special_tokens = request.add_special_tokens == Some(true);
+    let prompt_tokens = state.tokenizer.count(&prompt, special_tokens);
     let (param, max_tokens) = match request.max_completion_tokens {
         Some(n) => ("max_completion_tokens", Some(n)),
         None => ("max_tokens", request.max_tokens),
@@ -138,7 +141,7 @@ pub(super) fn generate(state: &AppState, request: &ChatCompletionRequest) -> Res
         .prompt_logprobs
         .or_else(|| (request.echo == Some(true)).then(|| request.top_logprobs.unwrap_or(0)));
     let prompt_logprobs = prompt_alternatives.map(|k| {
-        let tokens = state.tokenizer.tokenize(&prompt, false);
+        let tokens = state.tokenizer.tokenize(&prompt, special_tokens);
         generation::prompt_logprobs(&tokens, usize::try_from(k).unwrap_or(0), &state.tokenizer)
     });
     Ok(Generated {
@@ -147,6 +150,7 @@ pub(super) fn generate(state: &AppState, request: &ChatCompletionRequest) -> Res
         role,
         prompt_tokens,
         replies: (0..n).map(|i| generation::reply(&prompt, i, limits)).collect(),
+        prompt,
         top_logprobs: sampling.logprobs.map(|k| usize::try_from(k).unwrap_or(usize::MAX)),
         prompt_logprobs,
     })

@@ -16,8 +16,8 @@ use http::HeaderValue;
 use http::header::ALLOW;
 
 use super::{
-    anthropic, chat, chat_batch, cohere, completions, decisions, docs, elastic_ep, embeddings, invocations, models, ops, pooling,
-    responses, score, tokenize,
+    anthropic, chat, chat_batch, cohere, completions, decisions, docs, elastic_ep, embeddings, invocations, models,
+    ops, pooling, responses, score, tokenize,
 };
 use crate::config::Runner;
 use crate::openai::ApiError;

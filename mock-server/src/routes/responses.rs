@@ -19,8 +19,8 @@ use super::sse::Events;
 use crate::generation::Reply;
 use crate::openai::chat::ChatCompletionRequest;
 use crate::openai::responses::{
-    IncompleteDetails, InputItem, ItemContent, Logprob, OutputMessage, OutputText, ResponseUsage, ResponsesInput,
-    ResponsesRequest, ResponsesResponse, ServiceTier, Status, StreamEvent, TopLogprob, Truncation,
+    IncompleteDetails, InputItem, ItemContent, Logprob, OutputMessage, OutputText, RawMessage, ResponseUsage,
+    ResponsesInput, ResponsesRequest, ResponsesResponse, ServiceTier, Status, StreamEvent, TopLogprob, Truncation,
 };
 use crate::openai::{ApiError, parse_body, unix_now};
 use crate::outcome::{FrameKind, Served};
@@ -86,8 +86,25 @@ pub async fn create(
     let top_logprobs = request
         .includes_logprobs()
         .then(|| usize::try_from(request.top_logprobs.unwrap_or(0)).unwrap_or(0));
+    // The raw prompt and reply, when asked for.
+    let messages = (request.enable_response_messages == Some(true)).then(|| {
+        let ids = |text: &str, special| {
+            state
+                .tokenizer
+                .tokenize(text, special)
+                .into_iter()
+                .map(|t| t.id)
+                .collect()
+        };
+        let text = reply.text();
+        (
+            RawMessage::new(generated.prompt.clone(), ids(&generated.prompt, true)),
+            RawMessage::new(text.clone(), ids(&text, false)),
+        )
+    });
     let answer = Answer {
         request: &request,
+        messages,
         id: request
             .request_id
             .clone()
@@ -140,8 +157,10 @@ fn chat_request(request: &ResponsesRequest) -> Value {
         ResponsesInput::Text(text) => messages.push(json!({"role": "user", "content": text})),
         ResponsesInput::Items(items) => messages.extend(items.iter().filter_map(chat_message)),
     }
+    // vLLM's Responses path renders the conversation with the tokenizer's special tokens.
     let mut chat = json!({
         "messages": messages,
+        "add_special_tokens": true,
         "max_tokens": request.max_output_tokens,
         "temperature": request.temperature,
         "top_p": request.top_p,
@@ -206,6 +225,8 @@ impl Status {
 /// One answer's parts, shared by the whole response and its stream.
 struct Answer<'a> {
     request: &'a ResponsesRequest,
+    /// The raw prompt and reply (`enable_response_messages`).
+    messages: Option<(RawMessage, RawMessage)>,
     /// The request's `request_id`, or vLLM's `resp_` one.
     id: String,
     created_at: u64,
@@ -259,8 +280,16 @@ impl Answer<'_> {
             frequency_penalty: request.frequency_penalty.unwrap_or(0.0),
             kv_transfer_params: None,
             ec_transfer_params: None,
-            input_messages: None,
-            output_messages: None,
+            input_messages: self
+                .messages
+                .as_ref()
+                .filter(|_| done)
+                .map(|(input, _)| [input.clone()]),
+            output_messages: self
+                .messages
+                .as_ref()
+                .filter(|_| done)
+                .map(|(_, output)| [output.clone()]),
         }
     }
 

@@ -219,3 +219,12 @@ DECISION_CASES = [
 ]
 CASES += DECISION_CASES
 GENERATE_CASES += DECISION_CASES
+
+GENERATE_CASES += [
+    case("responses enable_response_messages", R, {"input": "hello there", "max_output_tokens": 2,
+                                                   "enable_response_messages": True}),
+    case("responses enable_response_messages stream", R, {"input": "hello there", "max_output_tokens": 2,
+                                                          "enable_response_messages": True, "stream": True}),
+    case("chat add_special_tokens", "/v1/chat/completions", {"messages": MSGS, "max_tokens": 1,
+                                                             "add_special_tokens": True}),
+]
