@@ -3,6 +3,9 @@
 //! vLLM's middleware guards ([`refuses`], played by the recorder). The `/_mock` API has a guard
 //! of its own (`routes/guard.rs`).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use arc_swap::ArcSwap;
 use http::request::Parts;
 use http::{HeaderMap, Method, header::AUTHORIZATION};
@@ -44,12 +47,46 @@ impl ApiKeys {
     }
 }
 
+/// The keys in force: `--api-key` at start, swapped by `PUT /_mock/api-keys` (a rotation).
+#[derive(Debug)]
+pub struct KeyRing {
+    keys: ArcSwap<ApiKeys>,
+    /// Whether `keys` holds any: read first, so a mock without keys (the default) checks a
+    /// flag per request instead of loading the set (about 160 instructions).
+    enabled: AtomicBool,
+}
+
+impl KeyRing {
+    pub fn new(keys: ApiKeys) -> Self {
+        KeyRing {
+            enabled: AtomicBool::new(keys.is_enabled()),
+            keys: ArcSwap::from_pointee(keys),
+        }
+    }
+
+    /// The keys in force now.
+    pub fn current(&self) -> Arc<ApiKeys> {
+        self.keys.load_full()
+    }
+
+    pub fn set(&self, keys: ApiKeys) {
+        let enabled = keys.is_enabled();
+        self.keys.store(Arc::new(keys));
+        self.enabled.store(enabled, Ordering::Release);
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.load(Ordering::Acquire)
+    }
+}
+
 /// vLLM's AuthenticationMiddleware: whether it refuses `request`, a `/v1` one (but for a CORS
-/// preflight) without one of the keys in force. The keys are loaded only for such a path.
-pub fn refuses(keys: &ArcSwap<ApiKeys>, request: &Parts) -> bool {
+/// preflight) without one of the keys in force. The keys are loaded only for such a path,
+/// and only when there are any.
+pub fn refuses(keys: &KeyRing, request: &Parts) -> bool {
     let guarded = request.uri.path().starts_with("/v1") && request.method != Method::OPTIONS;
-    guarded && {
-        let keys = keys.load();
+    guarded && keys.is_enabled() && {
+        let keys = keys.keys.load();
         keys.is_enabled() && !keys.accepts(&request.headers)
     }
 }

@@ -30,7 +30,7 @@ use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use http::header::CONTENT_LENGTH;
-use http::{HeaderMap, HeaderName, HeaderValue, request::Parts};
+use http::{HeaderName, HeaderValue, Method, StatusCode, Version, request::Parts};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tower::Service;
 
@@ -99,7 +99,10 @@ where
 
 async fn record(state: Arc<AppState>, route: Option<Arc<str>>, request: Request, next: Router) -> Response {
     let (parts, body) = request.into_parts();
-    let declared = declared_length(&parts.headers);
+    // The length the sender declared, as hyper read it from `content-length` (none for a
+    // chunked body, 0 for none at all).
+    let declared = http_body::Body::size_hint(&body).exact();
+    let hyper_measures = hyper_writes_length(&parts);
     let mut pending = PendingEntry::new(state.clone(), &parts, declared);
     pending.route = route;
     let mut routed_length = None;
@@ -113,8 +116,25 @@ async fn record(state: Arc<AppState>, route: Option<Arc<str>>, request: Request,
     // By a parsed name: a `&str` one is parsed again for every answer.
     static INSTANCE: HeaderName = HeaderName::from_static(INSTANCE_HEADER);
     response.headers_mut().insert(&INSTANCE, state.instance_header.clone());
-    set_length(&mut response, routed_length);
+    if !(hyper_measures && hyper_writes_length_for(response.status())) {
+        set_length(&mut response, routed_length);
+    }
     response
+}
+
+/// Whether hyper writes the answer's `content-length` itself, as the router would have it:
+/// an HTTP/1.1 answer whose map has none and whose body's size is known gets
+/// `content-length: N` after the map's headers, where the router's header would be written
+/// (last, after the instance header), so it need not be put back in the map. Not for `HEAD`
+/// (the router emptied the body: only its header tells the length) nor `CONNECT`, whose
+/// lengths hyper leaves out; HTTP/2 writes its date first, so the router's header is kept.
+fn hyper_writes_length(request: &Parts) -> bool {
+    request.version == Version::HTTP_11 && request.method != Method::HEAD && request.method != Method::CONNECT
+}
+
+/// The statuses whose `content-length` hyper writes as the router's (not 1xx, 204 or 304).
+fn hyper_writes_length_for(status: StatusCode) -> bool {
+    !status.is_informational() && status != StatusCode::NO_CONTENT && status != StatusCode::NOT_MODIFIED
 }
 
 /// `content-length`, set on the final answer as axum's router sets it, where the body's size
@@ -275,13 +295,6 @@ fn model_of(body: &[u8]) -> Option<String> {
         model: Option<String>,
     }
     serde_json::from_slice::<Model>(body).ok()?.model
-}
-
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
 }
 
 async fn read_body(state: &AppState, declared: Option<u64>, body: Body) -> Result<Bytes, ApiError> {

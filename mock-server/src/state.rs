@@ -5,16 +5,16 @@ use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
 use http::HeaderValue;
 
+use crate::auth::{ApiKeys, KeyRing};
 use crate::conditions::Conditions;
 use crate::config::{Config, RulesError, host_name};
 use crate::journal::{Bounds, Journal, RecordedRequest, Subscriber, sink::LineSink};
+use crate::log;
 use crate::metrics::Metrics;
 use crate::openai::ApiError;
 use crate::tokenizer::Tokenizer;
-use crate::{auth::ApiKeys, log};
 
 /// Why the mock could not start.
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +51,7 @@ pub struct AppState {
     pub(crate) conditions: Conditions,
     pub(crate) models: ServedModels,
     /// Starts as `--api-key`; `PUT /_mock/api-keys` swaps it, e.g. to play a key rotation.
-    pub(crate) api_keys: ArcSwap<ApiKeys>,
+    pub(crate) api_keys: KeyRing,
     pub(crate) admin_token: Option<ApiKeys>,
     pub(crate) journal: Journal,
     pub(crate) metrics: Metrics,
@@ -111,7 +111,7 @@ impl AppState {
             instance,
             conditions,
             models: ServedModels::new(&config),
-            api_keys: ArcSwap::from_pointee(ApiKeys::new(&config.api_keys)),
+            api_keys: KeyRing::new(ApiKeys::new(&config.api_keys)),
             admin_token: config
                 .admin_token
                 .as_ref()

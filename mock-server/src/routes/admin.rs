@@ -56,7 +56,7 @@ impl RequestBody for serde_json::Value {}
 
 /// `PUT /_mock/api-keys`: replaces the accepted API keys at run time (a key rotation upstream).
 pub async fn set_api_keys(State(state): State<Arc<AppState>>, VllmJson(update): VllmJson<ApiKeysUpdate>) -> StatusCode {
-    state.api_keys.store(Arc::new(ApiKeys::new(&update.keys)));
+    state.api_keys.set(ApiKeys::new(&update.keys));
     StatusCode::NO_CONTENT
 }
 

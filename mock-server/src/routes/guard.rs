@@ -20,7 +20,7 @@ pub async fn require_admin_token(State(state): State<Arc<AppState>>, request: Re
         Some(token) => token.accepts(request.headers()),
         None => {
             let reads = matches!(*request.method(), Method::GET | Method::HEAD);
-            let keys = state.api_keys.load();
+            let keys = state.api_keys.current();
             reads || !keys.is_enabled() || keys.accepts(request.headers())
         }
     };
