@@ -23,7 +23,7 @@ pub fn request(data: &[u8]) -> Option<Request<Body>> {
     };
     Request::builder()
         .method(endpoint.verb.as_method())
-        .uri(endpoint.paths[0])
+        .uri(endpoint.example_path())
         .header("content-type", content_type)
         .body(Body::from(body.to_vec()))
         .ok()

@@ -30,6 +30,10 @@ const TOKENS: &str = "info only without --tokenizer: the prompt's tokens are the
 /// and the engine's likeliest alternatives, which are the mock's own words.
 const ALTERNATIVES: &str = "deliberate: the alternatives a prompt position lists are the mock's own words";
 
+/// The oracle's stub engine gives no logprobs for a generative score's labels (vLLM answers its
+/// 500); a model's engine would, and the mock's does.
+const STUB_ENGINE: &str = "deliberate: the oracle's stubbed engine has no label logprobs, a model's engine has";
+
 /// Where the mock still answers otherwise than vLLM 0.33.0, by configuration and case name.
 const DIFFERENCES: &[(&str, &str, &str)] = &[
     (
@@ -75,6 +79,7 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
     ("generate", "POST /v1/responses (generate runner)", TOKENS),
     ("generate", "responses default max_output_tokens", TOKENS),
     ("generate", "responses enable_response_messages", WORDS),
+    ("generate", "generative_scoring texts", STUB_ENGINE),
     ("generate", "count_tokens basic", TOKENS),
     ("generate", "count_tokens system and blocks", TOKENS),
 ];

@@ -11,6 +11,7 @@ pub mod completions;
 pub mod decisions;
 pub mod embeddings;
 pub mod error;
+pub mod generative_scoring;
 mod lax;
 pub mod logprobs;
 pub mod messages;

@@ -16,8 +16,8 @@ use http::HeaderValue;
 use http::header::ALLOW;
 
 use super::{
-    anthropic, chat, chat_batch, cohere, completions, decisions, docs, elastic_ep, embeddings, invocations, models,
-    ops, pooling, responses, score, tokenize,
+    anthropic, chat, chat_batch, cohere, completions, decisions, docs, elastic_ep, embeddings, generative_scoring,
+    invocations, models, ops, pooling, responses, score, tokenize,
 };
 use crate::config::Runner;
 use crate::openai::ApiError;
@@ -160,6 +160,15 @@ impl Endpoint {
         }
     }
 
+    /// A path this route takes: its first, a `{name}` segment filled in.
+    pub(crate) fn example_path(&self) -> String {
+        self.paths[0]
+            .split('/')
+            .map(|segment| if segment.starts_with('{') { "x" } else { segment })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
     pub(crate) fn method_router(&self) -> MethodRouter<Arc<AppState>> {
         (self.route)(self.verb)
     }
@@ -230,6 +239,9 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     Endpoint::new(Get, &["/load"], Every, |v| v.route(ops::load)),
     Endpoint::new(Get, &["/version"], Every, |v| v.route(ops::version)),
     Endpoint::new(Get, &["/kv_event_sources"], Every, |v| v.route(ops::kv_event_sources)),
+    Endpoint::new(Post, &["/generative_scoring"], Generative, |v| {
+        v.route(generative_scoring::create)
+    }),
     Endpoint::new(Post, &["/scale_elastic_ep"], Generative, |v| v.route(elastic_ep::scale)),
     Endpoint::new(Post, &["/is_scaling_elastic_ep"], Generative, |v| {
         v.route(elastic_ep::status)
@@ -269,5 +281,7 @@ mod tests {
         assert!(taking("/v1/responses/resp_1/cancel", Runner::Generate).is_some());
         assert!(taking("/v1/responses/resp_1/", Runner::Generate).is_none());
         assert!(taking("/v1/responses//cancel", Runner::Generate).is_none());
+        let cancel = ENDPOINTS.iter().find(|e| e.paths[0].ends_with("/cancel")).unwrap();
+        assert_eq!(cancel.example_path(), "/v1/responses/x/cancel");
     }
 }

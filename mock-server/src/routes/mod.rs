@@ -13,6 +13,7 @@ mod embeddings;
 pub(crate) mod endpoints;
 mod error;
 mod extract;
+mod generative_scoring;
 mod guard;
 mod invocations;
 mod misses;

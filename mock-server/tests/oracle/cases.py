@@ -228,3 +228,21 @@ GENERATE_CASES += [
     case("chat add_special_tokens", "/v1/chat/completions", {"messages": MSGS, "max_tokens": 1,
                                                              "add_special_tokens": True}),
 ]
+
+G = "/generative_scoring"
+GENERATE_CASES += [
+    # vLLM's generative scoring: the next token's label probabilities per query + item.
+    case("generative_scoring texts", G, {"query": "is this good?", "items": ["yes it is", "no"],
+                                         "label_token_ids": [2748, 2053]}),
+    case("generative_scoring unknown model", G, {"model": "nope", "query": "q", "items": ["a"],
+                                                 "label_token_ids": [1]}),
+    case("generative_scoring label past vocab", G, {"query": "q", "items": ["a"], "label_token_ids": [30522]}),
+    case("generative_scoring label -1", G, {"query": "q", "items": ["a"], "label_token_ids": [-1]}),
+    case("generative_scoring no labels", G, {"query": "q", "items": ["a"], "label_token_ids": []}),
+    case("generative_scoring no items", G, {"query": "q", "items": [], "label_token_ids": [1]}),
+    case("generative_scoring mixed items", G, {"query": "q", "items": ["a", [1]], "label_token_ids": [1]}),
+    case("generative_scoring query 5", G, {"query": 5, "items": ["a"], "label_token_ids": [1]}),
+    case("generative_scoring missing", G, {}),
+    case("generative_scoring cache_salt empty", G, {"query": "q", "items": ["a"], "label_token_ids": [1],
+                                                    "cache_salt": ""}),
+]
