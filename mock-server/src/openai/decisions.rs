@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::RequestBody;
-use super::model_validators::cache_salt_refusal;
+use super::model_validators::cache_salt_errors;
 use super::validation::FieldError;
 
 /// `DecisionRequest`: read for its shape only, as the refusal comes after it; its questions are
@@ -57,8 +57,9 @@ impl RequestBody for DecisionRequest {
     /// `check_cache_salt_support`, then the bounds the type cannot see (which the schema
     /// words).
     fn check(&self) -> Vec<FieldError> {
-        if let Some(refused) = self.cache_salt.as_ref().and_then(cache_salt_refusal) {
-            return vec![refused];
+        let refused = cache_salt_errors(self.cache_salt.as_ref());
+        if !refused.is_empty() {
+            return refused;
         }
         if (1..=200).contains(&self.questions.len()) {
             return Vec::new();
@@ -77,10 +78,6 @@ impl RequestBody for StructuredDecisionRequest {
     }
 
     fn check(&self) -> Vec<FieldError> {
-        self.cache_salt
-            .as_ref()
-            .and_then(cache_salt_refusal)
-            .into_iter()
-            .collect()
+        cache_salt_errors(self.cache_salt.as_ref())
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::RequestBody;
-use super::model_validators::cache_salt_refusal;
+use super::model_validators::cache_salt_errors;
 use super::usage::Usage;
 use super::validation::{FieldError, lax_bool};
 
@@ -63,11 +63,7 @@ impl RequestBody for GenerativeScoringRequest {
 
     /// `check_cache_salt_support`.
     fn check(&self) -> Vec<FieldError> {
-        self.cache_salt
-            .as_ref()
-            .and_then(cache_salt_refusal)
-            .into_iter()
-            .collect()
+        cache_salt_errors(self.cache_salt.as_ref())
     }
 }
 

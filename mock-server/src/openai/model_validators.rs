@@ -38,6 +38,11 @@ pub fn removed_task(task: &str) -> Option<FieldError> {
     Some(FieldError::vllm(message, Some("task")))
 }
 
+/// `check_cache_salt_support` as a model's only `check`: the salt's refusal, if any.
+pub fn cache_salt_errors(salt: Option<&serde_json::Value>) -> Vec<FieldError> {
+    salt.and_then(cache_salt_refusal).into_iter().collect()
+}
+
 /// vLLM's `validate_cache_salt`: a salt, when given, is a non-empty string of at most 128
 /// characters without `@`, `/`, `\` or NUL.
 pub fn cache_salt_refusal(salt: &serde_json::Value) -> Option<FieldError> {
@@ -56,4 +61,49 @@ pub fn cache_salt_refusal(salt: &serde_json::Value) -> Option<FieldError> {
             Some("cache_salt"),
         )),
     }
+}
+
+/// The Responses API's `check_custom_tool_format`: a custom tool whose format is a grammar, which vLLM does not take.
+pub fn is_grammar_tool(tool: &serde_json::Value) -> bool {
+    tool.get("type").and_then(serde_json::Value::as_str) == Some("custom")
+        && tool.pointer("/format/type").and_then(serde_json::Value::as_str) == Some("grammar")
+}
+
+/// The Responses API's `check_tool_usage`: a tool choice that needs tools, without them.
+pub fn tool_usage_refusal(no_tools: bool, choice: Option<&serde_json::Value>) -> Option<FieldError> {
+    if !no_tools {
+        return None;
+    }
+    let choice = choice?;
+    if choice.as_str() == Some("required") {
+        return Some(FieldError::vllm(
+            "Tool choice 'required' must be specified with 'tools' parameter.",
+            Some("tool_choice"),
+        ));
+    }
+    matches!(
+        choice.get("type").and_then(serde_json::Value::as_str),
+        Some("function" | "custom")
+    )
+    .then(|| {
+        FieldError::vllm(
+            "Tool choice 'function' not found in 'tools' parameter.",
+            Some("tool_choice"),
+        )
+    })
+}
+
+pub fn grammar_refusal() -> FieldError {
+    FieldError::vllm(
+        "Custom tools with a grammar format are not supported; only free-form text custom tools are accepted.",
+        Some("tools"),
+    )
+}
+
+pub fn prompt_refusal() -> FieldError {
+    FieldError::vllm("prompt template is not supported", Some("prompt"))
+}
+
+pub fn background_refusal() -> FieldError {
+    FieldError::vllm("background can only be used when `store` is true", Some("background"))
 }

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::RequestBody;
-use super::model_validators::cache_salt_refusal;
+use super::model_validators::{
+    background_refusal, cache_salt_refusal, grammar_refusal, is_grammar_tool, prompt_refusal, tool_usage_refusal,
+};
 use super::validation::{FieldError, lax_bool, lax_float, lax_int};
 
 /// A vLLM `OpenAIBaseModel`: unknown fields are kept (and only logged), so the sampling fields
@@ -257,47 +259,6 @@ impl Tool {
         let Tool::Other(tool) = self else { return None };
         is_grammar_tool(tool).then(grammar_refusal)
     }
-}
-
-/// A custom tool whose format is a grammar, which vLLM does not take.
-pub fn is_grammar_tool(tool: &Value) -> bool {
-    tool.get("type").and_then(Value::as_str) == Some("custom")
-        && tool.pointer("/format/type").and_then(Value::as_str) == Some("grammar")
-}
-
-/// `check_tool_usage`: a tool choice that needs tools, without them.
-pub fn tool_usage_refusal(no_tools: bool, choice: Option<&Value>) -> Option<FieldError> {
-    if !no_tools {
-        return None;
-    }
-    let choice = choice?;
-    if choice.as_str() == Some("required") {
-        return Some(FieldError::vllm(
-            "Tool choice 'required' must be specified with 'tools' parameter.",
-            Some("tool_choice"),
-        ));
-    }
-    matches!(choice.get("type").and_then(Value::as_str), Some("function" | "custom")).then(|| {
-        FieldError::vllm(
-            "Tool choice 'function' not found in 'tools' parameter.",
-            Some("tool_choice"),
-        )
-    })
-}
-
-pub fn grammar_refusal() -> FieldError {
-    FieldError::vllm(
-        "Custom tools with a grammar format are not supported; only free-form text custom tools are accepted.",
-        Some("tools"),
-    )
-}
-
-pub fn prompt_refusal() -> FieldError {
-    FieldError::vllm("prompt template is not supported", Some("prompt"))
-}
-
-pub fn background_refusal() -> FieldError {
-    FieldError::vllm("background can only be used when `store` is true", Some("background"))
 }
 
 /// vLLM's `ResponsesResponse`, every key in its order.

@@ -18,10 +18,10 @@ use super::{
     BOOL, CACHE_SALT, CHAT_TEMPLATE_KWARGS, MEDIA_IO_KWARGS, MM_PROCESSOR_KWARGS, MODEL, NULLABLE_STR, PRIORITY,
     REQUEST_ID, USER, cache_salt, list, model, nullable,
 };
-use crate::openai::pydantic::{Field, STR, Schema};
-use crate::openai::responses::{
+use crate::openai::model_validators::{
     background_refusal, grammar_refusal, is_grammar_tool, prompt_refusal, tool_usage_refusal,
 };
+use crate::openai::pydantic::{Field, STR, Schema};
 use crate::openai::validation::FieldError;
 
 const PENALTY: Schema = nullable(&Schema::FloatWithin { ge: -2.0, le: 2.0 });
