@@ -331,3 +331,24 @@ async fn every_route_counts_under_its_own_label() {
     }
     assert!(!metrics.contains(r#"route="other""#), "{metrics}");
 }
+
+#[tokio::test]
+async fn a_response_is_generated_as_chat_is_and_journaled_as_a_response() {
+    let mock = Mock::start().await;
+    let request = json!({"input": "hello there", "instructions": "be brief", "max_output_tokens": 3});
+    let response = mock.post_for_json("/v1/responses", &request).await;
+    // The same conversation as chat, so the same words.
+    let chat = json!({"messages": [
+        {"role": "system", "content": "be brief"}, {"role": "user", "content": "hello there"}
+    ], "max_tokens": 3});
+    let completion = mock.post_for_json("/v1/chat/completions", &chat).await;
+    assert_eq!(
+        response["output"][0]["content"][0]["text"],
+        completion["choices"][0]["message"]["content"]
+    );
+    assert_eq!(response["usage"]["input_tokens"], completion["usage"]["prompt_tokens"]);
+    assert_eq!(response["status"], "incomplete");
+    let entries = mock.wait_for("/v1/responses", 1).await;
+    assert_eq!(entries.requests[0].summary, "response with 3 tokens");
+    assert_eq!(mock.last().await.summary, "chat completion with 3 tokens");
+}

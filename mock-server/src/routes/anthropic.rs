@@ -73,7 +73,7 @@ fn answer(
 ) -> Result<Served<Response>, ApiError> {
     let chat = parse_body::<ChatCompletionRequest>(&serde_json::to_vec(&chat_request(request)).unwrap_or_default())?;
     let generated = generate(state, &chat)?;
-    let outcome = generated.outcome();
+    let outcome = generated.outcome("message");
     // The chat completion's id, which takes the client's `X-Request-Id`.
     let id = super::request_id("chatcmpl", headers, None);
     let model = state.models.served_name().to_owned();

@@ -46,7 +46,7 @@ pub fn serve(
     request: ChatCompletionRequest,
 ) -> Result<Served<Response>, ApiError> {
     let generated = generate(state, &request)?;
-    let outcome = generated.outcome();
+    let outcome = generated.outcome("chat completion");
     let usage = Usage::new(generated.prompt_tokens, generated.completion_tokens());
     let frame = Frame {
         id: super::request_id("chatcmpl", headers, request.request_id.as_deref()),
@@ -161,15 +161,16 @@ impl Generated {
         self.replies.iter().map(Reply::tokens).sum()
     }
 
-    /// What the journal says of one answer of `generated`, every conversation's replies in it.
-    pub fn outcome_of(generated: &[Generated]) -> Outcome {
+    /// What the journal says of one answer of `generated`, every conversation's replies in it,
+    /// named as the route names its answer (`chat completion`, `message`, `response`).
+    pub fn outcome_of(generated: &[Generated], answer: &str) -> Outcome {
         let prompt_tokens = generated.iter().map(|g| g.prompt_tokens).sum();
         let completion_tokens = generated.iter().map(Generated::completion_tokens).sum();
         let requested = generated.first().map_or("", |g| g.requested.as_str());
         Outcome::ai(
             requested,
             generated.iter().map(|g| g.messages).sum(),
-            format!("chat completion with {completion_tokens} tokens"),
+            format!("{answer} with {completion_tokens} tokens"),
         )
         .with_work(Work {
             prompt_tokens,
@@ -178,8 +179,8 @@ impl Generated {
         })
     }
 
-    pub fn outcome(&self) -> Outcome {
-        Generated::outcome_of(std::slice::from_ref(self))
+    pub fn outcome(&self, answer: &str) -> Outcome {
+        Generated::outcome_of(std::slice::from_ref(self), answer)
     }
 }
 

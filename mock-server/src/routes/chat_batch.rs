@@ -31,7 +31,7 @@ pub async fn create(
         .iter()
         .map(|body| generate(&state, &parse_body::<ChatCompletionRequest>(body)?))
         .collect::<Result<Vec<Generated>, ApiError>>()?;
-    let outcome = Generated::outcome_of(&generated);
+    let outcome = Generated::outcome_of(&generated, "chat completion");
     let id = super::request_id("chatcmpl", &headers, batch.request_id());
     let created = unix_now();
     let frame = |g: &Generated| Frame {

@@ -75,7 +75,7 @@ pub async fn create(
     }
     let chat = parse_body::<ChatCompletionRequest>(&serde_json::to_vec(&chat_request(&request)).unwrap_or_default())?;
     let generated = generate(&state, &chat)?;
-    let outcome = generated.outcome();
+    let outcome = generated.outcome("response");
     let Some(reply) = generated.replies.first() else {
         return Err(ApiError::bad_request(crate::openai::NO_PROMPT, None));
     };
