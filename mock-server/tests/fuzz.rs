@@ -31,10 +31,11 @@ async fn every_seed_and_past_finding_is_answered_without_a_server_error() {
         let Some(request) = fuzzing::request(&data) else {
             continue;
         };
+        let path = request.uri().path().to_owned();
         let response = router(state.clone()).oneshot(request).await.unwrap();
         let status = response.status();
         let body = response.into_body().collect().await.unwrap().to_bytes();
-        if let Err(problem) = fuzzing::check(status, &body) {
+        if let Err(problem) = fuzzing::check(&path, status, &body) {
             panic!("{}: {problem}", seed.display());
         }
     }

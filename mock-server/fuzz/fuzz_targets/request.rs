@@ -1,5 +1,5 @@
 //! Fuzzes request decoding through the real router (`mock_vllm::fuzzing` defines the input
-//! format and the invariant: never a panic, never a 500, every error in vLLM's format).
+//! format and the invariant: never a panic, never a 500 but vLLM's own, every error in vLLM's format).
 
 #![no_main]
 
@@ -37,10 +37,11 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 fuzz_target!(|data: &[u8]| {
     let Some(request) = fuzzing::request(data) else { return };
     runtime().block_on(async {
+        let path = request.uri().path().to_owned();
         let response = router(state().clone()).oneshot(request).await.unwrap();
         let status = response.status();
         let body = response.into_body().collect().await.unwrap().to_bytes();
-        if let Err(problem) = fuzzing::check(status, &body) {
+        if let Err(problem) = fuzzing::check(&path, status, &body) {
             panic!("{problem}");
         }
     });
