@@ -59,6 +59,9 @@ pub struct Draft {
     inputs: Option<usize>,
     work: Option<Work>,
     pub(crate) treatment: Treatment,
+    /// The wait for a running slot, as `treatment.queued_ms` in milliseconds, kept as it was
+    /// measured for vLLM's queue-time histogram.
+    pub(crate) queued: Duration,
     pub(crate) plan: Option<Plan>,
     /// The running slot, given back when the entry is written.
     pub(crate) slot: Option<Slot>,
@@ -85,6 +88,7 @@ impl PendingEntry {
             inputs: None,
             work: None,
             treatment: Treatment::default(),
+            queued: Duration::ZERO,
             plan: None,
             slot: None,
             written: false,
@@ -134,17 +138,15 @@ impl PendingEntry {
         }
         let latency = self.started.elapsed();
         let state = self.state.clone();
-        let route = self.route.as_deref().unwrap_or("other");
-        state.metrics.count_request(route, &self.method, self.status);
+        state
+            .metrics
+            .count_request(self.route.as_ref(), &self.method, self.status);
         if let Some(work) = self.work {
             let completed = !self.treatment.aborted && (200..300).contains(&self.status);
-            state.metrics.engine.finished(
-                &work,
-                self.plan.as_ref(),
-                Duration::from_secs_f64(self.treatment.queued_ms / 1000.0),
-                latency,
-                completed,
-            );
+            state
+                .metrics
+                .engine
+                .finished(&work, self.plan.as_ref(), self.queued, latency, completed);
         }
         self.slot = None;
         state.journal.record(RecordedRequest {

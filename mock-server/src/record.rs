@@ -233,6 +233,7 @@ async fn serve(
     let admitted = match conditions.scheduler.admit().await {
         Ok((slot, queued)) => {
             pending.treatment.queued_ms = queued.as_secs_f64() * 1000.0;
+            pending.queued = queued;
             pending.slot = Some(slot);
             Instant::now()
         }
