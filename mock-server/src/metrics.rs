@@ -7,7 +7,7 @@
 //! `vllm:kv_cache_usage_perc`) follow the real running set and queue, or a script set through
 //! `/_mock/config`; the counters and histograms follow the requests the engine finished.
 
-use std::sync::Mutex;
+use std::sync::{Arc, OnceLock};
 
 use prometheus::{
     Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
@@ -41,9 +41,10 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     /// The counters of `requests` used so far, by their labels: found by a few comparisons
-    /// under a short lock, where `with_label_values` hashes the three labels and looks them up
-    /// under its own (about 300 instructions a request).
-    counted: Mutex<Vec<Counted>>,
+    /// (the route by its pointer) with no lock, where `with_label_values` hashes the three
+    /// labels and looks them up under its own (about 300 instructions a request). Slots are
+    /// taken in order and never given back, so the first empty one ends a search.
+    counted: [OnceLock<Counted>; COUNTED],
     journal_entries: IntGauge,
     journal_bytes: IntGauge,
     journal_dropped: IntGauge,
@@ -53,7 +54,8 @@ pub struct Metrics {
 
 /// One counter of `mock_vllm_requests_total` and its labels.
 struct Counted {
-    route: Box<str>,
+    /// The route's pattern as the recorder's matcher holds it; `None` for `other`.
+    route: Option<Arc<str>>,
     method: &'static str,
     status: u16,
     counter: IntCounter,
@@ -121,15 +123,15 @@ impl Metrics {
             ),
             engine: EngineMetrics::new(&registry, model_name),
             requests,
-            counted: Mutex::new(Vec::new()),
+            counted: [const { OnceLock::new() }; COUNTED],
             registry,
         }
     }
 
     /// Counts an answered request under `route`: the router's pattern for it (`/v1/embeddings`,
-    /// `/rerank`, ...), `other` for a path no route serves, so a client probing random paths
-    /// cannot grow the metric without bound.
-    pub fn count_request(&self, route: &str, method: &http::Method, status: u16) {
+    /// `/rerank`, ...), `None` for a path no route serves, counted as `other`, so a client
+    /// probing random paths cannot grow the metric without bound.
+    pub fn count_request(&self, route: Option<&Arc<str>>, method: &http::Method, status: u16) {
         let method = match *method {
             http::Method::GET => "GET",
             http::Method::POST => "POST",
@@ -140,22 +142,38 @@ impl Metrics {
             http::Method::PATCH => "PATCH",
             _ => "other",
         };
-        let mut counted = self.counted.lock().unwrap_or_else(|e| e.into_inner());
-        let seen = counted
-            .iter()
-            .find(|c| c.status == status && c.method == method && *c.route == *route);
-        if let Some(seen) = seen {
-            seen.counter.inc();
-            return;
+        // A route is one of the recorder's own patterns, so the same one is the same pointer.
+        let same_route = |counted: &Counted| match (&counted.route, route) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        let mut free = None;
+        for slot in &self.counted {
+            match slot.get() {
+                Some(c) if c.status == status && c.method == method && same_route(c) => {
+                    c.counter.inc();
+                    return;
+                }
+                Some(_) => {}
+                None => {
+                    free = Some(slot);
+                    break;
+                }
+            }
         }
         let mut status_text = itoa_buffer();
+        let label = route.map_or("other", |r| &**r);
         let counter = self
             .requests
-            .with_label_values(&[route, method, format_status(status, &mut status_text)]);
+            .with_label_values(&[label, method, format_status(status, &mut status_text)]);
         counter.inc();
-        if counted.len() < COUNTED {
-            counted.push(Counted {
-                route: route.into(),
+        // Another request may take the free slot first, with these labels or others; the
+        // labels' counter is prometheus's one either way, so a second slot for them only
+        // counts into the same counter.
+        if let Some(free) = free {
+            let _ = free.set(Counted {
+                route: route.cloned(),
                 method,
                 status,
                 counter,
@@ -372,10 +390,11 @@ mod tests {
     #[test]
     fn counts_by_route_method_and_status() {
         let metrics = Metrics::new("qwen3");
-        metrics.count_request("/v1/embeddings", &http::Method::POST, 200);
-        metrics.count_request("/v1/embeddings", &http::Method::POST, 200);
-        metrics.count_request("other", &http::Method::GET, 404);
-        metrics.count_request("other", &http::Method::GET, 404);
+        let embeddings: Arc<str> = Arc::from("/v1/embeddings");
+        metrics.count_request(Some(&embeddings), &http::Method::POST, 200);
+        metrics.count_request(Some(&embeddings), &http::Method::POST, 200);
+        metrics.count_request(None, &http::Method::GET, 404);
+        metrics.count_request(None, &http::Method::GET, 404);
         let text = metrics.render(&journal(), &conditions());
         assert!(
             text.contains(r#"mock_vllm_requests_total{method="POST",route="/v1/embeddings",status="200"} 2"#),

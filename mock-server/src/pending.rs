@@ -7,6 +7,7 @@
 //!
 //! [`Delivery`]: crate::delivery::Delivery
 
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,7 +31,17 @@ pub const NO_STATUS: u16 = 0;
 
 /// A request's journal entry until its answer is complete. Written when finished, or, when
 /// dropped unfinished, as aborted: the client went away.
-pub struct PendingEntry {
+///
+/// A handle on the entry's fields, which live on the heap once: the entry rides along the
+/// answer's path by value (into the recorder's futures, a [`Delivery`]), and each of those
+/// moves, and each future that holds it, would otherwise copy its 450 bytes
+/// (`bench/load.py --instructions`).
+///
+/// [`Delivery`]: crate::delivery::Delivery
+pub struct PendingEntry(Box<Draft>);
+
+/// The journal entry's fields while the mock works on the answer.
+pub struct Draft {
     state: Arc<AppState>,
     started: Instant,
     time: OffsetDateTime,
@@ -48,6 +59,9 @@ pub struct PendingEntry {
     inputs: Option<usize>,
     work: Option<Work>,
     pub(crate) treatment: Treatment,
+    /// The wait for a running slot, as `treatment.queued_ms` in milliseconds, kept as it was
+    /// measured for vLLM's queue-time histogram.
+    pub(crate) queued: Duration,
     pub(crate) plan: Option<Plan>,
     /// The running slot, given back when the entry is written.
     pub(crate) slot: Option<Slot>,
@@ -56,7 +70,7 @@ pub struct PendingEntry {
 
 impl PendingEntry {
     pub(crate) fn new(state: Arc<AppState>, parts: &Parts, declared: Option<u64>) -> Self {
-        PendingEntry {
+        PendingEntry(Box::new(Draft {
             state,
             started: Instant::now(),
             time: OffsetDateTime::now_utc(),
@@ -74,10 +88,11 @@ impl PendingEntry {
             inputs: None,
             work: None,
             treatment: Treatment::default(),
+            queued: Duration::ZERO,
             plan: None,
             slot: None,
             written: false,
-        }
+        }))
     }
 
     pub(crate) fn keep_body(&mut self, bytes: &[u8], limit: usize) {
@@ -123,17 +138,15 @@ impl PendingEntry {
         }
         let latency = self.started.elapsed();
         let state = self.state.clone();
-        let route = self.route.as_deref().unwrap_or("other");
-        state.metrics.count_request(route, &self.method, self.status);
+        state
+            .metrics
+            .count_request(self.route.as_ref(), &self.method, self.status);
         if let Some(work) = self.work {
             let completed = !self.treatment.aborted && (200..300).contains(&self.status);
-            state.metrics.engine.finished(
-                &work,
-                self.plan.as_ref(),
-                Duration::from_secs_f64(self.treatment.queued_ms / 1000.0),
-                latency,
-                completed,
-            );
+            state
+                .metrics
+                .engine
+                .finished(&work, self.plan.as_ref(), self.queued, latency, completed);
         }
         self.slot = None;
         state.journal.record(RecordedRequest {
@@ -155,6 +168,20 @@ impl PendingEntry {
             instance: state.instance.clone(),
             treatment: std::mem::take(&mut self.treatment),
         });
+    }
+}
+
+impl Deref for PendingEntry {
+    type Target = Draft;
+
+    fn deref(&self) -> &Draft {
+        &self.0
+    }
+}
+
+impl DerefMut for PendingEntry {
+    fn deref_mut(&mut self) -> &mut Draft {
+        &mut self.0
     }
 }
 

@@ -29,6 +29,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
+use futures::FutureExt;
 use http::header::CONTENT_LENGTH;
 use http::{HeaderName, HeaderValue, Method, StatusCode, Version, request::Parts};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -93,33 +94,47 @@ where
         // path no route serves.
         let route = inner.routes.at(request.uri().path()).ok().map(|m| m.value.clone());
         let state = inner.state.clone();
-        Box::pin(async move { Ok(record(state, route, request, next).await) })
+        let (parts, body) = request.into_parts();
+        Box::pin(record(state, route, parts, body, next).map(Ok))
     }
 }
 
-async fn record(state: Arc<AppState>, route: Option<Arc<str>>, request: Request, next: Router) -> Response {
-    let (parts, body) = request.into_parts();
-    // The length the sender declared, as hyper read it from `content-length` (none for a
-    // chunked body, 0 for none at all).
-    let declared = http_body::Body::size_hint(&body).exact();
-    let hyper_measures = hyper_writes_length(&parts);
-    let mut pending = PendingEntry::new(state.clone(), &parts, declared);
-    pending.route = route;
-    let mut routed_length = None;
-    let mut response = match read_body(&state, declared, body).await {
-        Ok(bytes) => {
-            pending.keep_body(&bytes, state.config.journal_body_limit);
-            serve(&state, pending, parts, bytes, next, &mut routed_length).await
+/// The recorded request's answer, journaled.
+///
+/// This and [`serve`] are plain functions that return an async block rather than `async fn`s:
+/// an `async fn` moves its arguments into locals and its future keeps room for both (the
+/// request's parts twice over, 224 bytes each), and a future's whole size is copied when it
+/// is created inside the one above it and when the recorder boxes it.
+fn record(
+    state: Arc<AppState>,
+    route: Option<Arc<str>>,
+    parts: Parts,
+    body: Body,
+    next: Router,
+) -> impl Future<Output = Response> + Send {
+    async move {
+        // The length the sender declared, as hyper read it from `content-length` (none for a
+        // chunked body, 0 for none at all).
+        let declared = http_body::Body::size_hint(&body).exact();
+        let hyper_measures = hyper_writes_length(&parts);
+        let mut pending = PendingEntry::new(state.clone(), &parts, declared);
+        pending.route = route;
+        let mut routed_length = None;
+        let mut response = match read_body(&state, declared, body).await {
+            Ok(bytes) => {
+                pending.keep_body(&bytes, state.config.journal_body_limit);
+                serve(&state, pending, parts, bytes, next, &mut routed_length).await
+            }
+            Err(error) => pending.answer(error.into_response()),
+        };
+        // By a parsed name: a `&str` one is parsed again for every answer.
+        static INSTANCE: HeaderName = HeaderName::from_static(INSTANCE_HEADER);
+        response.headers_mut().insert(&INSTANCE, state.instance_header.clone());
+        if !(hyper_measures && hyper_writes_length_for(response.status())) {
+            set_length(&mut response, routed_length);
         }
-        Err(error) => pending.answer(error.into_response()),
-    };
-    // By a parsed name: a `&str` one is parsed again for every answer.
-    static INSTANCE: HeaderName = HeaderName::from_static(INSTANCE_HEADER);
-    response.headers_mut().insert(&INSTANCE, state.instance_header.clone());
-    if !(hyper_measures && hyper_writes_length_for(response.status())) {
-        set_length(&mut response, routed_length);
+        response
     }
-    response
 }
 
 /// Whether hyper writes the answer's `content-length` itself, as the router would have it:
@@ -139,7 +154,7 @@ fn hyper_writes_length_for(status: StatusCode) -> bool {
 
 /// `content-length`, set on the final answer as axum's router sets it, where the body's size
 /// is known. The router runs inside the recorder, where it sets the header on the handler's
-/// answer ([`route`] takes it off again, as `routed`): the body may yet become a [`Delivery`]
+/// answer ([`serve`] takes it off again, as `routed`): the body may yet become a [`Delivery`]
 /// (a stream, a spoiled chunk), and the header goes after the instance header, as it did when
 /// the router ran outside. A body the recorder kept is the one the router measured (a `HEAD`'s
 /// before the router emptied it), so the router's value serves, not formatted again.
@@ -159,108 +174,112 @@ async fn run(mut next: Router, request: Request) -> Response {
     }
 }
 
-/// The router's answer to a recorded request, without the `content-length` the router put
-/// last among its headers, kept in `length` for [`set_length`].
-async fn route(next: Router, request: Request, length: &mut Option<HeaderValue>) -> Response {
-    let mut response = run(next, request).await;
-    *length = response.headers_mut().remove(CONTENT_LENGTH);
-    response
-}
-
 /// Plays the rules, runs the handler, and delivers its answer under the running slots and
 /// timing; `pending` is written when the answer is complete.
-async fn serve(
+fn serve(
     state: &AppState,
     mut pending: PendingEntry,
     parts: Parts,
     bytes: Bytes,
-    next: Router,
+    mut next: Router,
     routed_length: &mut Option<HeaderValue>,
-) -> Response {
-    let conditions = &state.conditions;
-    let mut fault = None;
-    if !conditions.rules.is_empty() {
-        let model = conditions.rules.need_model().then(|| model_of(&bytes)).flatten();
-        let request = rules::Request {
-            method: &parts.method,
-            path: parts.uri.path(),
-            headers: &parts.headers,
-            model: model.as_deref(),
-        };
-        if let Some(decision) = conditions.rules.decide(&request) {
-            pending.treatment.rule = Some(decision.rule);
-            let Effect { delay, then } = decision.effect;
-            if let Some(delay) = delay {
-                pending.treatment.delay_ms = delay.as_secs_f64() * 1000.0;
-                tokio::time::sleep(delay).await;
-            }
-            match then {
-                Then::Serve(spoil) => fault = spoil,
-                Then::Answer(error) => return pending.answer(error.into_response()),
-                // Until the client gives up: dropping this future writes the entry.
-                Then::Hang => std::future::pending::<()>().await,
-                Then::Reset => {
-                    crate::connection::reset_current();
-                    pending.status = NO_STATUS;
-                    pending.summary = "connection reset by a rule".to_owned();
-                    pending.finish();
-                    return Response::new(Body::empty());
+) -> impl Future<Output = Response> + Send {
+    async move {
+        let conditions = &state.conditions;
+        let mut fault = None;
+        if !conditions.rules.is_empty() {
+            let model = conditions.rules.need_model().then(|| model_of(&bytes)).flatten();
+            let request = rules::Request {
+                method: &parts.method,
+                path: parts.uri.path(),
+                headers: &parts.headers,
+                model: model.as_deref(),
+            };
+            if let Some(decision) = conditions.rules.decide(&request) {
+                pending.treatment.rule = Some(decision.rule);
+                let Effect { delay, then } = decision.effect;
+                if let Some(delay) = delay {
+                    pending.treatment.delay_ms = delay.as_secs_f64() * 1000.0;
+                    // Boxed, as the timers below: a timer is 112 bytes that every request's future
+                    // would carry (and copy) for the few a rule delays.
+                    Box::pin(tokio::time::sleep(delay)).await;
+                }
+                match then {
+                    Then::Serve(spoil) => fault = spoil,
+                    Then::Answer(error) => return pending.answer(error.into_response()),
+                    // Until the client gives up: dropping this future writes the entry.
+                    Then::Hang => std::future::pending::<()>().await,
+                    Then::Reset => {
+                        crate::connection::reset_current();
+                        pending.status = NO_STATUS;
+                        pending.summary = "connection reset by a rule".to_owned();
+                        pending.finish();
+                        return Response::new(Body::empty());
+                    }
                 }
             }
         }
-    }
 
-    // vLLM's API-key check, after the rules as before (a rule's answer needs no key).
-    let mut response = if crate::auth::refuses(&state.api_keys, &parts) {
-        ApiError::Unauthorized.into_response()
-    } else {
-        route(next, Request::from_parts(parts, Body::from(bytes)), routed_length).await
-    };
-    let (outcome, stream) = outcome::take(&mut response);
-    // Every route answers with one (`outcome.rs`); only a response of axum's own would not.
-    debug_assert!(outcome.is_some(), "an answer without its outcome: {response:?}");
-    let outcome = outcome.unwrap_or_default();
-    let work = outcome.work.filter(|_| response.status().is_success());
-    pending.outcome(response.status().as_u16(), outcome);
-    let Some(work) = work else {
-        return match (stream, fault) {
-            (None, None) => pending.send(response),
-            (stream, fault) => deliver(response, stream, None, fault, pending),
+        // vLLM's API-key check, after the rules as before (a rule's answer needs no key).
+        let mut response = if crate::auth::refuses(&state.api_keys, &parts) {
+            ApiError::Unauthorized.into_response()
+        } else {
+            // The router's future awaited here rather than in a helper: each async fn between
+            // would hold the request once more and be copied whole into the one above it.
+            let request = Request::from_parts(parts, Body::from(bytes));
+            let mut response = next.call(request).await.unwrap_or_else(|never| match never {});
+            // The router put `content-length` last among its headers; `set_length` puts it back
+            // where it was.
+            *routed_length = response.headers_mut().remove(CONTENT_LENGTH);
+            response
         };
-    };
+        let (outcome, stream) = outcome::take(&mut response);
+        // Every route answers with one (`outcome.rs`); only a response of axum's own would not.
+        debug_assert!(outcome.is_some(), "an answer without its outcome: {response:?}");
+        let outcome = outcome.unwrap_or_default();
+        let work = outcome.work.filter(|_| response.status().is_success());
+        pending.outcome(response.status().as_u16(), outcome);
+        let Some(work) = work else {
+            return match (stream, fault) {
+                (None, None) => pending.send(response),
+                (stream, fault) => deliver(response, stream, None, fault, pending),
+            };
+        };
 
-    // The engine's work: a running slot, then the answer on time.
-    let admitted = match conditions.scheduler.admit().await {
-        Ok((slot, queued)) => {
-            pending.treatment.queued_ms = queued.as_secs_f64() * 1000.0;
-            pending.slot = Some(slot);
-            Instant::now()
+        // The engine's work: a running slot, then the answer on time.
+        let admitted = match conditions.scheduler.admit().await {
+            Ok((slot, queued)) => {
+                pending.treatment.queued_ms = queued.as_secs_f64() * 1000.0;
+                pending.queued = queued;
+                pending.slot = Some(slot);
+                Instant::now()
+            }
+            Err(QueueFull) => {
+                // Another answer than the router's: its length is its own.
+                *routed_length = None;
+                let error = ApiError::injected(429, Some(QueueFull.to_string()), None);
+                return pending.answer(error.into_response());
+            }
+        };
+        let config = conditions.config();
+        if config.timing.is_on() {
+            let tokens = stream.as_ref().map_or(work.completion_tokens, Stream::tokens);
+            pending.set_plan(conditions.plan(&config.timing, work.prompt_tokens, tokens));
         }
-        Err(QueueFull) => {
-            // Another answer than the router's: its length is its own.
-            *routed_length = None;
-            let error = ApiError::injected(429, Some(QueueFull.to_string()), None);
-            return pending.answer(error.into_response());
+        if let Some(stream) = stream {
+            let schedule = pending
+                .plan
+                .clone()
+                .map(|plan| Schedule::new(admitted, plan, stream.tokens()));
+            return deliver(response, Some(stream), schedule, fault, pending);
         }
-    };
-    let config = conditions.config();
-    if config.timing.is_on() {
-        let tokens = stream.as_ref().map_or(work.completion_tokens, Stream::tokens);
-        pending.set_plan(conditions.plan(&config.timing, work.prompt_tokens, tokens));
-    }
-    if let Some(stream) = stream {
-        let schedule = pending
-            .plan
-            .clone()
-            .map(|plan| Schedule::new(admitted, plan, stream.tokens()));
-        return deliver(response, Some(stream), schedule, fault, pending);
-    }
-    if let Some(plan) = &pending.plan {
-        tokio::time::sleep_until((admitted + plan.total()).into()).await;
-    }
-    match fault {
-        Some(fault) => deliver(response, None, None, Some(fault), pending),
-        None => pending.send(response),
+        if let Some(plan) = &pending.plan {
+            Box::pin(tokio::time::sleep_until((admitted + plan.total()).into())).await;
+        }
+        match fault {
+            Some(fault) => deliver(response, None, None, Some(fault), pending),
+            None => pending.send(response),
+        }
     }
 }
 
@@ -309,7 +328,7 @@ async fn read_body(state: &AppState, declared: Option<u64>, body: Body) -> Resul
     // arming a timer; only one still on its way is waited for.
     let read = match futures::poll!(read.as_mut()) {
         Poll::Ready(read) => Ok(read),
-        Poll::Pending => tokio::time::timeout(timeout, read).await,
+        Poll::Pending => Box::pin(tokio::time::timeout(timeout, read)).await,
     };
     match read {
         Ok(Ok(bytes)) => Ok(bytes),
