@@ -105,6 +105,10 @@ where
 /// an `async fn` moves its arguments into locals and its future keeps room for both (the
 /// request's parts twice over, 224 bytes each), and a future's whole size is copied when it
 /// is created inside the one above it and when the recorder boxes it.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn would keep its arguments twice in its future"
+)]
 fn record(
     state: Arc<AppState>,
     route: Option<Arc<str>>,
@@ -176,6 +180,10 @@ async fn run(mut next: Router, request: Request) -> Response {
 
 /// Plays the rules, runs the handler, and delivers its answer under the running slots and
 /// timing; `pending` is written when the answer is complete.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn would keep its arguments twice in its future"
+)]
 fn serve(
     state: &AppState,
     mut pending: PendingEntry,
