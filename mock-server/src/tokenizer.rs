@@ -140,6 +140,14 @@ impl Tokenizer {
         }
     }
 
+    /// The ids of `text`'s tokens.
+    pub fn token_ids(&self, text: &str, add_special_tokens: bool) -> Vec<u32> {
+        self.tokenize(text, add_special_tokens)
+            .into_iter()
+            .map(|t| t.id)
+            .collect()
+    }
+
     /// `/detokenize`: the text of `ids`, special tokens kept; ids the tokenizer does not know
     /// are skipped.
     pub fn detokenize(&self, ids: &[u64]) -> String {

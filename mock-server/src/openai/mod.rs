@@ -57,10 +57,14 @@ pub fn system_fingerprint(served_model: &str, max_model_len: u32) -> String {
     format!("vllm-{VLLM_VERSION}-{hash8}")
 }
 
-/// A fresh id with one of vLLM's prefixes (`modelperm-`...) and its `random_uuid()`: the low
-/// 64 bits of a UUID4 as 16 hex digits.
+/// vLLM's `random_uuid()`: the low 64 bits of a UUID4 as 16 hex digits.
+pub fn random_uuid() -> String {
+    format!("{:016x}", uuid::Uuid::new_v4().as_u64_pair().1)
+}
+
+/// A fresh id with one of vLLM's prefixes (`modelperm-`...) and its [`random_uuid`].
 pub fn response_id(prefix: &str) -> String {
-    format!("{prefix}-{:016x}", uuid::Uuid::new_v4().as_u64_pair().1)
+    format!("{prefix}-{}", random_uuid())
 }
 
 /// JSON as Python's `json.dumps` writes it by default (`", "` and `": "` between items, every

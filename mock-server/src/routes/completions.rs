@@ -81,7 +81,7 @@ pub fn serve(state: &AppState, headers: &HeaderMap, request: CompletionRequest) 
         let prompt_token_ids: Vec<u32> = match sent_ids.get(p) {
             _ if !(request.echo && request.stream == Some(true)) => vec![],
             Some(ids) => ids.iter().map(|&id| u32::try_from(id).unwrap_or(u32::MAX)).collect(),
-            None => state.tokenizer.tokenize(text, true).into_iter().map(|t| t.id).collect(),
+            None => state.tokenizer.token_ids(text, true),
         };
         let prompt_tokens = count(text);
         // vLLM's `to_sampling_params`: an echo asks for them with `logprobs` alternatives.

@@ -38,21 +38,21 @@ pub async fn create(
             None,
         ));
     }
-    let Some(&first_label) = request.label_token_ids.first() else {
+    if request.label_token_ids.is_empty() {
         return Err(ApiError::bad_request(
             "label_token_ids must contain at least one token ID.",
             None,
         ));
-    };
+    }
     if request.items.is_empty() {
         return Err(ApiError::bad_request("items must contain at least one item.", None));
     }
     let ids = |text: &str, special| -> Vec<i64> {
         state
             .tokenizer
-            .tokenize(text, special)
+            .token_ids(text, special)
             .into_iter()
-            .map(|t| i64::from(t.id))
+            .map(i64::from)
             .collect()
     };
     let query = match &request.query {
@@ -86,11 +86,8 @@ pub async fn create(
                 .iter()
                 .map(|&label| logprob(prompt, label))
                 .collect();
-            let first = logprobs[request
-                .label_token_ids
-                .iter()
-                .position(|&l| l == first_label)
-                .unwrap_or(0)];
+            // The first label's, which leads the list.
+            let first = logprobs[0];
             let score = if request.apply_softmax == Some(false) {
                 first.exp()
             } else {

@@ -22,7 +22,7 @@ use crate::openai::responses::{
     IncompleteDetails, InputItem, ItemContent, Logprob, OutputMessage, OutputText, RawMessage, ResponseUsage,
     ResponsesInput, ResponsesRequest, ResponsesResponse, ServiceTier, Status, StreamEvent, TopLogprob, Truncation,
 };
-use crate::openai::{ApiError, parse_body, unix_now};
+use crate::openai::{ApiError, parse_body, random_uuid, unix_now};
 use crate::outcome::{FrameKind, Served};
 use crate::state::AppState;
 
@@ -88,18 +88,13 @@ pub async fn create(
         .then(|| usize::try_from(request.top_logprobs.unwrap_or(0)).unwrap_or(0));
     // The raw prompt and reply, when asked for.
     let messages = (request.enable_response_messages == Some(true)).then(|| {
-        let ids = |text: &str, special| {
-            state
-                .tokenizer
-                .tokenize(text, special)
-                .into_iter()
-                .map(|t| t.id)
-                .collect()
-        };
         let text = reply.text();
         (
-            RawMessage::new(generated.prompt.clone(), ids(&generated.prompt, true)),
-            RawMessage::new(text.clone(), ids(&text, false)),
+            RawMessage::new(
+                generated.prompt.clone(),
+                state.tokenizer.token_ids(&generated.prompt, true),
+            ),
+            RawMessage::new(text.clone(), state.tokenizer.token_ids(&text, false)),
         )
     });
     let answer = Answer {
@@ -139,11 +134,6 @@ fn not_found(response_id: &str) -> ApiError {
         format!("Response with id '{response_id}' not found."),
         "response_id",
     )
-}
-
-/// vLLM's `random_uuid()`: the low 64 bits of a UUID4 as 16 hex digits.
-fn random_uuid() -> String {
-    format!("{:016x}", uuid::Uuid::new_v4().as_u64_pair().1)
 }
 
 /// The chat completion request the mock's chat path answers for `request`: the conversation
