@@ -174,6 +174,18 @@ Feature: mock-vllm, the workshop's mock vLLM server
     When the client posts {"messages": [{"role": "user", "content": "hello there"}]} to "/tokenize" on the mock
     Then the answer's "/count" is 3
 
+  Scenario: An Anthropic tool round trip is counted as the chat messages vLLM makes of it
+    Claude Code sends thinking, tool_use and tool_result blocks; vLLM turns the tool call into the
+    assistant's tool calls, its reasoning aside, and the tool's result into a `tool` message.
+    When the client posts {"model": "Qwen/Qwen3-Embedding-0.6B", "messages": [{"role": "user", "content": "weather in Paris"}, {"role": "assistant", "content": [{"type": "thinking", "thinking": "ask the tool", "signature": "s"}, {"type": "text", "text": "checking"}, {"type": "tool_use", "id": "tu1", "name": "weather", "input": {"city": "Paris"}}]}, {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "tu1", "content": [{"type": "text", "text": "sunny"}]}]}]} to "/v1/messages/count_tokens" on the mock
+    Then the client gets status 200
+    And the answer's "/input_tokens" is 6
+    When the client posts {"messages": [{"role": "user", "content": "weather in Paris"}, {"role": "assistant", "content": "checking"}, {"role": "tool", "tool_call_id": "tu1", "content": "sunny"}]} to "/tokenize" on the mock
+    Then the answer's "/count" is 6
+    When the client posts {"model": "Qwen/Qwen3-Embedding-0.6B", "messages": [{"role": "user", "content": [{"type": "tool_addition", "tool": {"type": "tool_reference", "name": "weather"}}]}]} to "/v1/messages/count_tokens" on the mock
+    Then the client gets status 400
+    And the client gets a vLLM error of type "Bad Request" mentioning "tool_addition blocks are only allowed in messages with role"
+
   Scenario: /openapi.json is vLLM's own schema of the routes the model is served
     When the client sends GET "/openapi.json" to the mock
     Then the client gets status 200

@@ -4,6 +4,7 @@
 //! wrong type, as vLLM's pydantic models do.
 
 pub mod anthropic;
+pub mod anthropic_chat;
 pub mod chat;
 pub mod chat_batch;
 pub mod cohere;

@@ -71,7 +71,19 @@ pub enum Schema {
     Union(&'static [Schema]),
     TypedDict(&'static Object),
     Model(&'static Object),
+    /// A union discriminated by a field (`Field(discriminator="type")`): the branch the tag
+    /// names, its errors located under the tag.
+    Tagged {
+        discriminator: &'static str,
+        choices: &'static [(&'static str, Schema)],
+    },
+    /// A `mode="after"` validator (a field's or a model's) on what `inner` accepted: its
+    /// `ValueError`'s message, raised where the value is.
+    After(&'static Schema, After),
 }
+
+/// A `mode="after"` validator: the message of the `ValueError` it raises, if it does.
+pub type After = fn(&Value) -> Option<String>;
 
 /// The fields of a model or `TypedDict`, in pydantic's order, and the model's `mode="before"`
 /// validators, run in order before its fields.
@@ -354,6 +366,62 @@ fn check(schema: &Schema, value: &Value, loc: &mut Vec<Loc>, errors: &mut Vec<Fi
                 Some(map) => check_fields(object, &body, map, loc, errors),
             }
         }
+        Schema::Tagged { discriminator, choices } => {
+            let Some(map) = value.as_object() else {
+                return refuse(
+                    "model_attributes_type",
+                    "Input should be a valid dictionary or object to extract fields from".into(),
+                    None,
+                );
+            };
+            let quoted = format!("'{discriminator}'");
+            let Some(tag) = map.get(*discriminator).and_then(Value::as_str) else {
+                return refuse(
+                    "union_tag_not_found",
+                    format!("Unable to extract tag using discriminator {quoted}"),
+                    Some(format!("{{'discriminator': {}}}", python_str(&quoted))),
+                );
+            };
+            match choices.iter().find(|(name, _)| *name == tag) {
+                Some((name, choice)) => {
+                    loc.push(Loc::Key((*name).to_owned()));
+                    check(choice, value, loc, errors);
+                    loc.pop();
+                }
+                None => {
+                    let expected = choices
+                        .iter()
+                        .map(|(name, _)| format!("'{name}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    refuse(
+                        "union_tag_invalid",
+                        format!(
+                            "Input tag {} found using {quoted} does not match any of the expected tags: {expected}",
+                            python_str(tag)
+                        ),
+                        Some(format!(
+                            "{{'discriminator': {}, 'tag': {}, 'expected_tags': {}}}",
+                            python_str(&quoted),
+                            python_str(tag),
+                            python_str(&expected)
+                        )),
+                    );
+                }
+            }
+        }
+        Schema::After(inner, validator) => {
+            let before = errors.len();
+            check(inner, value, loc, errors);
+            if errors.len() == before
+                && let Some(message) = validator(value)
+            {
+                errors.push(FieldError {
+                    input: Some(value.clone()),
+                    ..FieldError::value_error(loc.clone(), &message)
+                });
+            }
+        }
     }
 }
 
@@ -521,5 +589,106 @@ mod tests {
         assert_eq!(lax_bool(&json!("yes")), Ok(true));
         assert_eq!(lax_bool(&json!(2)).unwrap_err().0, "bool_parsing");
         assert_eq!(lax_bool(&json!(1.5)).unwrap_err().0, "bool_type");
+    }
+
+    fn no_shouting(value: &Value) -> Option<String> {
+        value
+            .as_str()
+            .filter(|text| text.chars().any(char::is_uppercase))
+            .map(|_| "no capitals".to_owned())
+    }
+
+    static QUIET: Schema = Schema::After(&STR, no_shouting);
+    static SHAPE: Schema = Schema::Tagged {
+        discriminator: "type",
+        choices: &[
+            (
+                "quiet",
+                Schema::Model(&Object {
+                    name: "Quiet",
+                    tagged: false,
+                    fields: &[Field::required("say", Schema::After(&STR, no_shouting))],
+                    before: &[],
+                }),
+            ),
+            (
+                "count",
+                Schema::Model(&Object {
+                    name: "Count",
+                    tagged: false,
+                    fields: &[Field::required("n", INT)],
+                    before: &[],
+                }),
+            ),
+        ],
+    };
+
+    fn shapes(schema: &Schema, body: Value) -> Vec<(String, String, String)> {
+        validate(schema, &body)
+            .into_iter()
+            .map(|e| {
+                let loc: Vec<String> = e
+                    .loc
+                    .iter()
+                    .map(|l| match l {
+                        Loc::Key(k) => k.clone(),
+                        Loc::Index(i) => i.to_string(),
+                    })
+                    .collect();
+                (e.kind, loc.join("."), e.msg)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_after_validator_runs_on_what_its_type_accepted() {
+        assert_eq!(shapes(&QUIET, json!("calm")), []);
+        assert_eq!(
+            shapes(&QUIET, json!("LOUD")),
+            [("value_error".into(), "".into(), "Value error, no capitals".into())]
+        );
+        // A value its type refuses is not validated further.
+        assert_eq!(
+            shapes(&QUIET, json!(5)),
+            [("string_type".into(), "".into(), "Input should be a valid string".into())]
+        );
+    }
+
+    #[test]
+    fn a_tagged_union_validates_the_branch_its_tag_names_under_the_tag() {
+        assert_eq!(shapes(&SHAPE, json!({"type": "count", "n": 3})), []);
+        assert_eq!(
+            shapes(&SHAPE, json!({"type": "quiet", "say": "HI"})),
+            [(
+                "value_error".into(),
+                "quiet.say".into(),
+                "Value error, no capitals".into()
+            )]
+        );
+        assert_eq!(
+            shapes(&SHAPE, json!({"type": "count", "n": "x"})),
+            [(
+                "int_parsing".into(),
+                "count.n".into(),
+                "Input should be a valid integer, unable to parse string as an integer".into()
+            )]
+        );
+        assert_eq!(
+            shapes(&SHAPE, json!({})),
+            [(
+                "union_tag_not_found".into(),
+                "".into(),
+                "Unable to extract tag using discriminator 'type'".into()
+            )]
+        );
+        assert_eq!(
+            shapes(&SHAPE, json!({"type": "other"})),
+            [(
+                "union_tag_invalid".into(),
+                "".into(),
+                "Input tag 'other' found using 'type' does not match any of the expected tags: 'quiet', 'count'".into()
+            )]
+        );
+        assert_eq!(shapes(&SHAPE, json!(5))[0].0, "model_attributes_type");
     }
 }

@@ -10,16 +10,16 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
-use serde_json::{Value, json};
 
 use super::chat::generate;
 use super::extract::VllmJson;
 use super::sse::Events;
 use crate::openai::anthropic::{
-    AnthropicContent, AnthropicCountTokensRequest, AnthropicCountTokensResponse, AnthropicError,
-    AnthropicErrorResponse, AnthropicMessagesRequest, AnthropicMessagesResponse, AnthropicRole, AnthropicUsage,
-    ContextManagement, MessageDelta, StreamEvent, StreamedMessage, TextBlock, TextDelta, error_type,
+    AnthropicCountTokensRequest, AnthropicCountTokensResponse, AnthropicError, AnthropicErrorResponse,
+    AnthropicMessagesRequest, AnthropicMessagesResponse, AnthropicUsage, ContextManagement, MessageDelta, StreamEvent,
+    StreamedMessage, TextBlock, TextDelta, error_type,
 };
+use crate::openai::anthropic_chat;
 use crate::openai::chat::ChatCompletionRequest;
 use crate::openai::{ApiError, parse_body};
 use crate::outcome::{FrameKind, Outcome, Served};
@@ -49,8 +49,7 @@ pub async fn count_tokens(
 }
 
 fn counted(state: &AppState, request: AnthropicMessagesRequest) -> Result<Served<Response>, ApiError> {
-    let chat = parse_body::<ChatCompletionRequest>(&serde_json::to_vec(&chat_request(&request)).unwrap_or_default())?;
-    let generated = generate(state, &chat)?;
+    let generated = generate(state, &chat_request(&request)?)?;
     let input_tokens = generated.prompt_tokens;
     let outcome = Outcome::ai(
         state.models.resolve_listing_names(Some(&request.model))?,
@@ -71,8 +70,7 @@ fn answer(
     headers: &HeaderMap,
     request: &AnthropicMessagesRequest,
 ) -> Result<Served<Response>, ApiError> {
-    let chat = parse_body::<ChatCompletionRequest>(&serde_json::to_vec(&chat_request(request)).unwrap_or_default())?;
-    let generated = generate(state, &chat)?;
+    let generated = generate(state, &chat_request(request)?)?;
     let outcome = generated.outcome("message");
     // The chat completion's id, which takes the client's `X-Request-Id`.
     let id = super::request_id("chatcmpl", headers, None);
@@ -153,59 +151,14 @@ fn answer(
     Ok(outcome.serve(Json(response).into_response()))
 }
 
-fn push(events: &mut Events, kind: FrameKind, event: &StreamEvent) {
-    events.push_named(kind, event.name(), event);
+/// The chat completion request vLLM makes of it, parsed as `/v1/chat/completions` parses one.
+fn chat_request(request: &AnthropicMessagesRequest) -> Result<ChatCompletionRequest, ApiError> {
+    let chat = anthropic_chat::chat_request(request).map_err(|refusal| ApiError::bad_request(&refusal, None))?;
+    parse_body::<ChatCompletionRequest>(&serde_json::to_vec(&chat).unwrap_or_default())
 }
 
-/// The chat completion request vLLM makes of a Messages request (`to_chat_completion_request`).
-fn chat_request(request: &AnthropicMessagesRequest) -> Value {
-    let mut messages = Vec::new();
-    if let Some(system) = &request.system {
-        let text = system.text();
-        if !text.is_empty() {
-            messages.push(json!({"role": "system", "content": text}));
-        }
-    }
-    for message in &request.messages {
-        let text = message.content.text();
-        match (&message.content, message.role) {
-            // An image goes on as chat's image part, which the text model refuses.
-            (AnthropicContent::Blocks(blocks), role) if message.content.has_image() => {
-                let parts: Vec<Value> = blocks
-                    .iter()
-                    .filter_map(|block| match block.image_url() {
-                        Some(url) => Some(json!({"type": "image_url", "image_url": {"url": url}})),
-                        None => block.text.as_ref().map(|text| json!({"type": "text", "text": text})),
-                    })
-                    .collect();
-                messages.push(json!({"role": role.as_str(), "content": parts}));
-            }
-            // A system message with no text is left out.
-            (_, AnthropicRole::System) if text.is_empty() => {}
-            (_, role) => messages.push(json!({"role": role.as_str(), "content": text})),
-        }
-    }
-    let mut chat = json!({
-        "model": request.model,
-        "messages": messages,
-        "max_tokens": request.max_tokens,
-        "max_completion_tokens": request.max_tokens,
-        "stop": request.stop_sequences,
-        "temperature": request.temperature,
-        "top_p": request.top_p,
-        "top_k": request.top_k,
-    });
-    if let Some(tools) = &request.tools {
-        chat["tools"] = tools
-            .iter()
-            .map(|tool| {
-                json!({"type": "function", "function": {
-                    "name": tool.name, "description": tool.description, "parameters": tool.input_schema,
-                }})
-            })
-            .collect();
-    }
-    chat
+fn push(events: &mut Events, kind: FrameKind, event: &StreamEvent) {
+    events.push_named(kind, event.name(), event);
 }
 
 /// Anthropic's stop reason for a chat finish reason: `max_tokens` for a cut reply, else

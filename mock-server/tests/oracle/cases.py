@@ -121,6 +121,98 @@ GENERATE_CASES += [
         {"role": "user", "content": " ".join(["hello"] * 600)}]}),
 ]
 
+TOOL = {"name": "get", "input_schema": {}}
+TOOL_USE = {"role": "assistant", "content": [{"type": "thinking", "thinking": "let me think", "signature": "s"},
+                                             {"type": "text", "text": "ok"},
+                                             {"type": "tool_use", "id": "tu1", "name": "get", "input": {"a": 1}}]}
+CHANGE = {"type": "tool_addition", "tool": {"type": "tool_reference", "name": "get"}}
+GENERATE_CASES += [
+    # Anthropic's blocks as vLLM turns them into chat messages, and its tool and thinking checks.
+    case("count_tokens tool use and result", T, {"model": MODEL, "messages": [MSGS[0], TOOL_USE, {"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": "tu1", "content": [{"type": "text", "text": "42"},
+                                                                  {"type": "text", "text": "43"}]}]}]}),
+    case("count_tokens assistant tool result", T, {"model": MODEL, "messages": [{"role": "assistant", "content": [
+        {"type": "tool_result", "tool_use_id": "x", "content": [{"type": "text", "text": "r"}]}]}]}),
+    case("count_tokens tool reference", T, {"model": MODEL, "messages": [{"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": "x", "content": [{"type": "tool_reference", "tool_name": "get"}]}]}]}),
+    case("count_tokens tool result image", T, {"model": MODEL, "messages": [{"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": "x", "content": [{"type": "image", "source": {"type": "url",
+                                                                                            "url": "http://a/b.png"}}]}]}]}),
+    case("count_tokens only thinking", T, {"model": MODEL, "messages": [
+        {"role": "user", "content": "q"}, {"role": "assistant", "content": [{"type": "thinking", "thinking": "hmm"}]}]}),
+    case("count_tokens redacted thinking", T, {"model": MODEL, "messages": [{"role": "user", "content": [
+        {"type": "redacted_thinking", "data": "zz"}, {"type": "text", "text": ""}]}]}),
+    case("count_tokens billing header", T, {"model": MODEL, "messages": [{"role": "user", "content": "q"}], "system": [
+        {"type": "text", "text": "x-anthropic-billing-header: cch=1"}, {"type": "text", "text": "be"},
+        {"type": "text", "text": "nice"}]}),
+    case("count_tokens billing header text", T, {"model": MODEL, "messages": [{"role": "user", "content": "q"}],
+                                                 "system": "x-anthropic-billing-header: cch=1"}),
+    case("count_tokens tool_addition in user", T, {"model": MODEL, "messages": [{"role": "user", "content": [CHANGE]}]}),
+    case("count_tokens tool_addition undeclared", T, {"model": MODEL, "messages": [
+        {"role": "system", "content": [CHANGE]}, {"role": "user", "content": "q"}]}),
+    case("count_tokens tool_addition declared", T, {"model": MODEL, "tools": [TOOL], "tool_choice": {"type": "none"},
+                                                   "messages": [{"role": "system", "content": [CHANGE]},
+                                                                {"role": "user", "content": "q"}]}),
+    case("count_tokens tool_addition without tool", T, {"model": MODEL, "messages": [
+        {"role": "system", "content": [{"type": "tool_addition"}]}]}),
+    case("count_tokens tool_removal by definition", T, {"model": MODEL, "messages": [{"role": "system", "content": [
+        {"type": "tool_removal", "tool": {"type": "tool_definition", "definition": TOOL}}]}]}),
+    case("count_tokens tool change tag", T, {"model": MODEL, "messages": [{"role": "system", "content": [
+        {"type": "tool_addition", "tool": {"type": "zz"}}]}]}),
+    case("count_tokens system tool_addition", T, {"model": MODEL, "system": [CHANGE], "messages": MSGS}),
+    case("count_tokens tool_use without id", T, {"model": MODEL, "messages": [{"role": "assistant", "content": [
+        {"type": "tool_use", "name": "f"}]}]}),
+    case("messages tool_choice any", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "tools": [TOOL],
+                                         "tool_choice": {"type": "any"}}),
+    case("messages tool_choice tool unnamed", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "tools": [TOOL],
+                                                  "tool_choice": {"type": "tool"}}),
+    case("messages tool_choice tool", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "tools": [TOOL],
+                                          "tool_choice": {"type": "tool", "name": "get"}}),
+    case("messages tool_choice none", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "tools": [TOOL],
+                                          "tool_choice": {"type": "none"}}),
+    case("messages tool_choice bad", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3,
+                                         "tool_choice": {"type": "bad"}}),
+    case("messages tool_choice text", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "tool_choice": "auto"}),
+    case("messages tools malformed", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3,
+                                         "tools": [{"input_schema": 5}], "tool_choice": {"type": "none"}}),
+    case("messages tool strict x", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "tool_choice": {"type": "none"},
+                                       "tools": [{"name": "a", "input_schema": {}, "strict": "x"}]}),
+    case("messages thinking no type", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "thinking": {}}),
+    case("messages thinking bad type", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "thinking": {"type": "x"}}),
+    case("messages thinking small budget", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3,
+                                               "thinking": {"type": "enabled", "budget_tokens": 5}}),
+    case("messages thinking budget over max_tokens", A, {"model": MODEL, "messages": MSGS, "max_tokens": 2000,
+                                                         "thinking": {"type": "enabled", "budget_tokens": 5000}}),
+    case("messages thinking budget", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3000,
+                                         "thinking": {"type": "enabled", "budget_tokens": 1500}}),
+    case("messages thinking adaptive display", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3,
+                                                   "thinking": {"type": "adaptive", "display": "bad"}}),
+    case("messages thinking disabled", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3,
+                                           "thinking": {"type": "disabled"}}),
+    case("messages thinking 5", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "thinking": 5}),
+    case("messages five stop sequences", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3,
+                                             "stop_sequences": ["a", "b", "c", "d", "e"]}),
+    case("messages cache_salt empty", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "cache_salt": ""}),
+]
+
+K = "/tokenize"
+GENERATE_CASES += [
+    # Chat content parts as vLLM's string content format reads them.
+    case("tokenize part texts", K, {"model": MODEL, "messages": [{"role": "user", "content": [
+        {"type": "refusal", "refusal": "no way"}, {"type": "thinking", "thinking": "deep"},
+        {"type": "input_text", "text": "it"}, {"type": "text", "text": ""}]}]}),
+    case("tokenize plain string part", K, {"model": MODEL, "messages": [{"role": "user", "content": [
+        "plain", {"type": "text", "text": "b"}]}]}),
+    case("tokenize tool reference part", K, {"model": MODEL, "messages": [{"role": "tool", "tool_call_id": "x",
+                                                                           "content": [{"type": "tool_reference",
+                                                                                        "name": "get"}]}]}),
+    case("tokenize billing header", K, {"model": MODEL, "messages": [
+        {"role": "system", "content": "x-anthropic-billing-header: cch=1\nbe nice"}, {"role": "user", "content": "q"}]}),
+    case("chat billing header part", "/v1/chat/completions", {"model": MODEL, "max_tokens": 2, "messages": [
+        {"role": "system", "content": [{"type": "text", "text": "x-anthropic-billing-header: cch=1"}]},
+        {"role": "user", "content": "q"}]}),
+]
+
 R = "/v1/responses"
 GENERATE_CASES += [
     # OpenAI's Responses API (vLLM's ResponsesRequest, rendered as a chat conversation), without
