@@ -71,6 +71,9 @@ pub enum Schema {
     Union(&'static [Schema]),
     TypedDict(&'static Object),
     Model(&'static Object),
+    /// A model that forbids unknown fields (`ConfigDict(extra="forbid")`): each is an error of
+    /// its own, after the fields'.
+    Closed(&'static Object),
     /// A union discriminated by a field (`Field(discriminator="type")`): the branch the tag
     /// names, its errors located under the tag.
     Tagged {
@@ -340,7 +343,7 @@ fn check(schema: &Schema, value: &Value, loc: &mut Vec<Loc>, errors: &mut Vec<Fi
             None => refuse("dict_type", "Input should be a valid dictionary".into(), None),
             Some(map) => check_fields(object, value, map, loc, errors),
         },
-        Schema::Model(object) => {
+        Schema::Model(object) | Schema::Closed(object) => {
             let mut body = Cow::Borrowed(value);
             for before in object.before {
                 match before(&body) {
@@ -363,7 +366,22 @@ fn check(schema: &Schema, value: &Value, loc: &mut Vec<Loc>, errors: &mut Vec<Fi
                     "Input should be a valid dictionary or object to extract fields from".into(),
                     None,
                 ),
-                Some(map) => check_fields(object, &body, map, loc, errors),
+                Some(map) => {
+                    check_fields(object, &body, map, loc, errors);
+                    if matches!(schema, Schema::Closed(_)) {
+                        for (key, item) in map
+                            .iter()
+                            .filter(|(key, _)| !object.fields.iter().any(|f| f.name == *key))
+                        {
+                            loc.push(Loc::Key(key.clone()));
+                            errors.push(FieldError {
+                                input: Some(item.clone()),
+                                ..FieldError::new("extra_forbidden", loc.clone(), "Extra inputs are not permitted")
+                            });
+                            loc.pop();
+                        }
+                    }
+                }
             }
         }
         Schema::Tagged { discriminator, choices } => {
@@ -429,7 +447,13 @@ impl Schema {
     /// The branch's name in an error's location, where pydantic's shows one that vLLM keeps.
     fn tag(&self) -> Option<&'static str> {
         match self {
-            Schema::TypedDict(object) | Schema::Model(object) if object.tagged => Some(object.name),
+            Schema::TypedDict(object) | Schema::Model(object) | Schema::Closed(object) if object.tagged => {
+                Some(object.name)
+            }
+            // pydantic names a string type with bounds so; vLLM's handler keeps it.
+            Schema::Str { min_length, max_length } if min_length.is_some() || max_length.is_some() => {
+                Some("constrained-str")
+            }
             _ => None,
         }
     }

@@ -308,6 +308,32 @@ DECISION_CASES = [
     case("systemone questions list", "/v1/systemone", {"state": "x", "questions": []}),
     case("systemone joint 'true'", "/v1/systemone", {"state": "x", "questions": {}, "joint": "true"}),
     case("GET /v1/decisions", "/v1/decisions", method="GET", ctype=None),
+    # The decision models forbid unknown fields; a question is the union its `type` names.
+    case("decisions extra fields", "/v1/decisions", {"model": MODEL, "input": "x", "extra": 1, "zzz": 2,
+                                                    "questions": [{"type": "predicate", "instructions": "q"}]}),
+    case("decisions question extra field", "/v1/decisions", {"model": MODEL, "input": "x", "questions": [
+        {"type": "predicate", "instructions": "q", "bogus": 1}]}),
+    case("decisions question name null", "/v1/decisions", {"model": MODEL, "input": "x", "questions": [
+        {"type": "predicate", "instructions": "q", "name": None}]}),
+    case("decisions choices repeated", "/v1/decisions", {"model": MODEL, "input": "x", "questions": [
+        {"type": "choice", "instructions": "q", "choices": [{"value": "a"}, {"value": "a"}]}]}),
+    case("decisions choices True and 'True'", "/v1/decisions", {"model": MODEL, "input": "x", "questions": [
+        {"type": "choice", "instructions": "q", "choices": [{"value": True}, {"value": "True"}]}]}),
+    case("decisions choice value 5", "/v1/decisions", {"model": MODEL, "input": "x", "questions": [
+        {"type": "choice", "instructions": "q", "choices": [{"value": 5}, {"value": "b", "extra": 1}]}]}),
+    case("decisions question type unknown", "/v1/decisions", {"model": MODEL, "input": "x", "questions": [
+        {"type": "nope", "instructions": "q"}]}),
+    case("decisions question without type", "/v1/decisions", {"model": MODEL, "input": "x", "questions": [
+        {"instructions": "q"}]}),
+    case("decisions input image", "/v1/decisions", {"model": MODEL, "questions": [
+        {"type": "predicate", "instructions": "q"}],
+        "input": [{"role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}),
+    case("decisions input part extra, one level", "/v1/decisions", {"model": MODEL, "questions": [
+        {"type": "score", "instructions": "q", "levels": [{"label": "a"}]}],
+        "input": [{"role": "user", "content": [{"type": "input_text", "text": "x", "more": 1}]}]}),
+    case("systemone extra field", "/v1/systemone", {"state": "x", "questions": {"q": {"type": "predicate", "x": 1}},
+                                                   "zextra": 5}),
+    case("systemone question 5", "/v1/systemone", {"state": "x", "questions": {"q": 5, "r": {}}}),
 ]
 CASES += DECISION_CASES
 GENERATE_CASES += DECISION_CASES

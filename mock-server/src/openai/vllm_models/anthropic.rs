@@ -5,23 +5,14 @@
 
 use serde_json::Value;
 
-use super::{BOOL, NULLABLE_STR, list, nullable};
+use super::{BOOL, NULLABLE_STR, list, nullable, plain};
 use crate::openai::pydantic::{Field, INT, Object, STR, Schema};
-
-const fn model(name: &'static str, fields: &'static [Field]) -> Object {
-    Object {
-        name,
-        tagged: false,
-        fields,
-        before: &[],
-    }
-}
 
 const DICT: Schema = Schema::Dict(&Schema::Any);
 const NULLABLE_DICT: Schema = nullable(&DICT);
 const NULLABLE_BOOL: Schema = nullable(&BOOL);
 
-static TOOL: Object = model(
+static TOOL: Object = plain(
     "AnthropicTool",
     &[
         Field::required("name", STR),
@@ -38,7 +29,7 @@ static TOOL_CHANGE: Schema = Schema::Tagged {
     choices: &[
         (
             "tool_reference",
-            Schema::Model(&model(
+            Schema::Model(&plain(
                 "AnthropicToolChangeReference",
                 &[
                     Field::required("type", Schema::Literal(&["tool_reference"])),
@@ -48,7 +39,7 @@ static TOOL_CHANGE: Schema = Schema::Tagged {
         ),
         (
             "tool_definition",
-            Schema::Model(&model(
+            Schema::Model(&plain(
                 "AnthropicToolChangeDefinition",
                 &[
                     Field::required("type", Schema::Literal(&["tool_definition"])),
@@ -62,7 +53,7 @@ static TOOL_CHANGE: Schema = Schema::Tagged {
 /// The block types that change the tools, allowed in system messages only.
 const TOOL_CHANGES: [&str; 2] = ["tool_addition", "tool_removal"];
 
-static CONTENT_BLOCK: Object = model(
+static CONTENT_BLOCK: Object = plain(
     "AnthropicContentBlock",
     &[
         Field::required(
@@ -123,7 +114,7 @@ fn no_tool_changes(content: &Value) -> Option<String> {
         .map(|kind| format!("{kind} blocks are only allowed in messages with role \"system\""))
 }
 
-static MESSAGE: Object = model(
+static MESSAGE: Object = plain(
     "AnthropicMessage",
     &[
         Field::required("role", Schema::Literal(&["user", "assistant", "system"])),
@@ -142,7 +133,7 @@ fn message_tool_changes(message: &Value) -> Option<String> {
 static MESSAGE_ITEM: Schema = Schema::After(&Schema::Model(&MESSAGE), message_tool_changes);
 
 const TOOL_CHOICE: Schema = Schema::After(
-    &Schema::Model(&model(
+    &Schema::Model(&plain(
         "AnthropicToolChoice",
         &[
             Field::required("type", Schema::Literal(&["auto", "any", "tool", "none"])),
@@ -171,7 +162,7 @@ const THINKING: Schema = Schema::Tagged {
     choices: &[
         (
             "enabled",
-            Schema::Model(&model(
+            Schema::Model(&plain(
                 "AnthropicThinkingConfigEnabled",
                 &[
                     Field::required("type", Schema::Literal(&["enabled"])),
@@ -188,14 +179,14 @@ const THINKING: Schema = Schema::Tagged {
         ),
         (
             "disabled",
-            Schema::Model(&model(
+            Schema::Model(&plain(
                 "AnthropicThinkingConfigDisabled",
                 &[Field::required("type", Schema::Literal(&["disabled"]))],
             )),
         ),
         (
             "adaptive",
-            Schema::Model(&model(
+            Schema::Model(&plain(
                 "AnthropicThinkingConfigAdaptive",
                 &[
                     Field::required("type", Schema::Literal(&["adaptive"])),
@@ -206,7 +197,7 @@ const THINKING: Schema = Schema::Tagged {
     ],
 };
 
-const OUTPUT_CONFIG: Schema = nullable(&Schema::Model(&model(
+const OUTPUT_CONFIG: Schema = nullable(&Schema::Model(&plain(
     "AnthropicOutputConfig",
     &[
         Field::optional(
@@ -215,7 +206,7 @@ const OUTPUT_CONFIG: Schema = nullable(&Schema::Model(&model(
         ),
         Field::optional(
             "format",
-            nullable(&Schema::Model(&model(
+            nullable(&Schema::Model(&plain(
                 "AnthropicJsonOutputFormat",
                 &[
                     Field::optional("schema", NULLABLE_DICT),
@@ -242,7 +233,7 @@ fn positive(max_tokens: &Value) -> Option<String> {
     (n <= 0).then(|| "max_tokens must be positive".to_owned())
 }
 
-static MESSAGES_REQUEST: Object = model(
+static MESSAGES_REQUEST: Object = plain(
     "",
     &[
         Field::required("model", MODEL),
@@ -304,7 +295,7 @@ fn thinking_budget(request: &Value) -> Option<String> {
 pub static ANTHROPIC_MESSAGES_REQUEST: Schema = Schema::After(&Schema::Model(&MESSAGES_REQUEST), thinking_budget);
 
 /// `POST /v1/messages/count_tokens`: `AnthropicCountTokensRequest`.
-pub static ANTHROPIC_COUNT_TOKENS_REQUEST: Schema = Schema::Model(&model(
+pub static ANTHROPIC_COUNT_TOKENS_REQUEST: Schema = Schema::Model(&plain(
     "",
     &[
         Field::required("model", MODEL),

@@ -1,13 +1,13 @@
 //! vLLM 0.33.0's `DecisionRequest` (`/v1/decisions`) and `StructuredDecisionRequest`
-//! (`/v1/systemone`) as pydantic validates them, their fields in pydantic's order.
-//!
-//! Not reproduced: both forbid unknown fields (`extra_forbidden`), and a question, an input
-//! message and a question spec are taken as they come (their discriminated union, their
-//! after-validators and `input`'s `constrained-str` branch name).
+//! (`/v1/systemone`) as pydantic validates them, their fields in pydantic's order. Both forbid
+//! unknown fields, and so do the decision request's messages, questions and options
+//! (`DecisionModel`); a question is the union its `type` names.
 
-use super::{PRIORITY, REQUEST_ID, cache_salt, list, model, nullable};
-use crate::openai::pydantic::{Field, STR, Schema};
+use serde_json::Value;
 
+use super::{PRIORITY, REQUEST_ID, cache_salt, list, model, nullable, object};
+use crate::openai::pydantic::{Field, Object, STR, Schema};
+use crate::openai::validation::FieldError;
 const SHORT_TEXT: Schema = Schema::Str {
     min_length: None,
     max_length: Some(1_048_576),
@@ -25,7 +25,164 @@ const CACHE_SALT: Field = Field::optional(
 );
 const URLS: Schema = nullable(&list(&STR));
 
-pub static DECISION_REQUEST: Schema = Schema::Model(&model(
+static INPUT_TEXT_PART: Object = object(
+    "DecisionInputText",
+    &[
+        Field::required("type", Schema::Literal(&["input_text"])),
+        Field::required("text", INPUT_TEXT),
+    ],
+    &[],
+);
+
+static INPUT_MESSAGE: Object = object(
+    "DecisionInputMessage",
+    &[
+        Field::required("role", Schema::Literal(&["user"])),
+        Field::required(
+            "content",
+            Schema::Union(&[
+                INPUT_TEXT,
+                Schema::List {
+                    items: &Schema::Closed(&INPUT_TEXT_PART),
+                    min_length: None,
+                    max_length: Some(16_384),
+                },
+            ]),
+        ),
+        Field::optional("type", Schema::Literal(&["message"])),
+    ],
+    &[no_images],
+);
+
+/// `reject_images`.
+fn no_images(data: &Value) -> Result<Option<Value>, Box<FieldError>> {
+    let image = data.get("content").and_then(Value::as_array).is_some_and(|parts| {
+        parts
+            .iter()
+            .any(|part| part.get("type").and_then(Value::as_str) == Some("input_image"))
+    });
+    if image {
+        return Err(Box::new(FieldError::value_error(
+            Vec::new(),
+            "Decisions supports text input only; images are not supported",
+        )));
+    }
+    Ok(None)
+}
+
+const INSTRUCTIONS: Field = Field::required("instructions", SHORT_TEXT);
+const NAME: Field = Field::optional("name", nullable(&SHORT_TEXT));
+
+static CHOICE_OPTION: Object = object(
+    "ChoiceOption",
+    &[
+        Field::required("value", Schema::Union(&[STR, Schema::StrictBool])),
+        Field::optional("description", SHORT_TEXT),
+    ],
+    &[],
+);
+
+static SCORE_LEVEL: Object = object(
+    "ScoreLevel",
+    &[
+        Field::required("label", SHORT_TEXT),
+        Field::optional("description", SHORT_TEXT),
+    ],
+    &[],
+);
+
+/// `QuestionBase.validate_name`: a name given is a string.
+fn named(question: &Value) -> Option<String> {
+    question
+        .get("name")
+        .is_some_and(Value::is_null)
+        .then(|| "name must be a string when provided".to_owned())
+}
+
+/// `validate_name`, then `ChoiceQuestion.validate_choices`: no value twice (`True` and
+/// `"True"` are two).
+fn distinct_choices(question: &Value) -> Option<String> {
+    named(question).or_else(|| {
+        let values: Vec<&Value> = question
+            .get("choices")?
+            .as_array()?
+            .iter()
+            .filter_map(|c| c.get("value"))
+            .collect();
+        let repeated = values.iter().enumerate().any(|(i, value)| values[..i].contains(value));
+        repeated.then(|| "choice values must be distinct".to_owned())
+    })
+}
+
+/// `DecisionQuestion`: the question its `type` names.
+static QUESTION: Schema = Schema::Tagged {
+    discriminator: "type",
+    choices: &[
+        (
+            "predicate",
+            Schema::After(
+                &Schema::Closed(&object(
+                    "PredicateQuestion",
+                    &[
+                        INSTRUCTIONS,
+                        NAME,
+                        Field::required("type", Schema::Literal(&["predicate"])),
+                    ],
+                    &[],
+                )),
+                named,
+            ),
+        ),
+        (
+            "choice",
+            Schema::After(
+                &Schema::Closed(&object(
+                    "ChoiceQuestion",
+                    &[
+                        INSTRUCTIONS,
+                        NAME,
+                        Field::required("type", Schema::Literal(&["choice"])),
+                        Field::required(
+                            "choices",
+                            Schema::List {
+                                items: &Schema::Closed(&CHOICE_OPTION),
+                                min_length: Some(2),
+                                max_length: Some(255),
+                            },
+                        ),
+                    ],
+                    &[],
+                )),
+                distinct_choices,
+            ),
+        ),
+        (
+            "score",
+            Schema::After(
+                &Schema::Closed(&object(
+                    "ScoreQuestion",
+                    &[
+                        INSTRUCTIONS,
+                        NAME,
+                        Field::required("type", Schema::Literal(&["score"])),
+                        Field::required(
+                            "levels",
+                            Schema::List {
+                                items: &Schema::Closed(&SCORE_LEVEL),
+                                min_length: Some(2),
+                                max_length: Some(10),
+                            },
+                        ),
+                    ],
+                    &[],
+                )),
+                named,
+            ),
+        ),
+    ],
+};
+
+pub static DECISION_REQUEST: Schema = Schema::Closed(&model(
     &[
         Field::required("model", SHORT_TEXT),
         Field::required(
@@ -33,7 +190,7 @@ pub static DECISION_REQUEST: Schema = Schema::Model(&model(
             Schema::Union(&[
                 INPUT_TEXT,
                 Schema::List {
-                    items: &Schema::Any,
+                    items: &Schema::Closed(&INPUT_MESSAGE),
                     min_length: None,
                     max_length: Some(131_072),
                 },
@@ -42,7 +199,7 @@ pub static DECISION_REQUEST: Schema = Schema::Model(&model(
         Field::required(
             "questions",
             Schema::List {
-                items: &Schema::Any,
+                items: &QUESTION,
                 min_length: Some(1),
                 max_length: Some(200),
             },
@@ -60,11 +217,23 @@ pub static DECISION_REQUEST: Schema = Schema::Model(&model(
     &[cache_salt],
 ));
 
-pub static STRUCTURED_DECISION_REQUEST: Schema = Schema::Model(&model(
+/// `QuestionSpec`: a plain vLLM model, unknown fields allowed.
+static QUESTION_SPEC: Object = Object {
+    name: "QuestionSpec",
+    tagged: false,
+    fields: &[
+        Field::required("type", STR),
+        Field::optional("instructions", Schema::Any),
+        Field::optional("criteria", Schema::Any),
+    ],
+    before: &[],
+};
+
+pub static STRUCTURED_DECISION_REQUEST: Schema = Schema::Closed(&model(
     &[
         Field::optional("model", nullable(&STR)),
         Field::required("state", Schema::Any),
-        Field::required("questions", Schema::Dict(&Schema::Any)),
+        Field::required("questions", Schema::Dict(&Schema::Model(&QUESTION_SPEC))),
         Field::optional("instructions", nullable(&STR)),
         Field::optional("images", URLS),
         Field::optional("audio", URLS),

@@ -403,8 +403,18 @@ const fn typed_dict(name: &'static str, fields: &'static [Field]) -> Object {
 }
 
 const fn model(fields: &'static [Field], before: &'static [super::pydantic::Before]) -> Object {
+    object("", fields, before)
+}
+
+/// A plain model: no `mode="before"` validators.
+const fn plain(name: &'static str, fields: &'static [Field]) -> Object {
+    object(name, fields, &[])
+}
+
+/// A model of vLLM's own, untagged in a union's error location (see [`Object::tagged`]).
+const fn object(name: &'static str, fields: &'static [Field], before: &'static [super::pydantic::Before]) -> Object {
     Object {
-        name: "",
+        name,
         tagged: false,
         fields,
         before,
