@@ -80,6 +80,9 @@ pub enum Schema {
         discriminator: &'static str,
         choices: &'static [(&'static str, Schema)],
     },
+    /// A model of the OpenAI SDK's nested in another, its fields taken as they come: anything
+    /// but an object is pydantic's `model_type`; in a union it is tagged with its class.
+    Opaque(&'static str),
     /// A `mode="after"` validator (a field's or a model's) on what `inner` accepted: its
     /// `ValueError`'s message, raised where the value is.
     After(&'static Schema, After),
@@ -428,6 +431,15 @@ fn check(schema: &Schema, value: &Value, loc: &mut Vec<Loc>, errors: &mut Vec<Fi
                 }
             }
         }
+        Schema::Opaque(class) => {
+            if !value.is_object() {
+                refuse(
+                    "model_type",
+                    format!("Input should be a valid dictionary or instance of {class}"),
+                    Some(format!("{{'class_name': '{class}'}}")),
+                );
+            }
+        }
         Schema::After(inner, validator) => {
             let before = errors.len();
             check(inner, value, loc, errors);
@@ -450,6 +462,7 @@ impl Schema {
             Schema::TypedDict(object) | Schema::Model(object) | Schema::Closed(object) if object.tagged => {
                 Some(object.name)
             }
+            Schema::Opaque(class) => Some(class),
             // pydantic names a string type with bounds so; vLLM's handler keeps it.
             Schema::Str { min_length, max_length } if min_length.is_some() || max_length.is_some() => {
                 Some("constrained-str")

@@ -10,6 +10,7 @@ use super::RequestBody;
 use super::model_validators::{
     background_refusal, cache_salt_refusal, grammar_refusal, is_grammar_tool, prompt_refusal, tool_usage_refusal,
 };
+use super::pydantic::validate;
 use super::validation::{FieldError, lax_bool, lax_float, lax_int};
 
 /// A vLLM `OpenAIBaseModel`: unknown fields are kept (and only logged), so the sampling fields
@@ -161,32 +162,65 @@ impl PromptCacheOptions {
     }
 }
 
-/// A tool: a function tool is echoed as the SDK's `FunctionTool`, with every key; the other
-/// kinds as they came.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// A tool: a function tool, which the mock reads, or another kind of the SDK's, checked against
+/// its union. Each is echoed as the SDK's model dumps it: every field, `null` where not given.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Tool {
     Function(FunctionTool),
     Other(Value),
 }
 
+impl Serialize for Tool {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let tool = match self {
+            Tool::Function(function) => return function.serialize(serializer),
+            Tool::Other(tool) => tool,
+        };
+        let model = tool
+            .get("type")
+            .and_then(Value::as_str)
+            .and_then(super::vllm_models::tool_model);
+        let (Some(model), Some(given)) = (model, tool.as_object()) else {
+            return tool.serialize(serializer);
+        };
+        let mut map = serializer.serialize_map(None)?;
+        for field in model.fields {
+            map.serialize_entry(field.name, given.get(field.name).unwrap_or(&Value::Null))?;
+        }
+        // The SDK's models keep unknown fields, after their own.
+        for (key, value) in given
+            .iter()
+            .filter(|(key, _)| !model.fields.iter().any(|f| f.name == *key))
+        {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct FunctionTool {
     pub name: String,
-    pub parameters: Option<Value>,
+    pub parameters: Option<Map<String, Value>>,
     pub strict: Option<bool>,
     #[serde(rename = "type")]
     pub kind: FunctionKind,
-    pub allowed_callers: Option<Value>,
+    pub allowed_callers: Option<Vec<Caller>>,
     #[serde(rename = "async")]
     pub is_async: Option<bool>,
     pub defer_loading: Option<bool>,
     pub description: Option<String>,
-    pub output_schema: Option<Value>,
+    pub output_schema: Option<Map<String, Value>>,
 }
 
 crate::literal! {
     pub enum FunctionKind { Function = "function" }
+}
+
+crate::literal! {
+    pub enum Caller { Direct = "direct", Programmatic = "programmatic" }
 }
 
 impl RequestBody for ResponsesRequest {
@@ -205,6 +239,14 @@ impl RequestBody for ResponsesRequest {
         if let Some(refused) = refusal {
             return vec![refused];
         }
+        // A tool no function tool: one of the SDK's other kinds, or none of them.
+        let tools = self.tools.iter().filter_map(|tool| match tool {
+            Tool::Other(tool) => Some(tool),
+            Tool::Function(_) => None,
+        });
+        let mut errors: Vec<FieldError> = tools
+            .flat_map(|tool| validate(&super::vllm_models::TOOL, tool))
+            .collect();
         // pydantic's bounds on the penalties (the error path words them with their inputs).
         [
             ("presence_penalty", self.presence_penalty),
@@ -217,7 +259,8 @@ impl RequestBody for ResponsesRequest {
             _ => None,
         })
         .map(|(kind, name, bound)| FieldError::new(kind, vec![name.into()], format!("Input should be {bound}")))
-        .collect()
+        .for_each(|error| errors.push(error));
+        errors
     }
 }
 
@@ -471,5 +514,25 @@ impl StreamEvent<'_> {
             | StreamEvent::TextDelta { kind, .. }
             | StreamEvent::TextDone { kind, .. } => kind,
         }
+    }
+}
+
+#[cfg(test)]
+mod tool_tests {
+    use super::*;
+
+    #[test]
+    fn a_tool_is_echoed_as_the_sdks_model_dumps_it_and_refused_as_its_union_refuses() {
+        let tool: Tool =
+            serde_json::from_value(serde_json::json!({"type": "custom", "name": "c", "extra": 1})).unwrap();
+        assert_eq!(
+            serde_json::to_string(&tool).unwrap(),
+            r#"{"name":"c","type":"custom","allowed_callers":null,"async":null,"defer_loading":null,"description":null,"format":null,"extra":1}"#
+        );
+        let bogus = serde_json::json!({"type": "bogus"});
+        let errors = validate(&crate::openai::vllm_models::TOOL, &bogus);
+        // Every model of the 16 refuses it: the missing fields and the `type` of each.
+        assert_eq!(errors.len(), 27);
+        assert_eq!(errors[0].kind, "missing");
     }
 }

@@ -195,6 +195,28 @@ GENERATE_CASES += [
     case("messages cache_salt empty", A, {"model": MODEL, "messages": MSGS, "max_tokens": 3, "cache_salt": ""}),
 ]
 
+def responses_tool(name, tool):
+    return case(name, "/v1/responses", {"model": MODEL, "input": "hi", "max_output_tokens": 2,
+                                        "tool_choice": "none",
+                                        "tools": [tool]})
+
+
+GENERATE_CASES += [
+    # A tool is the OpenAI SDK's union of 16 models, echoed as the matching one dumps it.
+    responses_tool("responses tool type unknown", {"type": "bogus"}),
+    responses_tool("responses tool computer", {"type": "computer"}),
+    responses_tool("responses tool web_search", {"type": "web_search"}),
+    responses_tool("responses tool mcp", {"type": "mcp", "server_label": "x", "server_url": "http://a"}),
+    responses_tool("responses tool custom with extra", {"type": "custom", "name": "c", "extra": 1}),
+    responses_tool("responses tool function parameters 5", {"type": "function", "name": "f", "parameters": 5}),
+    responses_tool("responses tool namespace unnamed", {"type": "namespace", "name": "n"}),
+    responses_tool("responses tool 5", 5),
+    responses_tool("responses tool computer preview malformed", {"type": "computer_use_preview", "display_height": "x",
+                                                                 "display_width": 1, "environment": "dos"}),
+    responses_tool("responses tool shell environment text", {"type": "shell", "environment": "dos"}),
+    responses_tool("responses tool file search ids", {"type": "file_search", "vector_store_ids": [1]}),
+]
+
 K = "/tokenize"
 GENERATE_CASES += [
     # Chat content parts as vLLM's string content format reads them.

@@ -13,12 +13,14 @@ mod decisions;
 mod generation;
 mod generative_scoring;
 mod responses;
+mod responses_tools;
 pub use anthropic::{ANTHROPIC_COUNT_TOKENS_REQUEST, ANTHROPIC_MESSAGES_REQUEST};
 pub use cohere::COHERE_EMBED_REQUEST;
 pub use decisions::{DECISION_REQUEST, STRUCTURED_DECISION_REQUEST};
 pub use generation::{BATCH_CHAT_COMPLETION_REQUEST, CHAT_COMPLETION_REQUEST, COMPLETION_REQUEST};
 pub use generative_scoring::GENERATIVE_SCORING_REQUEST;
 pub use responses::RESPONSES_REQUEST;
+pub use responses_tools::{TOOL, tool_model};
 
 use super::pydantic::{Field, INT, Object, STR, Schema};
 use super::validation::FieldError;

@@ -2,9 +2,9 @@
 //! pydantic's order and its `mode="before"` validators in the order pydantic runs them (the
 //! last declared first).
 //!
-//! The OpenAI SDK's own models in it (an input item, of 61 kinds; a tool, of 16; `reasoning`,
-//! `text`, a named `tool_choice`, `prompt`) are taken as they come: what pydantic lists for a
-//! bad one of those is not reproduced.
+//! A tool is the SDK's union (`responses_tools`); the SDK's other models in it (an input item, of
+//! 61 kinds; `reasoning`, `text`, a named `tool_choice`, `prompt`) are taken as they come: what
+//! pydantic lists for a bad one of those is not reproduced.
 
 use serde_json::Value;
 
@@ -61,7 +61,7 @@ pub static RESPONSES_REQUEST: Schema = Schema::Model(&model(
         TEMPERATURE,
         Field::optional("text", Schema::Any),
         Field::optional("tool_choice", Schema::Any),
-        Field::optional("tools", list(&Schema::Any)),
+        Field::optional("tools", list(&super::responses_tools::TOOL)),
         // A before validator reads `None` as 0.
         Field::optional("top_logprobs", NULLABLE_INT),
         TOP_P,
