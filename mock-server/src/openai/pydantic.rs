@@ -564,20 +564,22 @@ mod tests {
     };
     static EITHER: Schema = Schema::Union(&[Schema::Model(&REQUEST), Schema::Model(&CHAT)]);
 
+    /// An error's location as dotted text.
+    fn dotted(loc: &[Loc]) -> String {
+        let parts: Vec<String> = loc
+            .iter()
+            .map(|l| match l {
+                Loc::Key(k) => k.clone(),
+                Loc::Index(i) => i.to_string(),
+            })
+            .collect();
+        parts.join(".")
+    }
+
     fn kinds(body: Value) -> Vec<(String, String)> {
         validate(&EITHER, &body)
             .into_iter()
-            .map(|e| {
-                let loc: Vec<String> = e
-                    .loc
-                    .iter()
-                    .map(|l| match l {
-                        Loc::Key(k) => k.clone(),
-                        Loc::Index(i) => i.to_string(),
-                    })
-                    .collect();
-                (e.kind, loc.join("."))
-            })
+            .map(|e| (e.kind, dotted(&e.loc)))
             .collect()
     }
 
@@ -663,17 +665,7 @@ mod tests {
     fn shapes(schema: &Schema, body: Value) -> Vec<(String, String, String)> {
         validate(schema, &body)
             .into_iter()
-            .map(|e| {
-                let loc: Vec<String> = e
-                    .loc
-                    .iter()
-                    .map(|l| match l {
-                        Loc::Key(k) => k.clone(),
-                        Loc::Index(i) => i.to_string(),
-                    })
-                    .collect();
-                (e.kind, loc.join("."), e.msg)
-            })
+            .map(|e| (e.kind, dotted(&e.loc), e.msg))
             .collect()
     }
 
