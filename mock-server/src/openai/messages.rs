@@ -84,6 +84,24 @@ pub enum MessageContent {
 pub struct ContentPart {
     pub kind: String,
     pub text: Option<String>,
+    /// What decides which of vLLM's message models takes the part, and so how an unknown
+    /// `type` is refused (see [`ChatMessage::part_refusal`]).
+    pub shape: PartShape,
+}
+
+/// The keys of a part that vLLM's own content parts (`CustomChatCompletionContent*Param`) read
+/// beside its `type`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PartShape {
+    /// A `uuid` that is not null.
+    pub uuid: bool,
+    /// A media key of vLLM's simple parts (`image_url`, `audio_url`, `video_url` as a string
+    /// or null, `image_pil` null), or a `uuid`: the part is one of vLLM's own.
+    pub vllms_own: bool,
+    /// Any media key at all.
+    pub media_key: bool,
+    /// A bare string, which vLLM's own part models do not take.
+    pub plain: bool,
 }
 
 #[derive(Deserialize)]
@@ -97,7 +115,38 @@ enum SentPart {
         refusal: Option<String>,
         thinking: Option<String>,
         name: Option<String>,
+        #[serde(flatten)]
+        rest: serde_json::Map<String, serde_json::Value>,
     },
+}
+
+/// The media keys vLLM's part parser looks for when a part's `type` does not say.
+const MEDIA_KEYS: [&str; 9] = [
+    "image_url",
+    "image_pil",
+    "image_embeds",
+    "audio_embeds",
+    "video_embeds",
+    "prompt_embeds",
+    "audio_url",
+    "input_audio",
+    "video_url",
+];
+
+impl PartShape {
+    fn of(rest: &serde_json::Map<String, serde_json::Value>) -> Self {
+        use serde_json::Value;
+        let uuid = rest.get("uuid").is_some_and(|u| !u.is_null());
+        let simple = |key: &str| matches!(rest.get(key), Some(Value::String(_) | Value::Null));
+        PartShape {
+            uuid,
+            vllms_own: rest.contains_key("uuid")
+                || ["image_url", "audio_url", "video_url"].into_iter().any(simple)
+                || matches!(rest.get("image_pil"), Some(Value::Null)),
+            media_key: MEDIA_KEYS.iter().any(|key| rest.contains_key(*key)),
+            plain: false,
+        }
+    }
 }
 
 impl From<SentPart> for ContentPart {
@@ -107,6 +156,10 @@ impl From<SentPart> for ContentPart {
             SentPart::Plain(text) => ContentPart {
                 kind: "text".to_owned(),
                 text: Some(text),
+                shape: PartShape {
+                    plain: true,
+                    ..PartShape::default()
+                },
             },
             SentPart::Typed {
                 kind,
@@ -114,6 +167,7 @@ impl From<SentPart> for ContentPart {
                 refusal,
                 thinking,
                 name,
+                rest,
             } => {
                 let text = match kind.as_str() {
                     "refusal" => refusal,
@@ -121,7 +175,11 @@ impl From<SentPart> for ContentPart {
                     "tool_reference" => name,
                     _ => text,
                 };
-                ContentPart { kind, text }
+                ContentPart {
+                    kind,
+                    text,
+                    shape: PartShape::of(&rest),
+                }
             }
         }
     }
@@ -141,13 +199,60 @@ const TEXT_PARTS: [&str; 6] = [
 /// every request and would defeat the prefix cache.
 const BILLING_HEADER: &str = "x-anthropic-billing-header";
 
+/// The media part types vLLM's parser knows (`MM_PARSER_MAP`, less the text ones).
+const MEDIA_PARTS: [&str; 11] = [
+    "input_image",
+    "image_url",
+    "image_embeds",
+    "audio_embeds",
+    "video_embeds",
+    "prompt_embeds",
+    "image_pil",
+    "audio_url",
+    "input_audio",
+    "video_url",
+    "file",
+];
+
+/// The text part types of vLLM's own content part models.
+const VLLM_TEXT_PARTS: [&str; 4] = ["text", "refusal", "thinking", "tool_reference"];
+
+/// Why vLLM's renderer refuses a part for a text model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartRefusal {
+    /// An image, audio, a video or embeddings of one: the model takes text only. Also what the
+    /// mock answers for a part none of vLLM's own part models takes, which vLLM leaves to the
+    /// SDK's lazily validated union and refuses with that union's errors (not reproduced).
+    NotMultimodal,
+    /// One of vLLM's own parts with a `type` its parser does not know.
+    Unsupported(String),
+    /// One of vLLM's own parts with a `uuid` and no media key.
+    MissingType,
+}
+
 impl ChatMessage {
-    /// Carries a part other than text (an image, audio, a video, embeddings of one).
-    pub fn has_media(&self) -> bool {
-        match &self.content {
-            Some(MessageContent::Parts(parts)) => parts.iter().any(|p| !TEXT_PARTS.contains(&p.kind.as_str())),
-            _ => false,
-        }
+    /// The first part vLLM's parser refuses for a text model, in order.
+    pub fn part_refusal(&self) -> Option<PartRefusal> {
+        let Some(MessageContent::Parts(parts)) = &self.content else {
+            return None;
+        };
+        parts.iter().find_map(|part| {
+            let kind = part.kind.as_str();
+            let shape = part.shape;
+            // The text parts of vLLM's own part models; a bare string and the Responses API's
+            // `input_text` and `output_text` are left to the SDK's union, which refuses them in
+            // a chat message (`/tokenize` reads them as text).
+            if VLLM_TEXT_PARTS.contains(&kind) && !shape.uuid && !shape.plain {
+                return None;
+            }
+            Some(match () {
+                _ if MEDIA_PARTS.contains(&kind) && !shape.uuid => PartRefusal::NotMultimodal,
+                _ if !shape.vllms_own => PartRefusal::NotMultimodal,
+                _ if shape.uuid && shape.media_key => PartRefusal::NotMultimodal,
+                _ if shape.uuid => PartRefusal::MissingType,
+                _ => PartRefusal::Unsupported(part.kind.clone()),
+            })
+        })
     }
 
     /// The message's text as vLLM's string content format renders it: the parts' texts joined
@@ -196,7 +301,27 @@ mod tests {
             {"type": "input_text", "text": "it"},
         ]}));
         assert_eq!(parts.text(), "plain\nno\ndeep\nget\nit");
-        assert!(!parts.has_media());
+        // Chat leaves a bare string and `input_text` to the SDK's union, which refuses them.
+        assert_eq!(parts.part_refusal(), Some(PartRefusal::NotMultimodal));
+    }
+
+    #[test]
+    fn a_part_of_vllms_own_with_an_unknown_type_is_unsupported() {
+        let refusal =
+            |part: serde_json::Value| message(serde_json::json!({"role": "user", "content": [part]})).part_refusal();
+        assert_eq!(refusal(serde_json::json!({"type": "thinking", "thinking": "x"})), None);
+        assert_eq!(
+            refusal(serde_json::json!({"type": "weird", "image_url": "a"})),
+            Some(PartRefusal::Unsupported("weird".into()))
+        );
+        assert_eq!(
+            refusal(serde_json::json!({"type": "weird", "uuid": "u"})),
+            Some(PartRefusal::MissingType)
+        );
+        assert_eq!(
+            refusal(serde_json::json!({"type": "image_url", "image_url": {"url": "x"}})),
+            Some(PartRefusal::NotMultimodal)
+        );
     }
 
     #[test]

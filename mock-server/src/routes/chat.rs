@@ -17,7 +17,6 @@ use crate::openai::chat::{
 };
 use crate::openai::embeddings::render_conversation;
 use crate::openai::logprobs::{ChatLogprobs, PromptLogprobs};
-use crate::openai::messages::ChatMessage;
 use crate::openai::stream_options::StreamOptions;
 use crate::openai::unset::Null;
 use crate::openai::usage::{ChunkUsage, Usage};
@@ -113,9 +112,7 @@ pub(super) fn generate(state: &AppState, request: &ChatCompletionRequest) -> Res
         return Err(ApiError::bad_request(super::embeddings::EMPTY_CONVERSATION, None));
     }
     // The mock serves a text model: vLLM's renderer refuses images, audio and video for it.
-    if messages.iter().any(ChatMessage::has_media) {
-        return Err(super::embeddings::not_multimodal(state));
-    }
+    super::embeddings::refuse_parts(state, messages.iter())?;
     // The conversation as the model's chat template renders it (the mock's rendering, which
     // the oracle's models' templates share), the generation prompt on unless turned off.
     let prompt = render_conversation(messages, request.add_generation_prompt != Some(false));

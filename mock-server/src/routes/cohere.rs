@@ -158,6 +158,7 @@ fn part(kind: CohereContentType, text: Option<String>) -> ContentPart {
     ContentPart {
         kind: kind.as_str().to_owned(),
         text,
+        shape: Default::default(),
     }
 }
 

@@ -16,7 +16,7 @@ use crate::openai::embeddings::{
     Conversations, EmbeddingData, EmbeddingInput, EmbeddingRequest, EmbeddingResponse, EmbeddingValue, Encoding,
     EncodingFormat, render_conversation,
 };
-use crate::openai::messages::ChatMessage;
+use crate::openai::messages::{ChatMessage, PartRefusal};
 use crate::openai::usage::Usage;
 use crate::openai::validation::python_str;
 use crate::openai::{ApiError, Counting, unix_now};
@@ -174,9 +174,7 @@ fn texts<'a>(request: &'a EmbeddingRequest, state: &AppState) -> Result<(Vec<Cow
         }
         // vLLM reads the conversation's media first: the mock serves a text model, which
         // vLLM's renderer refuses them for.
-        if conversations.iter().flatten().any(ChatMessage::has_media) {
-            return Err(not_multimodal(state));
-        }
+        refuse_parts(state, conversations.iter().flatten())?;
         // It looks for the model's template before it reads the conversation's text.
         require_chat_template(state)?;
         if conversations.is_empty() {
@@ -218,6 +216,32 @@ pub(super) fn not_multimodal(state: &AppState) -> ApiError {
         format!("{} is not a multimodal model", state.models.served_name()),
         None,
     )
+}
+
+/// The supported part types vLLM's refusal of an unknown one lists.
+const SUPPORTED_PARTS: &str = "audio_embeds, audio_url, image_embeds, image_pil, image_url, input_audio, input_image, \
+     input_text, output_text, prompt_embeds, refusal, text, thinking, tool_reference, video_embeds, video_url";
+
+/// vLLM's refusal of the conversation's first part a text model cannot take.
+pub(super) fn refuse_parts<'a>(
+    state: &AppState,
+    mut messages: impl Iterator<Item = &'a ChatMessage>,
+) -> Result<(), ApiError> {
+    match messages.find_map(ChatMessage::part_refusal) {
+        None => Ok(()),
+        Some(PartRefusal::NotMultimodal) => Err(not_multimodal(state)),
+        Some(PartRefusal::Unsupported(kind)) => Err(ApiError::bad_request(
+            format!(
+                "Unsupported chat content part type: {}. Supported types: {SUPPORTED_PARTS}. (parameter=type, value={kind})",
+                python_str(&kind)
+            ),
+            "type",
+        )),
+        Some(PartRefusal::MissingType) => Err(ApiError::bad_request(
+            "Missing 'type' field in multimodal part. (parameter=type)",
+            "type",
+        )),
+    }
 }
 
 /// vLLM's refusal of a request's own `chat_template` without `--trust-request-chat-template`,

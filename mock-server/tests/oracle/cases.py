@@ -230,6 +230,16 @@ GENERATE_CASES += [
                                                                                         "name": "get"}]}]}),
     case("tokenize billing header", K, {"model": MODEL, "messages": [
         {"role": "system", "content": "x-anthropic-billing-header: cch=1\nbe nice"}, {"role": "user", "content": "q"}]}),
+    *[case(f"chat part {name}", "/v1/chat/completions", {"model": MODEL, "max_tokens": 2, "messages": [
+        {"role": "user", "content": parts}]}) for name, parts in [
+        ("unknown type, image_url text", [{"type": "weird", "image_url": "a"}]),
+        ("unknown type, audio_url text", [{"type": "weird", "audio_url": "a"}]),
+        ("unknown type, uuid", [{"type": "weird", "uuid": "u"}]),
+        ("unknown type after text", [{"type": "text", "text": "a"}, {"type": "weird", "image_url": "a"}]),
+        ("unknown type, image_url and uuid", [{"type": "weird", "image_url": "a", "uuid": "u"}]),
+        ("refusal", [{"type": "refusal", "refusal": "a"}]),
+        ("thinking", [{"type": "thinking", "thinking": "a"}]),
+    ]],
     case("chat billing header part", "/v1/chat/completions", {"model": MODEL, "max_tokens": 2, "messages": [
         {"role": "system", "content": [{"type": "text", "text": "x-anthropic-billing-header: cch=1"}]},
         {"role": "user", "content": "q"}]}),
