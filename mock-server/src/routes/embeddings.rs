@@ -1,14 +1,11 @@
 //! `POST /v1/embeddings`.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
-use super::extract::VllmJsonWithHeaders;
 use super::pooled::{self, Answer, Pooled};
 use super::prompts::Tokenized;
 use crate::embedding::{MAX_VALUES_PER_REQUEST, embed};
@@ -23,11 +20,9 @@ use crate::openai::{ApiError, Counting, unix_now};
 use crate::outcome::{Outcome, Served, Work};
 use crate::state::AppState;
 
-pub async fn create(
-    State(state): State<Arc<AppState>>,
-    VllmJsonWithHeaders(headers, request): VllmJsonWithHeaders<EmbeddingRequest>,
-) -> Result<Served<Response>, ApiError> {
-    serve(&state, &headers, request)
+/// Through [`json_route`](super::extract::json_route), which reads the body at once.
+pub fn create(state: &AppState, headers: HeaderMap, request: EmbeddingRequest) -> Result<Served<Response>, ApiError> {
+    serve(state, &headers, request)
 }
 
 /// Answers an embeddings request (also for `/invocations`).
