@@ -37,8 +37,8 @@ pub fn embed(state: &AppState, headers: HeaderMap, request: CohereEmbedRequest) 
         ));
     }
     let proxy = embeddings_request(&request);
-    check_truncation(&proxy, &state)?;
-    let embedded = embeddings::embedded(&state, &proxy)?;
+    check_truncation(&proxy, state)?;
+    let embedded = embeddings::embedded(state, &proxy)?;
     if request.truncate == CohereTruncate::None
         && let Some(max) = request.max_tokens
         && let Some(tokens) = embedded.tokens().find(|&n| n as i64 > max)
