@@ -5,19 +5,13 @@
 //! puts the outcome in the response's extensions under a type only this module builds, and the
 //! recorder takes it from there (`take`) to fill the journal entry's `model`, `inputs` and
 //! `summary` and the log's `Response:` line, and, for the engine's work ([`Work`]), to time the
-//! answer, hold a running slot and count vLLM's metrics. A route whose answer comes out of
-//! the poll that runs it may tell its outcome beside the answer instead ([`tell`]), which
-//! allocates nothing; the recorder takes either. The endpoint table takes only handlers
+//! answer, hold a running slot and count vLLM's metrics. The endpoint table takes only handlers
 //! that answer with `Served` (`routes/endpoints.rs`), and an error answers with its own
 //! (`routes/error.rs`), so no route can forget to say what it did.
 //!
 //! A streamed answer is a [`Stream`] of frames, each tagged with what it carries (before the
 //! first token, one token, after the last), rather than counted by its handler: the recorder
 //! paces and spoils the frames by their tags (`delivery.rs`).
-
-use std::cell::Cell;
-use std::pin::Pin;
-use std::task::{Context, Poll, ready};
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -117,41 +111,6 @@ struct Told {
     stream: Option<Stream>,
 }
 
-thread_local! {
-    /// The outcome a route told beside its answer ([`tell`]), until the recorder takes it
-    /// ([`Telling`]).
-    static TOLD: Cell<Option<Outcome>> = const { Cell::new(None) };
-}
-
-/// Tells the recorder the outcome of the answer this route is returning, beside it rather
-/// than in the response's extensions (a map, its table and the boxed value, allocated and
-/// freed for every request).
-///
-/// Only for an answer that comes out of the poll that runs its route: the recorder polls the
-/// router through [`Telling`], which takes what was told in the poll that gave the answer
-/// and nothing told before it. A route whose handler answers in the call, or in a future
-/// that ends with the answer (`routes/extract.rs`'s `JsonRoute`), qualifies; nothing
-/// between it and the recorder (axum's route futures) waits after the handler's answer.
-pub(crate) fn tell(outcome: Outcome) {
-    TOLD.set(Some(outcome));
-}
-
-/// The router's future, and the outcome its route told beside the answer ([`tell`]), if
-/// it told one so.
-pub(crate) struct Telling<F>(pub F);
-
-impl<F: Future + Unpin> Future for Telling<F> {
-    type Output = (F::Output, Option<Outcome>);
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // What was told before this poll is not this answer's (an answer that never reached
-        // a recorder): dropped.
-        drop(TOLD.take());
-        let answer = ready!(Pin::new(&mut self.0).poll(cx));
-        Poll::Ready((answer, TOLD.take()))
-    }
-}
-
 /// What an answer tells the recorder, taken out of its response: the outcome (`None` for a
 /// response no handler made, such as one of axum's own) and a stream's frames.
 pub(crate) fn take(response: &mut Response) -> (Option<Outcome>, Option<Stream>) {
@@ -242,25 +201,5 @@ mod tests {
         assert_eq!(frames.as_ref().map(Stream::tokens), Some(1));
         assert_eq!(frames, Some(stream));
         assert_eq!(take(&mut served), (None, None), "taken once");
-    }
-
-    #[test]
-    fn an_outcome_told_beside_the_answer_is_taken_with_it_and_only_then() {
-        let waker = std::task::Waker::noop();
-        let mut cx = Context::from_waker(waker);
-        // Told before the poll (an answer that reached no recorder): not this one's.
-        tell(Outcome::summary("stale"));
-        let mut quiet = Telling(std::future::ready(1));
-        assert_eq!(Pin::new(&mut quiet).poll(&mut cx), Poll::Ready((1, None)));
-
-        let mut told = Telling(std::future::poll_fn(|_| {
-            tell(Outcome::summary("answered"));
-            Poll::Ready(2)
-        }));
-        let Poll::Ready((answer, outcome)) = Pin::new(&mut told).poll(&mut cx) else {
-            panic!("ready");
-        };
-        assert_eq!((answer, outcome.map(|o| o.summary)), (2, Some("answered".to_owned())));
-        assert_eq!(TOLD.take(), None, "taken once");
     }
 }

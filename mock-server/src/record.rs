@@ -229,22 +229,19 @@ fn serve(
         }
 
         // vLLM's API-key check, after the rules as before (a rule's answer needs no key).
-        let (mut response, told) = if crate::auth::refuses(&state.api_keys, &parts) {
-            (ApiError::Unauthorized.into_response(), None)
+        let mut response = if crate::auth::refuses(&state.api_keys, &parts) {
+            ApiError::Unauthorized.into_response()
         } else {
             // The router's future awaited here rather than in a helper: each async fn between
             // would hold the request once more and be copied whole into the one above it.
             let request = Request::from_parts(parts, Body::from(bytes));
-            let (routed, told) = outcome::Telling(next.call(request)).await;
-            let mut response = routed.unwrap_or_else(|never| match never {});
+            let mut response = next.call(request).await.unwrap_or_else(|never| match never {});
             // The router put `content-length` last among its headers; `set_length` puts it back
             // where it was.
             *routed_length = response.headers_mut().remove(CONTENT_LENGTH);
-            (response, told)
+            response
         };
-        // Told in the response's extensions, or beside it (`outcome::tell`).
         let (outcome, stream) = outcome::take(&mut response);
-        let outcome = outcome.or(told);
         // Every route answers with one (`outcome.rs`); only a response of axum's own would not.
         debug_assert!(outcome.is_some(), "an answer without its outcome: {response:?}");
         let outcome = outcome.unwrap_or_default();

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use axum::handler::Handler;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, any, get, post};
 use http::HeaderValue;
 use http::header::ALLOW;
@@ -22,31 +22,14 @@ use super::{
 };
 use crate::config::Runner;
 use crate::openai::ApiError;
-use crate::outcome::{Outcome, Served};
+use crate::outcome::Served;
 use crate::state::AppState;
 
 /// What a routed handler may answer.
-pub(crate) trait Answer {
-    /// The answer's response and, apart from it, its outcome (which `into_response` would put
-    /// in the response's extensions), for a route that tells it beside the answer
-    /// ([`outcome::tell`](crate::outcome::tell)).
-    fn into_told(self) -> (Response, Outcome);
-}
+pub(crate) trait Answer {}
 
-impl<T: IntoResponse> Answer for Served<T> {
-    fn into_told(self) -> (Response, Outcome) {
-        (self.body.into_response(), self.outcome)
-    }
-}
-
-impl<T: IntoResponse> Answer for Result<Served<T>, ApiError> {
-    fn into_told(self) -> (Response, Outcome) {
-        match self {
-            Ok(served) => served.into_told(),
-            Err(error) => error.served().into_told(),
-        }
-    }
-}
+impl<T: IntoResponse> Answer for Served<T> {}
+impl<T: IntoResponse> Answer for Result<Served<T>, ApiError> {}
 
 /// A handler whose answer is an [`Answer`], for the arities the routes use: axum's `Handler`
 /// takes any `IntoResponse`, and says nothing of which.

@@ -20,9 +20,7 @@ use http_body::Body as _;
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
-use super::endpoints::Answer;
 use crate::openai::{ApiError, RequestBody, parse_body};
-use crate::outcome;
 use crate::state::AppState;
 
 /// A JSON request body, checked as vLLM's `validate_json_request` does, then validated as
@@ -80,7 +78,7 @@ pub(crate) struct JsonArgs<T>(PhantomData<fn() -> T>);
 impl<T, F, R> super::endpoints::Answers<JsonArgs<T>> for JsonRoute<T, F>
 where
     F: Fn(&AppState, HeaderMap, T) -> R,
-    R: Answer,
+    R: super::endpoints::Answer,
 {
 }
 
@@ -88,7 +86,7 @@ impl<T, F, R> Handler<JsonArgs<T>, Arc<AppState>> for JsonRoute<T, F>
 where
     T: RequestBody + 'static,
     F: Fn(&AppState, HeaderMap, T) -> R + Clone + Send + Sync + 'static,
-    R: Answer,
+    R: IntoResponse,
 {
     type Future = Either<Ready<Response>, Pin<Box<dyn Future<Output = Response> + Send>>>;
 
@@ -118,19 +116,12 @@ where
     }
 }
 
-impl<T: RequestBody, F: Fn(&AppState, HeaderMap, T) -> R, R: Answer> JsonRoute<T, F> {
-    /// The handler's answer to `body`, its outcome told beside it ([`outcome::tell`]): the
-    /// answer comes out of the poll of the recorder's that runs the route (at once, in the
-    /// call, or when the boxed read ends), so the recorder takes the outcome as the poll ends,
-    /// without the response's extensions (their map, its table and the boxed value, allocated
-    /// and freed for each request: `bench/load.py --instructions`).
+impl<T: RequestBody, F: Fn(&AppState, HeaderMap, T) -> R, R: IntoResponse> JsonRoute<T, F> {
     fn answer(&self, state: &AppState, headers: HeaderMap, body: &[u8]) -> Response {
-        let (response, told) = match parse_body(body) {
-            Ok(request) => (self.handler)(state, headers, request).into_told(),
-            Err(refused) => refused.served().into_told(),
-        };
-        outcome::tell(told);
-        response
+        match parse_body(body) {
+            Ok(request) => (self.handler)(state, headers, request).into_response(),
+            Err(refused) => refused.into_response(),
+        }
     }
 }
 
