@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use crate::conditions::capacity::Slot;
 use crate::conditions::timing::Plan;
 use crate::delivery::Ending;
-use crate::journal::{Header, RecordedRequest, StoredBody, Treatment};
+use crate::journal::{BodyEncoding, Header, RecordedRequest, StoredBody, Treatment};
 use crate::outcome::{self, Outcome, Work};
 use crate::state::AppState;
 
@@ -44,15 +44,13 @@ pub struct PendingEntry(Box<Draft>);
 pub struct Draft {
     state: Arc<AppState>,
     started: Instant,
-    time: OffsetDateTime,
+    /// The entry, what the request brought filled in (time, method, path, query, headers,
+    /// body), the answer's part when it is written: allocated once, where the journal keeps
+    /// it, not moved field by field into another when it is written (taken then).
+    entry: Option<Arc<RecordedRequest>>,
     method: http::Method,
-    path: String,
     /// The route pattern the router matched, when one did.
     pub(crate) route: Option<Arc<str>>,
-    query: Option<String>,
-    headers: Vec<Header>,
-    body: StoredBody,
-    body_size: usize,
     pub(crate) status: u16,
     pub(crate) summary: String,
     model: Option<String>,
@@ -70,18 +68,32 @@ pub struct Draft {
 
 impl PendingEntry {
     pub(crate) fn new(state: Arc<AppState>, parts: &Parts, declared: Option<u64>) -> Self {
+        let entry = Arc::new(RecordedRequest {
+            seq: 0,
+            time: OffsetDateTime::now_utc(),
+            method: parts.method.as_str().to_owned(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: received_headers(&parts.headers),
+            body: String::new(),
+            body_encoding: BodyEncoding::Utf8,
+            // A body refused unread is journaled empty, with the size its sender declared.
+            body_size: declared.unwrap_or(0) as usize,
+            body_truncated: false,
+            status: CLIENT_CLOSED,
+            latency_ms: 0.0,
+            model: None,
+            inputs: None,
+            summary: String::new(),
+            instance: state.instance.clone(),
+            treatment: Treatment::default(),
+        });
         PendingEntry(Box::new(Draft {
             state,
             started: Instant::now(),
-            time: OffsetDateTime::now_utc(),
+            entry: Some(entry),
             method: parts.method.clone(),
-            path: parts.uri.path().to_owned(),
             route: None,
-            query: parts.uri.query().map(str::to_owned),
-            headers: received_headers(&parts.headers),
-            body: StoredBody::new(&[], 0),
-            // A body refused unread is journaled empty, with the size its sender declared.
-            body_size: declared.unwrap_or(0) as usize,
             status: CLIENT_CLOSED,
             summary: String::new(),
             model: None,
@@ -96,8 +108,16 @@ impl PendingEntry {
     }
 
     pub(crate) fn keep_body(&mut self, bytes: &[u8], limit: usize) {
-        self.body = StoredBody::new(bytes, limit);
-        self.body_size = bytes.len();
+        let Some(entry) = &mut self.entry else {
+            return;
+        };
+        let kept = StoredBody::new(bytes, limit);
+        // The entry is the recorder's alone until it is written: no copy is made.
+        let entry = Arc::make_mut(entry);
+        entry.body = kept.body;
+        entry.body_encoding = kept.encoding;
+        entry.body_truncated = kept.truncated;
+        entry.body_size = bytes.len();
     }
 
     /// What the handler answered.
@@ -149,25 +169,18 @@ impl PendingEntry {
                 .finished(&work, self.plan.as_ref(), self.queued, latency, completed);
         }
         self.slot = None;
-        state.journal.record(RecordedRequest {
-            seq: 0,
-            time: self.time,
-            method: self.method.as_str().to_owned(),
-            path: std::mem::take(&mut self.path),
-            query: self.query.take(),
-            headers: std::mem::take(&mut self.headers),
-            body: std::mem::take(&mut self.body.body),
-            body_encoding: self.body.encoding,
-            body_size: self.body_size,
-            body_truncated: self.body.truncated,
-            status: self.status,
-            latency_ms: latency.as_secs_f64() * 1000.0,
-            model: self.model.take(),
-            inputs: self.inputs,
-            summary: std::mem::take(&mut self.summary),
-            instance: state.instance.clone(),
-            treatment: std::mem::take(&mut self.treatment),
-        });
+        let Some(mut entry) = self.entry.take() else {
+            return;
+        };
+        // The entry is the recorder's alone until it is written: no copy is made.
+        let answered = Arc::make_mut(&mut entry);
+        answered.status = self.status;
+        answered.latency_ms = latency.as_secs_f64() * 1000.0;
+        answered.model = self.model.take();
+        answered.inputs = self.inputs;
+        answered.summary = std::mem::take(&mut self.summary);
+        answered.treatment = std::mem::take(&mut self.treatment);
+        state.journal.record_shared(entry);
     }
 }
 

@@ -256,11 +256,11 @@ fn serve(
 
         // The engine's work: a running slot, then the answer on time.
         let admitted = match conditions.scheduler.admit().await {
-            Ok((slot, queued)) => {
-                pending.treatment.queued_ms = queued.as_secs_f64() * 1000.0;
-                pending.queued = queued;
-                pending.slot = Some(slot);
-                Instant::now()
+            Ok(admission) => {
+                pending.treatment.queued_ms = admission.queued.as_secs_f64() * 1000.0;
+                pending.queued = admission.queued;
+                pending.slot = Some(admission.slot);
+                admission.at
             }
             Err(QueueFull) => {
                 // Another answer than the router's: its length is its own.
@@ -270,19 +270,22 @@ fn serve(
             }
         };
         let config = conditions.config();
+        // The plan runs from the admission: when a wait for a slot ended, else now (the clock
+        // read only where timing is on, which is the one use of it).
+        let mut start = None;
         if config.timing.is_on() {
+            start = Some(admitted.unwrap_or_else(Instant::now));
             let tokens = stream.as_ref().map_or(work.completion_tokens, Stream::tokens);
             pending.set_plan(conditions.plan(&config.timing, work.prompt_tokens, tokens));
         }
         if let Some(stream) = stream {
-            let schedule = pending
-                .plan
-                .clone()
-                .map(|plan| Schedule::new(admitted, plan, stream.tokens()));
+            let schedule = start
+                .zip(pending.plan.clone())
+                .map(|(start, plan)| Schedule::new(start, plan, stream.tokens()));
             return deliver(response, Some(stream), schedule, fault, pending);
         }
-        if let Some(plan) = &pending.plan {
-            Box::pin(tokio::time::sleep_until((admitted + plan.total()).into())).await;
+        if let (Some(start), Some(plan)) = (start, &pending.plan) {
+            Box::pin(tokio::time::sleep_until((start + plan.total()).into())).await;
         }
         match fault {
             Some(fault) => deliver(response, None, None, Some(fault), pending),

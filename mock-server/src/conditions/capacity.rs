@@ -98,14 +98,19 @@ impl Scheduler {
         self.waiting.load(Ordering::Relaxed)
     }
 
-    /// Waits for a running slot; returns it with the time waited.
-    pub async fn admit(self: &Arc<Self>) -> Result<(Slot, Duration), QueueFull> {
-        let arrived = Instant::now();
+    /// Waits for a running slot, where a limit is set; returns it with the time waited.
+    ///
+    /// The clock is read only under a limit, where a request may wait: without one a request
+    /// is admitted at once, and its wait is zero (every request reads it otherwise, three
+    /// times, for nothing: `bench/load.py --instructions`).
+    pub async fn admit(self: &Arc<Self>) -> Result<Admission, QueueFull> {
+        let mut arrived = None;
         let mut waiting = None;
         let permit = loop {
             let Some(slots) = self.slots.load_full() else {
                 break None;
             };
+            arrived.get_or_insert_with(Instant::now);
             if let Ok(permit) = slots.clone().try_acquire_owned() {
                 break Some(permit);
             }
@@ -128,8 +133,24 @@ impl Scheduler {
             scheduler: self.clone(),
             _permit: permit,
         };
-        Ok((slot, arrived.elapsed()))
+        let (queued, at) = match arrived {
+            Some(arrived) => {
+                let at = Instant::now();
+                (at.saturating_duration_since(arrived), Some(at))
+            }
+            None => (Duration::ZERO, None),
+        };
+        Ok(Admission { slot, queued, at })
     }
+}
+
+/// A request admitted to a running slot.
+pub struct Admission {
+    pub slot: Slot,
+    /// The time it waited for the slot (zero without a limit).
+    pub queued: Duration,
+    /// When it was admitted, where a limit made the clock be read; none: just now.
+    pub at: Option<Instant>,
 }
 
 #[cfg(test)]
@@ -146,10 +167,10 @@ mod tests {
     #[tokio::test]
     async fn without_a_limit_everything_runs_and_is_counted() {
         let scheduler = Scheduler::new(Limits::default());
-        let (a, waited) = scheduler.admit().await.unwrap();
-        let (b, _) = scheduler.admit().await.unwrap();
+        let a = scheduler.admit().await.unwrap();
+        let b = scheduler.admit().await.unwrap();
         assert_eq!(scheduler.running(), 2);
-        assert!(waited < Duration::from_millis(50));
+        assert_eq!((a.queued, a.at), (Duration::ZERO, None), "no wait, no clock read");
         drop((a, b));
         assert_eq!(scheduler.running(), 0);
     }
@@ -157,10 +178,11 @@ mod tests {
     #[tokio::test]
     async fn a_full_engine_queues_first_come_first_served() {
         let scheduler = Scheduler::new(limits(Some(1), None));
-        let (first, _) = scheduler.admit().await.unwrap();
+        let first = scheduler.admit().await.unwrap();
+        assert!(first.at.is_some());
         let queued = tokio::spawn({
             let scheduler = scheduler.clone();
-            async move { scheduler.admit().await.map(|(_, waited)| waited) }
+            async move { scheduler.admit().await.map(|admission| admission.queued) }
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!((scheduler.running(), scheduler.waiting()), (1, 1));
@@ -173,7 +195,7 @@ mod tests {
     #[tokio::test]
     async fn a_full_queue_refuses() {
         let scheduler = Scheduler::new(limits(Some(1), Some(1)));
-        let (_running, _) = scheduler.admit().await.unwrap();
+        let _running = scheduler.admit().await.unwrap();
         let waiter = tokio::spawn({
             let scheduler = scheduler.clone();
             async move { scheduler.admit().await.map(|_| ()) }
@@ -189,7 +211,7 @@ mod tests {
     #[tokio::test]
     async fn new_limits_admit_those_waiting() {
         let scheduler = Scheduler::new(limits(Some(1), None));
-        let (_held, _) = scheduler.admit().await.unwrap();
+        let _held = scheduler.admit().await.unwrap();
         let waiter = tokio::spawn({
             let scheduler = scheduler.clone();
             async move { scheduler.admit().await.map(|_| ()) }

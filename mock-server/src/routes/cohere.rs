@@ -3,14 +3,11 @@
 //! conversations), runs it as `/v1/embeddings` would, and answers the vectors by type with the
 //! tokens billed; so does the mock, through the same embeddings path.
 
-use std::sync::Arc;
-
 use axum::Json;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use http::HeaderMap;
 
 use super::embeddings;
-use super::extract::VllmJsonWithHeaders;
 use crate::openai::ApiError;
 use crate::openai::Prompt;
 use crate::openai::cohere::{
@@ -25,10 +22,8 @@ use crate::openai::validation::python_str;
 use crate::outcome::Served;
 use crate::state::AppState;
 
-pub async fn embed(
-    State(state): State<Arc<AppState>>,
-    VllmJsonWithHeaders(headers, request): VllmJsonWithHeaders<CohereEmbedRequest>,
-) -> Result<Served<Response>, ApiError> {
+/// Through [`json_route`](super::extract::json_route), which reads the body at once.
+pub fn embed(state: &AppState, headers: HeaderMap, request: CohereEmbedRequest) -> Result<Served<Response>, ApiError> {
     state.models.resolve(request.model.as_deref())?;
     if let Some(input_type) = &request.input_type {
         // The mock's models define no task instructions (a model's `task_instructions` or
@@ -42,8 +37,8 @@ pub async fn embed(
         ));
     }
     let proxy = embeddings_request(&request);
-    check_truncation(&proxy, &state)?;
-    let embedded = embeddings::embedded(&state, &proxy)?;
+    check_truncation(&proxy, state)?;
+    let embedded = embeddings::embedded(state, &proxy)?;
     if request.truncate == CohereTruncate::None
         && let Some(max) = request.max_tokens
         && let Some(tokens) = embedded.tokens().find(|&n| n as i64 > max)

@@ -1,14 +1,11 @@
 //! `POST /v1/embeddings`.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
-use super::extract::VllmJsonWithHeaders;
 use super::pooled::{self, Answer, Pooled};
 use super::prompts::Tokenized;
 use crate::embedding::{MAX_VALUES_PER_REQUEST, embed};
@@ -23,11 +20,9 @@ use crate::openai::{ApiError, Counting, unix_now};
 use crate::outcome::{Outcome, Served, Work};
 use crate::state::AppState;
 
-pub async fn create(
-    State(state): State<Arc<AppState>>,
-    VllmJsonWithHeaders(headers, request): VllmJsonWithHeaders<EmbeddingRequest>,
-) -> Result<Served<Response>, ApiError> {
-    serve(&state, &headers, request)
+/// Through [`json_route`](super::extract::json_route), which reads the body at once.
+pub fn create(state: &AppState, headers: HeaderMap, request: EmbeddingRequest) -> Result<Served<Response>, ApiError> {
+    serve(state, &headers, request)
 }
 
 /// Answers an embeddings request (also for `/invocations`).
@@ -82,10 +77,18 @@ impl Embedded<'_> {
     /// What the journal says of it, and the vectors.
     pub fn into_outcome(self) -> (Outcome, Vec<Vec<f64>>) {
         let dimensions = self.dimensions;
-        let summary = match self.vectors.len() {
-            1 => format!("embedding with {dimensions} dims"),
-            n => format!("{n} embeddings with {dimensions} dims"),
-        };
+        // Written piece by piece, as `format!` would write it: its machinery costs a request
+        // more than the line's few bytes (`bench/load.py --instructions`).
+        let mut summary = String::with_capacity(40);
+        match self.vectors.len() {
+            1 => summary.push_str("embedding with "),
+            n => {
+                push_decimal(&mut summary, n);
+                summary.push_str(" embeddings with ");
+            }
+        }
+        push_decimal(&mut summary, dimensions);
+        summary.push_str(" dims");
         let work = Work {
             prompt_tokens: self.prompt_tokens(),
             completion_tokens: 0,
@@ -93,6 +96,23 @@ impl Embedded<'_> {
         };
         let outcome = Outcome::ai(self.requested, self.vectors.len(), summary).with_work(work);
         (outcome, self.vectors)
+    }
+}
+
+/// `n` in decimal, as `Display` writes it.
+fn push_decimal(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
     }
 }
 
@@ -301,4 +321,16 @@ pub(super) fn check_size(inputs: usize, dimensions: usize) -> Result<(), ApiErro
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimals_read_as_display_writes_them() {
+        for n in [0, 1, 9, 10, 768, 4096, 1_000_000, usize::MAX] {
+            let mut out = String::from("x");
+            super::push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+    }
 }

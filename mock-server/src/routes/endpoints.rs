@@ -15,6 +15,7 @@ use axum::routing::{MethodRouter, any, get, post};
 use http::HeaderValue;
 use http::header::ALLOW;
 
+use super::extract::json_route;
 use super::{
     anthropic, chat, chat_batch, cohere, completions, decisions, docs, elastic_ep, embeddings, generative_scoring,
     invocations, models, ops, pooling, responses, score, tokenize,
@@ -204,8 +205,10 @@ use Verb::{Get, Mount, Page, Post};
 /// vLLM's routes, in the order vLLM 0.33.0 registers them where a path has two (`/ping`: its
 /// `GET` first, so `Allow` says `GET`).
 pub(crate) const ENDPOINTS: &[Endpoint] = &[
-    Endpoint::new(Post, &["/v1/embeddings"], Pooling, |v| v.route(embeddings::create)),
-    Endpoint::new(Post, &["/v2/embed"], Pooling, |v| v.route(cohere::embed)),
+    Endpoint::new(Post, &["/v1/embeddings"], Pooling, |v| {
+        v.route(json_route(embeddings::create))
+    }),
+    Endpoint::new(Post, &["/v2/embed"], Pooling, |v| v.route(json_route(cohere::embed))),
     Endpoint::new(Post, &["/v1/chat/completions"], Generative, |v| v.route(chat::create)),
     Endpoint::new(Post, &["/v1/chat/completions/batch"], Generative, |v| {
         v.route(chat_batch::create)

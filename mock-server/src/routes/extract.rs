@@ -1,9 +1,18 @@
 //! Extractors that fail the way vLLM fails: a JSON body that must be `application/json`, and
 //! query strings, both answered with vLLM's 400 instead of axum's plain-text rejections.
 
+use std::future::{Ready, ready};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::handler::Handler;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures::FutureExt;
+use futures::future::Either;
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 use http::request::Parts;
@@ -12,6 +21,7 @@ use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
 use crate::openai::{ApiError, RequestBody, parse_body};
+use crate::state::AppState;
 
 /// A JSON request body, checked as vLLM's `validate_json_request` does, then validated as
 /// vLLM's pydantic model validates it.
@@ -26,18 +36,92 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for VllmJson<T> {
     }
 }
 
-/// [`VllmJson`] and the request's headers, moved out of the request: the `HeaderMap`
-/// extractor would copy them.
-pub struct VllmJsonWithHeaders<T>(pub HeaderMap, pub T);
+/// A route of a JSON body, checked and validated as [`VllmJson`]'s, and the request's headers,
+/// moved out of the request: `handler(state, headers, body)`.
+///
+/// A handler of its own rather than axum's for an `async fn` of `State` and an extractor: the
+/// body the recorder hands on is there at once, whole, so the route reads, parses and answers
+/// it in the call, and its future is the answer alone. axum's would hold the request, the
+/// extractor's future (the request, its body's read) and then the `async fn`'s (the parsed
+/// body, the headers), each copied whole where it is made and again into axum's box
+/// (`bench/load.py --instructions`). A body still on its way is read as [`VllmJson`] reads
+/// it, in a boxed future.
+pub(crate) struct JsonRoute<T, F> {
+    handler: F,
+    body: PhantomData<fn() -> T>,
+}
 
-impl<S: Send + Sync, T: RequestBody> FromRequest<S> for VllmJsonWithHeaders<T> {
-    type Rejection = ApiError;
+impl<T, F: Clone> Clone for JsonRoute<T, F> {
+    fn clone(&self) -> Self {
+        JsonRoute {
+            handler: self.handler.clone(),
+            body: PhantomData,
+        }
+    }
+}
 
-    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
-        require_json(request.headers())?;
-        let (parts, body) = request.into_parts();
-        let request = parse_body(&read(body).await)?;
-        Ok(VllmJsonWithHeaders(parts.headers, request))
+/// The route of `handler`, which answers a body of type `T`.
+pub(crate) fn json_route<T, F, R>(handler: F) -> JsonRoute<T, F>
+where
+    F: Fn(&AppState, HeaderMap, T) -> R,
+{
+    JsonRoute {
+        handler,
+        body: PhantomData,
+    }
+}
+
+/// The marker of [`JsonRoute`]'s arguments, for axum's `Handler` and the endpoint table's
+/// `Answers`.
+pub(crate) struct JsonArgs<T>(PhantomData<fn() -> T>);
+
+impl<T, F, R> super::endpoints::Answers<JsonArgs<T>> for JsonRoute<T, F>
+where
+    F: Fn(&AppState, HeaderMap, T) -> R,
+    R: super::endpoints::Answer,
+{
+}
+
+impl<T, F, R> Handler<JsonArgs<T>, Arc<AppState>> for JsonRoute<T, F>
+where
+    T: RequestBody + 'static,
+    F: Fn(&AppState, HeaderMap, T) -> R + Clone + Send + Sync + 'static,
+    R: IntoResponse,
+{
+    type Future = Either<Ready<Response>, Pin<Box<dyn Future<Output = Response> + Send>>>;
+
+    fn call(self, request: Request, state: Arc<AppState>) -> Self::Future {
+        let (parts, mut body) = request.into_parts();
+        if let Err(refused) = require_json(&parts.headers) {
+            return Either::Left(ready(refused.into_response()));
+        }
+        // The body's first frame, where it is there (the recorder's whole body always is).
+        let Some(first) = body.frame().now_or_never() else {
+            return Either::Right(Box::pin(async move {
+                let bytes = read(body).await;
+                self.answer(&state, parts.headers, &bytes)
+            }));
+        };
+        let first = match first {
+            Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
+            _ => return Either::Left(ready(self.answer(&state, parts.headers, &[]))),
+        };
+        if body.is_end_stream() {
+            return Either::Left(ready(self.answer(&state, parts.headers, &first)));
+        }
+        Either::Right(Box::pin(async move {
+            let bytes = read_rest(first, body).await;
+            self.answer(&state, parts.headers, &bytes)
+        }))
+    }
+}
+
+impl<T: RequestBody, F: Fn(&AppState, HeaderMap, T) -> R, R: IntoResponse> JsonRoute<T, F> {
+    fn answer(&self, state: &AppState, headers: HeaderMap, body: &[u8]) -> Response {
+        match parse_body(body) {
+            Ok(request) => (self.handler)(state, headers, request).into_response(),
+            Err(refused) => refused.into_response(),
+        }
     }
 }
 
@@ -54,6 +138,11 @@ async fn read(mut body: Body) -> Bytes {
     if body.is_end_stream() {
         return first;
     }
+    read_rest(first, body).await
+}
+
+/// The rest of a body whose `first` frame was read.
+async fn read_rest(first: Bytes, body: Body) -> Bytes {
     let rest = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
     Bytes::from([first, rest].concat())
 }
