@@ -15,7 +15,7 @@ use axum::routing::{MethodRouter, any, get, post};
 use http::HeaderValue;
 use http::header::ALLOW;
 
-use super::extract::json_route;
+use super::extract::{JsonHandler, json_route};
 use super::{
     anthropic, chat, chat_batch, cohere, completions, decisions, docs, elastic_ep, embeddings, generative_scoring,
     invocations, models, ops, pooling, responses, score, tokenize,
@@ -23,6 +23,7 @@ use super::{
 use crate::config::Runner;
 use crate::openai::ApiError;
 use crate::outcome::Served;
+use crate::record::{Direct, DirectRoute};
 use crate::state::AppState;
 
 /// What a routed handler may answer.
@@ -142,8 +143,16 @@ pub(crate) struct Endpoint {
     pub verb: Verb,
     pub paths: &'static [&'static str],
     pub serves: Serves,
-    /// The handler, routed for `verb`.
-    route: fn(Verb) -> MethodRouter<Arc<AppState>>,
+    handler: Handling,
+}
+
+/// How a route's handler is run.
+enum Handling {
+    /// By axum's router, routed for the endpoint's verb.
+    Routed(fn(Verb) -> MethodRouter<Arc<AppState>>),
+    /// A route of a whole JSON body ([`json_route`]): by the recorder itself for the verb's
+    /// method, by the router for any other.
+    Json(fn() -> Arc<dyn Direct>),
 }
 
 impl Endpoint {
@@ -157,7 +166,30 @@ impl Endpoint {
             verb,
             paths,
             serves,
-            route,
+            handler: Handling::Routed(route),
+        }
+    }
+
+    const fn json(verb: Verb, paths: &'static [&'static str], serves: Serves, route: fn() -> Arc<dyn Direct>) -> Self {
+        Endpoint {
+            verb,
+            paths,
+            serves,
+            handler: Handling::Json(route),
+        }
+    }
+
+    /// The route as the router serves it, and the handler the recorder runs itself, where it
+    /// runs one (with its method).
+    pub(crate) fn routes(&self) -> (MethodRouter<Arc<AppState>>, Option<DirectRoute>) {
+        match self.handler {
+            Handling::Routed(route) => (route(self.verb), None),
+            Handling::Json(route) => {
+                let handler = route();
+                let routed = self.verb.route(JsonHandler(handler.clone()));
+                let method = self.verb.as_method();
+                (routed, Some(DirectRoute { method, handler }))
+            }
         }
     }
 
@@ -168,10 +200,6 @@ impl Endpoint {
             .map(|segment| if segment.starts_with('{') { "x" } else { segment })
             .collect::<Vec<_>>()
             .join("/")
-    }
-
-    pub(crate) fn method_router(&self) -> MethodRouter<Arc<AppState>> {
-        (self.route)(self.verb)
     }
 
     fn takes(&self, path: &str) -> bool {
@@ -205,10 +233,8 @@ use Verb::{Get, Mount, Page, Post};
 /// vLLM's routes, in the order vLLM 0.33.0 registers them where a path has two (`/ping`: its
 /// `GET` first, so `Allow` says `GET`).
 pub(crate) const ENDPOINTS: &[Endpoint] = &[
-    Endpoint::new(Post, &["/v1/embeddings"], Pooling, |v| {
-        v.route(json_route(embeddings::create))
-    }),
-    Endpoint::new(Post, &["/v2/embed"], Pooling, |v| v.route(json_route(cohere::embed))),
+    Endpoint::json(Post, &["/v1/embeddings"], Pooling, || json_route(embeddings::create)),
+    Endpoint::json(Post, &["/v2/embed"], Pooling, || json_route(cohere::embed)),
     Endpoint::new(Post, &["/v1/chat/completions"], Generative, |v| v.route(chat::create)),
     Endpoint::new(Post, &["/v1/chat/completions/batch"], Generative, |v| {
         v.route(chat_batch::create)

@@ -21,6 +21,7 @@ use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
 use crate::openai::{ApiError, RequestBody, parse_body};
+use crate::record::Direct;
 use crate::state::AppState;
 
 /// A JSON request body, checked as vLLM's `validate_json_request` does, then validated as
@@ -40,88 +41,82 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for VllmJson<T> {
 /// moved out of the request: `handler(state, headers, body)`.
 ///
 /// A handler of its own rather than axum's for an `async fn` of `State` and an extractor: the
-/// body the recorder hands on is there at once, whole, so the route reads, parses and answers
-/// it in the call, and its future is the answer alone. axum's would hold the request, the
-/// extractor's future (the request, its body's read) and then the `async fn`'s (the parsed
-/// body, the headers), each copied whole where it is made and again into axum's box
-/// (`bench/load.py --instructions`). A body still on its way is read as [`VllmJson`] reads
-/// it, in a boxed future.
-pub(crate) struct JsonRoute<T, F> {
+/// body the recorder hands on is there at once, whole, so the route answers it in the call.
+/// The recorder calls it itself ([`Direct`]), for the route's own method, without axum's
+/// router between (its path lookup, `MatchedPath`, the route's boxed future); through the
+/// router ([`JsonHandler`]), for every other way in, its future is the answer alone, where
+/// axum's would hold the request, the extractor's future and the `async fn`'s, each copied
+/// whole where it is made (`bench/load.py --instructions`).
+struct JsonRoute<T, F> {
     handler: F,
     body: PhantomData<fn() -> T>,
 }
 
-impl<T, F: Clone> Clone for JsonRoute<T, F> {
-    fn clone(&self) -> Self {
-        JsonRoute {
-            handler: self.handler.clone(),
-            body: PhantomData,
-        }
-    }
-}
-
-/// The route of `handler`, which answers a body of type `T`.
-pub(crate) fn json_route<T, F, R>(handler: F) -> JsonRoute<T, F>
-where
-    F: Fn(&AppState, HeaderMap, T) -> R,
-{
-    JsonRoute {
-        handler,
-        body: PhantomData,
-    }
-}
-
-/// The marker of [`JsonRoute`]'s arguments, for axum's `Handler` and the endpoint table's
-/// `Answers`.
-pub(crate) struct JsonArgs<T>(PhantomData<fn() -> T>);
-
-impl<T, F, R> super::endpoints::Answers<JsonArgs<T>> for JsonRoute<T, F>
-where
-    F: Fn(&AppState, HeaderMap, T) -> R,
-    R: super::endpoints::Answer,
-{
-}
-
-impl<T, F, R> Handler<JsonArgs<T>, Arc<AppState>> for JsonRoute<T, F>
+/// The route of `handler`, which answers a body of type `T` with an outcome.
+pub(crate) fn json_route<T, F, R>(handler: F) -> Arc<dyn Direct>
 where
     T: RequestBody + 'static,
-    F: Fn(&AppState, HeaderMap, T) -> R + Clone + Send + Sync + 'static,
-    R: IntoResponse,
+    F: Fn(&AppState, HeaderMap, T) -> R + Send + Sync + 'static,
+    R: super::endpoints::Answer + IntoResponse,
 {
-    type Future = Either<Ready<Response>, Pin<Box<dyn Future<Output = Response> + Send>>>;
-
-    fn call(self, request: Request, state: Arc<AppState>) -> Self::Future {
-        let (parts, mut body) = request.into_parts();
-        if let Err(refused) = require_json(&parts.headers) {
-            return Either::Left(ready(refused.into_response()));
-        }
-        // The body's first frame, where it is there (the recorder's whole body always is).
-        let Some(first) = body.frame().now_or_never() else {
-            return Either::Right(Box::pin(async move {
-                let bytes = read(body).await;
-                self.answer(&state, parts.headers, &bytes)
-            }));
-        };
-        let first = match first {
-            Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
-            _ => return Either::Left(ready(self.answer(&state, parts.headers, &[]))),
-        };
-        if body.is_end_stream() {
-            return Either::Left(ready(self.answer(&state, parts.headers, &first)));
-        }
-        Either::Right(Box::pin(async move {
-            let bytes = read_rest(first, body).await;
-            self.answer(&state, parts.headers, &bytes)
-        }))
-    }
+    Arc::new(JsonRoute {
+        handler,
+        body: PhantomData,
+    })
 }
 
-impl<T: RequestBody, F: Fn(&AppState, HeaderMap, T) -> R, R: IntoResponse> JsonRoute<T, F> {
+impl<T, F, R> Direct for JsonRoute<T, F>
+where
+    T: RequestBody + 'static,
+    F: Fn(&AppState, HeaderMap, T) -> R + Send + Sync + 'static,
+    R: IntoResponse,
+{
     fn answer(&self, state: &AppState, headers: HeaderMap, body: &[u8]) -> Response {
+        if let Err(refused) = require_json(&headers) {
+            return refused.into_response();
+        }
         match parse_body(body) {
             Ok(request) => (self.handler)(state, headers, request).into_response(),
             Err(refused) => refused.into_response(),
         }
+    }
+}
+
+/// A [`Direct`] route as axum's router runs it: for a `HEAD` it refuses, an `OPTIONS`, a body
+/// that is not there yet.
+#[derive(Clone)]
+pub(crate) struct JsonHandler(pub Arc<dyn Direct>);
+
+/// The marker of [`JsonHandler`]'s arguments, for axum's `Handler` and the endpoint table's
+/// `Answers`.
+pub(crate) struct JsonArgs;
+
+// `json_route` checked that the handler answers with an outcome.
+impl super::endpoints::Answers<JsonArgs> for JsonHandler {}
+
+impl Handler<JsonArgs, Arc<AppState>> for JsonHandler {
+    type Future = Either<Ready<Response>, Pin<Box<dyn Future<Output = Response> + Send>>>;
+
+    fn call(self, request: Request, state: Arc<AppState>) -> Self::Future {
+        let (parts, mut body) = request.into_parts();
+        // The body's first frame, where it is there (the recorder's whole body always is).
+        let Some(first) = body.frame().now_or_never() else {
+            return Either::Right(Box::pin(async move {
+                let bytes = read(body).await;
+                self.0.answer(&state, parts.headers, &bytes)
+            }));
+        };
+        let first = match first {
+            Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
+            _ => return Either::Left(ready(self.0.answer(&state, parts.headers, &[]))),
+        };
+        if body.is_end_stream() {
+            return Either::Left(ready(self.0.answer(&state, parts.headers, &first)));
+        }
+        Either::Right(Box::pin(async move {
+            let bytes = read_rest(first, body).await;
+            self.0.answer(&state, parts.headers, &bytes)
+        }))
     }
 }
 

@@ -36,7 +36,7 @@ use guard::require_admin_token;
 use http::{HeaderMap, HeaderName};
 
 use crate::openai::ApiError;
-use crate::record::{ADMIN_PREFIX, Recorder, Routes};
+use crate::record::{ADMIN_PREFIX, Recorder, Routed, Routes};
 use crate::state::AppState;
 
 /// The whole mock: vLLM's routes behind the API-key check, the inspection API, and the
@@ -52,8 +52,10 @@ pub fn router(state: Arc<AppState>) -> Recorder {
     // matched; `/ping`'s second method adds no pattern.
     let mut routes = Routes::new();
     let mut route = |vllm: Router<Arc<AppState>>, path: &str, endpoint: &endpoints::Endpoint| {
-        let _ = routes.insert(path, Arc::from(path));
-        vllm.route(path, endpoint.method_router())
+        let (routed, direct) = endpoint.routes();
+        let pattern = Arc::from(path);
+        let _ = routes.insert(path, Routed { pattern, direct });
+        vllm.route(path, routed)
     };
     for endpoint in endpoints::served(state.config.runner()) {
         for &path in endpoint.paths {
