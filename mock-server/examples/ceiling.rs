@@ -47,8 +47,10 @@ async fn embeddings(body: Bytes) -> Response {
 }
 
 // The same allocator as mock-vllm, so the ratio measures the journal and the log, not malloc.
+#[path = "../src/allocator.rs"]
+mod allocator;
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Mimalloc = allocator::Mimalloc;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

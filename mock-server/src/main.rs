@@ -8,10 +8,11 @@ use mock_vllm::{AppState, Config, serve};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-// glibc's allocator serialises threads that free what another allocated (every journal entry
-// does); mimalloc does not, which bench/load.py shows as throughput.
+mod allocator;
+
+// mimalloc, as `allocator.rs` says why.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Mimalloc = allocator::Mimalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

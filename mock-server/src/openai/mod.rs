@@ -60,7 +60,24 @@ pub fn system_fingerprint(served_model: &str, max_model_len: u32) -> String {
 
 /// vLLM's `random_uuid()`: the low 64 bits of a UUID4 as 16 hex digits.
 pub fn random_uuid() -> String {
-    format!("{:016x}", uuid::Uuid::new_v4().as_u64_pair().1)
+    let mut id = String::with_capacity(16);
+    push_random_uuid(&mut id);
+    id
+}
+
+/// [`random_uuid`] written onto `id`, on every answer's path: its 64 bits from a small
+/// generator per thread, seeded by the system (an id must be unique, not unpredictable;
+/// `Uuid::new_v4` makes a system call for each, rand's `ThreadRng` runs ChaCha), set as a
+/// UUID4's low half (its variant bits), its hex from uuid's own encoder, not `format!`.
+pub fn push_random_uuid(id: &mut String) {
+    use rand::{Rng as _, SeedableRng as _, rngs::SmallRng};
+    thread_local! {
+        static IDS: std::cell::RefCell<SmallRng> = std::cell::RefCell::new(SmallRng::from_os_rng());
+    }
+    let low = IDS.with_borrow_mut(|ids| ids.random::<u64>());
+    let uuid = uuid::Builder::from_random_bytes(u128::from(low).to_be_bytes()).into_uuid();
+    let mut hex = uuid::Uuid::encode_buffer();
+    id.push_str(&uuid.simple().encode_lower(&mut hex)[16..]);
 }
 
 /// A fresh id with one of vLLM's prefixes (`modelperm-`...) and its [`random_uuid`].
@@ -329,6 +346,23 @@ fn type_error<T: RequestBody>(value: &serde_json::Value) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// vLLM's ids: 16 lowercase hex digits, the low half of a UUID4 (its variant nibble 8-b),
+    /// and never the same twice.
+    #[test]
+    fn random_uuid_is_a_uuid4_low_half() {
+        let ids: Vec<String> = (0..64).map(|_| random_uuid()).collect();
+        for id in &ids {
+            assert_eq!(id.len(), 16, "{id}");
+            assert!(
+                id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+                "{id}"
+            );
+            assert!(matches!(id.as_bytes()[0], b'8' | b'9' | b'a' | b'b'), "{id}");
+        }
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+    }
 
     #[test]
     fn bodies_must_be_objects() {

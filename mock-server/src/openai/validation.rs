@@ -18,7 +18,6 @@
 
 use std::fmt::{self, Write as _};
 
-use serde::Deserialize as _;
 use serde::de::{self, Deserializer};
 use serde_json::Value;
 
@@ -365,19 +364,66 @@ pub fn expected_literals(texts: &[&str]) -> String {
 }
 
 /// Deserializes one of `texts`, answering anything else with pydantic's `literal_error`.
+///
+/// Through a visitor, not a `Value`: a string is compared where the body holds it, not copied
+/// first (`encoding_format` is on every embeddings request's path).
 pub fn literal<'de, D: Deserializer<'de>>(deserializer: D, texts: &[&str]) -> Result<usize, D::Error> {
-    let value = Value::deserialize(deserializer)?;
-    value
-        .as_str()
-        .and_then(|s| texts.iter().position(|t| *t == s))
-        .ok_or_else(|| {
-            let expected = expected_literals(texts);
-            custom(
-                "literal_error",
-                &format!("Input should be {expected}"),
-                Some(&format!("{{'expected': {}}}", python_str(&expected))),
-            )
-        })
+    deserializer.deserialize_any(OneOf(texts))
+}
+
+/// The visitor of [`literal`]: one of its texts, and any other value, of any JSON type,
+/// pydantic's `literal_error`.
+struct OneOf<'t>(&'t [&'t str]);
+
+impl OneOf<'_> {
+    fn refusal<E: de::Error>(&self) -> E {
+        let expected = expected_literals(self.0);
+        custom(
+            "literal_error",
+            &format!("Input should be {expected}"),
+            Some(&format!("{{'expected': {}}}", python_str(&expected))),
+        )
+    }
+}
+
+impl<'de> de::Visitor<'de> for OneOf<'_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}", expected_literals(self.0))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<usize, E> {
+        self.0.iter().position(|t| *t == text).ok_or_else(|| self.refusal())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<usize, E> {
+        Err(self.refusal())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<usize, E> {
+        Err(self.refusal())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<usize, E> {
+        Err(self.refusal())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<usize, E> {
+        Err(self.refusal())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<usize, E> {
+        Err(self.refusal())
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<usize, A::Error> {
+        Err(self.refusal())
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, _: A) -> Result<usize, A::Error> {
+        Err(self.refusal())
+    }
 }
 
 /// A string enum with pydantic's `Literal` errors: `literal! { pub enum Kind { A = "a", B = "b" } }`.

@@ -35,7 +35,7 @@ use axum::routing::{delete, get, put};
 use guard::require_admin_token;
 use http::{HeaderMap, HeaderName};
 
-use crate::openai::ApiError;
+use crate::openai::{ApiError, push_random_uuid};
 use crate::record::{ADMIN_PREFIX, Recorder, Routed, Routes};
 use crate::state::AppState;
 
@@ -94,7 +94,6 @@ pub fn router(state: Arc<AppState>) -> Recorder {
 /// Built in one string (no `format!`, no copy of the base, the header looked up by a name
 /// already parsed): it is on every answer's path.
 fn request_id(prefix: &str, headers: &HeaderMap, body_request_id: Option<&str>) -> String {
-    use std::fmt::Write as _;
     static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
     let base = headers
         .get(&X_REQUEST_ID)
@@ -105,8 +104,7 @@ fn request_id(prefix: &str, headers: &HeaderMap, body_request_id: Option<&str>) 
     id.push('-');
     match base {
         Some(base) => id.push_str(base),
-        // vLLM's `random_uuid()`: the low 64 bits of a UUID4 as 16 hex digits.
-        None => write!(id, "{:016x}", uuid::Uuid::new_v4().as_u64_pair().1).expect("writing to a String"),
+        None => push_random_uuid(&mut id),
     }
     id
 }
