@@ -45,14 +45,14 @@ fn embedding(c: &mut Criterion) {
 
 fn entry() -> RecordedRequest {
     let header = |name: &str, value: &str| Header {
-        name: name.to_owned(),
-        value: value.to_owned(),
+        name: name.into(),
+        value: value.into(),
     };
     RecordedRequest {
         seq: 0,
         time: time::OffsetDateTime::now_utc(),
-        method: "POST".to_owned(),
-        path: "/v1/embeddings".to_owned(),
+        method: "POST".into(),
+        path: "/v1/embeddings".into(),
         query: None,
         headers: vec![
             header("host", "mock-vllm.enterprise-agentgateway.svc.cluster.local"),

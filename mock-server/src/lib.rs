@@ -52,7 +52,7 @@ pub use tokenizer::LoadError as TokenizerError;
 /// embeddings with the decoder the encoder is tested against.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::embedding::{embed, to_le_f32_bytes, word_count};
+    pub use crate::embedding::{embed, to_le_f32_bytes};
     pub use crate::encoding::from_bytes;
     pub use crate::journal::sink::LineSink;
     pub use crate::log::{LogOptions, subscriber};
@@ -63,4 +63,5 @@ pub mod internals {
     pub use crate::openai::usage::Usage;
     pub use crate::openai::{ApiError, parse_body, response_id, unix_now};
     pub use crate::routes::router;
+    pub use crate::tokenizer::word_count;
 }

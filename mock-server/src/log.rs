@@ -105,7 +105,7 @@ pub fn json_line(entry: &RecordedRequest, secrets: bool, buf: &mut Vec<u8>) {
     } else {
         let mut masked = entry.clone();
         for header in &mut masked.headers {
-            let shown = shown_value(header, false).into_owned();
+            let shown = shown_value(header, false).into();
             header.value = shown;
         }
         serde_json::to_writer(&mut *buf, &masked)

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::response::Response;
+use compact_str::CompactString;
 use http::{HeaderMap, request::Parts};
 use time::OffsetDateTime;
 
@@ -71,9 +72,9 @@ impl PendingEntry {
         let entry = Arc::new(RecordedRequest {
             seq: 0,
             time: OffsetDateTime::now_utc(),
-            method: parts.method.as_str().to_owned(),
-            path: parts.uri.path().to_owned(),
-            query: parts.uri.query().map(str::to_owned),
+            method: parts.method.as_str().into(),
+            path: parts.uri.path().into(),
+            query: parts.uri.query().map(CompactString::from),
             headers: received_headers(&parts.headers),
             body: String::new(),
             body_encoding: BodyEncoding::Utf8,
@@ -233,14 +234,11 @@ fn received_headers(headers: &HeaderMap) -> Vec<Header> {
         // (`from_utf8`'s set-up costs a short value more than its bytes); other bytes are
         // checked as UTF-8, as they were.
         let value = match value.to_str() {
-            Ok(text) => text.to_owned(),
-            Err(_) => match std::str::from_utf8(value.as_bytes()) {
-                Ok(text) => text.to_owned(),
-                Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            },
+            Ok(text) => text.into(),
+            Err(_) => CompactString::from_utf8_lossy(value.as_bytes()),
         };
         received.push(Header {
-            name: name.as_str().to_owned(),
+            name: name.as_str().into(),
             value,
         });
     }

@@ -17,8 +17,6 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use crate::embedding::is_python_whitespace;
-
 /// How many distinct words the word tokenizer remembers for `/detokenize`.
 const VOCABULARY_CAPACITY: usize = 1 << 16;
 
@@ -77,7 +75,7 @@ impl Tokenizer {
     /// How many tokens `text` is.
     pub fn count(&self, text: &str, add_special_tokens: bool) -> usize {
         match self {
-            Tokenizer::Words(_) => count_words(text),
+            Tokenizer::Words(_) => word_count(text),
             Tokenizer::HuggingFace(tokenizer) => encode(tokenizer, text, add_special_tokens).len(),
         }
     }
@@ -197,9 +195,16 @@ pub fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(is_python_whitespace).filter(|word| !word.is_empty())
 }
 
+/// Python's `str.isspace`, which also counts the ASCII separators U+001C..U+001F that Rust's
+/// `char::is_whitespace` does not.
+fn is_python_whitespace(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Word count as Python's `len(str.split())` counts it (the workshop's `prompt_tokens`):
 /// `words(text).count()`, by bytes when the text is ASCII (the usual prompt), where decoding
 /// each character cost a request's count about 1,000 instructions.
-fn count_words(text: &str) -> usize {
+pub fn word_count(text: &str) -> usize {
     /// Python's ASCII whitespace, one bit per byte: \t \n \x0b \x0c \r, the separators
     /// \x1c-\x1f, and the space.
     const SPACES: u64 = 0b1_1111_0000_0000_0000_0011_1110_0000_0000;
@@ -261,7 +266,6 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::embedding::word_count;
 
     const WORKSHOP_TEXT: &str = "The food was delicious and the waiter was friendly.";
 
@@ -275,11 +279,17 @@ mod tests {
             "a\tb\nc\x0bd\x0ce\rf\x1cg\x1dh\x1ei\x1fj",
             "\x00nul\x7f is a word",
             "é is not ascii\u{85}x",
+            "a\u{a0}b",
+            "a\u{1f}b",
         ];
         for text in texts {
-            assert_eq!(count_words(text), words(text).count(), "{text:?}");
-            assert_eq!(count_words(text), word_count(text), "{text:?}");
+            assert_eq!(word_count(text), words(text).count(), "{text:?}");
         }
+        // Python's `len(t.split())` for each.
+        assert_eq!(word_count(""), 0);
+        assert_eq!(word_count("  a \t b\n\nc  "), 3);
+        assert_eq!(word_count("a\u{1f}b"), 2);
+        assert_eq!(word_count("a\u{a0}b"), 2);
     }
 
     #[test]

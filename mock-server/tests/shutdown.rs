@@ -214,7 +214,7 @@ async fn mixed_load_from_64_clients_is_journaled_exactly() {
         let route = if entry.path.starts_with("/nowhere") {
             "/nowhere".to_owned()
         } else {
-            entry.path.clone()
+            entry.path.to_string()
         };
         *recorded.entry((route, entry.status)).or_default() += 1;
     }

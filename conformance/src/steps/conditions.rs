@@ -148,7 +148,7 @@ async fn journal_treatment(world: &mut WorkshopWorld, step: &Step) -> Result<(),
         .iter()
         .map(|e| {
             let rule = e.treatment.rule.clone().unwrap_or_else(|| "-".to_owned());
-            (e.path.clone(), e.status.to_string(), rule)
+            (e.path.to_string(), e.status.to_string(), rule)
         })
         .collect();
     let expected: Vec<(String, String, String)> = table_rows(step)

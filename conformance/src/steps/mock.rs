@@ -155,7 +155,7 @@ async fn journaled_these(world: &mut WorkshopWorld, step: &Step) -> Result<(), M
         .requests
         .iter()
         .filter(|e| e.path != "/health")
-        .map(|e| (e.method.clone(), e.path.clone(), e.status.to_string()))
+        .map(|e| (e.method.to_string(), e.path.to_string(), e.status.to_string()))
         .collect();
     let expected: Vec<(String, String, String)> = table_rows(step)
         .into_iter()

@@ -26,8 +26,8 @@ impl AccessRecord {
     /// A journal entry as the record of a client's request to the mock itself.
     pub fn from_journal(entry: &RecordedRequest) -> Self {
         AccessRecord {
-            method: entry.method.clone(),
-            path: entry.path.clone(),
+            method: entry.method.to_string(),
+            path: entry.path.to_string(),
             status: Some(entry.status),
             route: None,
             endpoint: None,

@@ -5,9 +5,16 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+/// One request as the mock saw it, and what it answered.
+///
+/// The short strings a request brings (method, path, query, header names and values) are
+/// [`CompactString`]s: up to 24 bytes inline, so a usual request's entry allocates nothing for
+/// them (every request pays for its entry, `bench/load.py --instructions`). They deref to `str`
+/// and compare with `&str`; the JSON is the same as with `String`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordedRequest {
     /// Position in the journal, from 1, never reused (not even after a clear).
@@ -15,9 +22,9 @@ pub struct RecordedRequest {
     /// When the request arrived (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub time: OffsetDateTime,
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
+    pub method: CompactString,
+    pub path: CompactString,
+    pub query: Option<CompactString>,
     /// Headers as received: names lower-cased, order and repeats kept.
     pub headers: Vec<Header>,
     /// The body as text, or base64 when it is not UTF-8; at most the journal's body limit.
@@ -65,8 +72,8 @@ pub struct Treatment {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
-    pub name: String,
-    pub value: String,
+    pub name: CompactString,
+    pub value: CompactString,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,7 +149,7 @@ impl RecordedRequest {
             + headers
             + self.body.len()
             + self.path.len()
-            + self.query.as_ref().map_or(0, String::len)
+            + self.query.as_ref().map_or(0, CompactString::len)
             + self.summary.len()
             + self.model.as_ref().map_or(0, String::len)
             + self.instance.len()

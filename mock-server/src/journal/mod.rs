@@ -17,6 +17,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+/// The journal's short strings, re-exported so a user of the types needs no dependency of its own.
+pub use compact_str::CompactString;
 pub use entry::{BodyEncoding, Header, RecordedRequest, StoredBody, Treatment};
 pub use query::{Count, Filter, RequestList};
 use sink::LineSink;

@@ -82,7 +82,11 @@ pub fn push_random_uuid(id: &mut String) {
 
 /// A fresh id with one of vLLM's prefixes (`modelperm-`...) and its [`random_uuid`].
 pub fn response_id(prefix: &str) -> String {
-    format!("{prefix}-{}", random_uuid())
+    let mut id = String::with_capacity(prefix.len() + 17);
+    id.push_str(prefix);
+    id.push('-');
+    push_random_uuid(&mut id);
+    id
 }
 
 /// JSON as Python's `json.dumps` writes it by default (`", "` and `": "` between items, every
