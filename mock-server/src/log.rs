@@ -105,8 +105,7 @@ pub fn json_line(entry: &RecordedRequest, secrets: bool, buf: &mut Vec<u8>) {
     } else {
         let mut masked = entry.clone();
         for header in &mut masked.headers {
-            let shown = shown_value(header, false).into();
-            header.value = shown;
+            header.value = shown_value(header, false).into();
         }
         serde_json::to_writer(&mut *buf, &masked)
     };

@@ -232,7 +232,7 @@ fn received_headers(headers: &HeaderMap) -> Vec<Header> {
     for (name, value) in headers {
         // A value is almost always visible ASCII, which `to_str` checks for in a plain loop
         // (`from_utf8`'s set-up costs a short value more than its bytes); other bytes are
-        // checked as UTF-8, as they were.
+        // read as UTF-8, what is not UTF-8 replaced.
         let value = match value.to_str() {
             Ok(text) => text.into(),
             Err(_) => CompactString::from_utf8_lossy(value.as_bytes()),
