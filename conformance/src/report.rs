@@ -228,6 +228,16 @@ impl Report {
                     for (reason, count) in reasons {
                         let _ = writeln!(text, "  {:<13}   {count} {reason}", "");
                     }
+                    // Named here, at the end CI shows, as cargo test lists its failures: the
+                    // scenario's own output may be far above, or cut from what CI keeps.
+                    for failure in run.scenarios.iter().filter(|s| s.outcome == ScenarioOutcome::Failed) {
+                        let why = failure.message.as_deref().and_then(|m| m.lines().next()).unwrap_or("");
+                        let _ = writeln!(
+                            text,
+                            "  {:<13}   FAILED {}: {}: {why}",
+                            "", failure.file, failure.scenario
+                        );
+                    }
                 }
                 Some(not_run) => {
                     let verdict = if not_run.failed { "FAILED to start" } else { "skipped" };
@@ -343,6 +353,7 @@ mod tests {
         );
         assert!(text.contains("1 needs a Kubernetes cluster"));
         assert!(text.ends_with("10 passed, 0 failed, 7 skipped\n"), "{text}");
+        assert!(!text.contains("FAILED"), "{text}");
         assert!(report.succeeded());
 
         let failed = NotRun {
@@ -366,6 +377,11 @@ mod tests {
         report.add(ran(2, 1, 0));
         assert!(!report.succeeded());
         assert_eq!(report.totals(), (2, 1, 0));
+        let text = report.render();
+        assert!(
+            text.contains("FAILED f.feature: s100: Then x: expected 1, seen 2\n"),
+            "the summary names the failed scenario: {text}"
+        );
     }
 
     #[test]
