@@ -495,7 +495,7 @@ impl Config {
     }
 
     /// How long a connection may wait for a request's headers: the keep-alive timeout, which
-    /// hyper starts when a connection waits for its next request, within --read-timeout.
+    /// starts when a connection waits for its next request, within --read-timeout.
     pub fn header_read_timeout(&self) -> Duration {
         match self.keep_alive_timeout_secs {
             0 => self.read_timeout(),

@@ -1,135 +1,118 @@
-//! A connection a fault rule can reset, and the timer of its header read timeout.
+//! A connection a fault rule can reset, and the watchdog that closes it once idle.
 //!
-//! The accept loop wraps each socket in [`Resettable`] and serves the connection inside
-//! [`CONNECTION`], a task-local its requests reach without an allocation per request. When a
-//! rule resets the connection, the next read or write on it sets `SO_LINGER` to zero and fails,
-//! so hyper drops the connection and the kernel sends a TCP RST: the client sees "connection
-//! reset by peer", as when a vLLM pod dies mid-request.
+//! The accept loop wraps each socket in [`Resettable`] and hands its [`ConnectionControl`] to
+//! the connection's recorder, which gives each request's journal entry an [`InFlight`] on it.
+//! When a rule resets the connection, the next read or write on it sets `SO_LINGER` to zero
+//! and fails, so hyper drops the connection and the kernel sends a TCP RST: the client sees
+//! "connection reset by peer", as when a vLLM pod dies mid-request. (A task-local would reach
+//! the connection too, but it is entered and left at every poll of the connection's task.)
 //!
-//! hyper starts a timer for every request head it waits for (the header read timeout, which
-//! also closes an idle keep-alive connection): with tokio's timer that is a timer entry put in
-//! the wheel and taken out again per request, about 1,500 instructions. [`HeaderTimer`] keeps
-//! one tokio timer per connection instead, moved on only when it fires before the deadline of
-//! the head now awaited; the deadlines are hyper's, to the timer wheel's millisecond.
+//! A connection that has said nothing for the header read timeout (no request begun, none in
+//! flight, nothing written: a client that trickles its headers, or a keep-alive connection
+//! left idle, which vLLM's server closes after 5 s) is closed by [`close_when_idle`], a task of
+//! its own that looks every quarter of the timeout. hyper's own header read timeout would do
+//! it too, but it arms a timer for every request head and polls the connection once more after
+//! every answer to start it: about 1,000 instructions a request (`bench/load.py
+//! --instructions`), where the watchdog costs two counters a request and a wake-up a quarter
+//! of the timeout.
 
-use std::cell::RefCell;
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, ready};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::time::Sleep;
+use tokio::task::AbortHandle;
 
-tokio::task_local! {
-    /// The connection whose task this is.
-    pub static CONNECTION: Connection;
-}
+/// A request in flight on its connection, from its head to its journal entry, until
+/// dropped: the watchdog leaves a connection alone while it has one.
+pub struct InFlight(ConnectionControl);
 
-/// What a connection's task keeps: its reset switch, and its header timer.
-pub struct Connection {
-    control: ConnectionControl,
-    /// Armed for the deadline of some head hyper waited for, this one's or an earlier one's.
-    timer: RefCell<Option<Pin<Box<Sleep>>>>,
-}
-
-impl Connection {
-    pub fn new(control: ConnectionControl) -> Self {
-        Connection {
-            control,
-            timer: RefCell::new(None),
-        }
-    }
-
-    /// Ready once `deadline` has passed.
-    fn poll_deadline(&self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
-        let deadline = tokio::time::Instant::from_std(deadline);
-        let mut timer = self.timer.borrow_mut();
-        let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        if timer.deadline() > deadline {
-            timer.as_mut().reset(deadline);
-        }
-        loop {
-            ready!(timer.as_mut().poll(cx));
-            if timer.deadline() >= deadline {
-                return Poll::Ready(());
-            }
-            // An earlier head's deadline: on to this one's.
-            timer.as_mut().reset(deadline);
-        }
+impl InFlight {
+    /// Resets the request's connection instead of answering on it.
+    pub fn reset_connection(&self) {
+        self.0.reset();
     }
 }
 
-/// Resets the current connection, when there is one (a request served over a socket).
-pub fn reset_current() {
-    let _ = CONNECTION.try_with(|connection| connection.control.reset());
-}
-
-/// hyper's timer (see the module's doc): each sleep waits on its connection's one timer.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct HeaderTimer;
-
-impl hyper::rt::Timer for HeaderTimer {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        self.sleep_until(self.now() + duration)
-    }
-
-    fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        Box::pin(HeaderSleep { deadline, own: None })
-    }
-
-    fn now(&self) -> Instant {
-        // tokio's clock, as hyper-util's `TokioTimer` reads it (paused in paused tests).
-        tokio::time::Instant::now().into_std()
-    }
-
-    fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, new_deadline: Instant) {
-        match sleep.as_mut().downcast_mut_pin::<HeaderSleep>() {
-            Some(sleep) => sleep.get_mut().deadline = new_deadline,
-            None => *sleep = self.sleep_until(new_deadline),
-        }
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.0.ended.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-struct HeaderSleep {
-    deadline: Instant,
-    /// A timer of its own, outside a connection's task.
-    own: Option<Pin<Box<Sleep>>>,
-}
-
-impl Future for HeaderSleep {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let deadline = self.deadline;
-        if let Ok(poll) = CONNECTION.try_with(|connection| connection.poll_deadline(deadline, cx)) {
-            return poll;
-        }
-        let own = self
-            .own
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
-        own.as_mut().poll(cx)
-    }
-}
-
-impl hyper::rt::Sleep for HeaderSleep {}
-
-/// The switch a connection's requests can flip.
+/// What a connection's requests, its socket and its watchdog share.
 #[derive(Debug, Clone, Default)]
-pub struct ConnectionControl(Arc<AtomicBool>);
+pub struct ConnectionControl(Arc<Shared>);
+
+#[derive(Debug, Default)]
+struct Shared {
+    reset: AtomicBool,
+    /// Requests begun and ended on it.
+    began: AtomicU64,
+    ended: AtomicU64,
+    /// Writes that sent bytes: an answer still going out to a client that reads it.
+    writes: AtomicU64,
+}
 
 impl ConnectionControl {
+    /// A request begun on the connection.
+    pub fn begin(&self) -> InFlight {
+        self.0.began.fetch_add(1, Ordering::Relaxed);
+        InFlight(self.clone())
+    }
+
     /// Resets the connection instead of answering on it.
     pub fn reset(&self) {
-        self.0.store(true, Ordering::Release);
+        self.0.reset.store(true, Ordering::Release);
     }
 
     fn is_reset(&self) -> bool {
-        self.0.load(Ordering::Acquire)
+        self.0.reset.load(Ordering::Acquire)
+    }
+
+    /// What has happened on it so far, to tell whether anything has since.
+    fn progress(&self) -> (u64, u64) {
+        (
+            self.0.began.load(Ordering::Relaxed),
+            self.0.writes.load(Ordering::Relaxed),
+        )
+    }
+
+    fn in_flight(&self) -> bool {
+        self.0.began.load(Ordering::Relaxed) != self.0.ended.load(Ordering::Relaxed)
+    }
+}
+
+/// How many looks the watchdog takes within the timeout: it closes an idle connection
+/// between the timeout and a quarter past it.
+const LOOKS: u32 = 4;
+
+/// Closes `connection` (aborts its task) once nothing has happened on it for `timeout`: no
+/// request begun, none in flight and nothing written. Ends when the connection does.
+pub async fn close_when_idle(control: ConnectionControl, connection: AbortHandle, timeout: Duration) {
+    let look = timeout / LOOKS;
+    let mut seen = control.progress();
+    let mut quiet = 0;
+    loop {
+        tokio::time::sleep(look).await;
+        if connection.is_finished() {
+            return;
+        }
+        let now = control.progress();
+        if now != seen || control.in_flight() {
+            seen = now;
+            quiet = 0;
+            continue;
+        }
+        quiet += 1;
+        if quiet == LOOKS {
+            connection.abort();
+            return;
+        }
     }
 }
 
@@ -156,6 +139,12 @@ impl Resettable {
         let _ = self.stream.set_zero_linger();
         io::Error::new(io::ErrorKind::ConnectionReset, "reset by a mock-vllm rule")
     }
+
+    fn wrote(&self, written: &Poll<io::Result<usize>>) {
+        if matches!(written, Poll::Ready(Ok(n)) if *n > 0) {
+            self.control.0.writes.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl AsyncRead for Resettable {
@@ -172,7 +161,9 @@ impl AsyncWrite for Resettable {
         if self.control.is_reset() {
             return Poll::Ready(Err(self.reset_error()));
         }
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        let written = Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.wrote(&written);
+        written
     }
 
     fn poll_write_vectored(
@@ -183,7 +174,9 @@ impl AsyncWrite for Resettable {
         if self.control.is_reset() {
             return Poll::Ready(Err(self.reset_error()));
         }
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        let written = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.wrote(&written);
+        written
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 
 use crate::conditions::capacity::Slot;
 use crate::conditions::timing::Plan;
+use crate::connection::InFlight;
 use crate::delivery::Ending;
 use crate::journal::{BodyEncoding, Header, RecordedRequest, StoredBody, Treatment};
 use crate::outcome::{self, Outcome, Work};
@@ -64,11 +65,13 @@ pub struct Draft {
     pub(crate) plan: Option<Plan>,
     /// The running slot, given back when the entry is written.
     pub(crate) slot: Option<Slot>,
+    /// The request on its connection, which is not idle until it is written.
+    in_flight: Option<InFlight>,
     written: bool,
 }
 
 impl PendingEntry {
-    pub(crate) fn new(state: Arc<AppState>, parts: &Parts, declared: Option<u64>) -> Self {
+    pub(crate) fn new(state: Arc<AppState>, parts: &Parts, declared: Option<u64>, in_flight: Option<InFlight>) -> Self {
         let entry = Arc::new(RecordedRequest {
             seq: 0,
             time: OffsetDateTime::now_utc(),
@@ -104,6 +107,7 @@ impl PendingEntry {
             queued: Duration::ZERO,
             plan: None,
             slot: None,
+            in_flight,
             written: false,
         }))
     }
@@ -153,6 +157,13 @@ impl PendingEntry {
         response
     }
 
+    /// Resets the request's connection (a rule's), where it came over one.
+    pub(crate) fn reset_connection(&self) {
+        if let Some(in_flight) = &self.in_flight {
+            in_flight.reset_connection();
+        }
+    }
+
     pub(crate) fn finish(&mut self) {
         if std::mem::replace(&mut self.written, true) {
             return;
@@ -170,6 +181,7 @@ impl PendingEntry {
                 .finished(&work, self.plan.as_ref(), self.queued, latency, completed);
         }
         self.slot = None;
+        self.in_flight = None;
         let Some(mut entry) = self.entry.take() else {
             return;
         };

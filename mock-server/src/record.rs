@@ -38,9 +38,10 @@ use tower::Service;
 use crate::conditions::actions::{ChunkFault, Effect, Then};
 use crate::conditions::capacity::QueueFull;
 use crate::conditions::rules;
+use crate::connection::{ConnectionControl, InFlight};
 use crate::delivery::{Delivery, Schedule};
 use crate::openai::ApiError;
-use crate::outcome::{self, Stream};
+use crate::outcome::{self, Served, Stream};
 use crate::pending::{NO_STATUS, PendingEntry};
 use crate::state::AppState;
 
@@ -52,7 +53,11 @@ pub const INSTANCE_HEADER: &str = "x-mock-vllm-instance";
 
 /// The recorder around the router: every request goes through it.
 #[derive(Clone)]
-pub struct Recorder(Arc<Inner>);
+pub struct Recorder {
+    inner: Arc<Inner>,
+    /// The connection it serves, where it serves one (`on_connection`).
+    connection: Option<ConnectionControl>,
+}
 
 struct Inner {
     state: Arc<AppState>,
@@ -84,13 +89,28 @@ pub struct DirectRoute {
 /// and its `content-length`: 3,500 instructions of a 46,000 request, `bench/load.py
 /// --instructions`). The router still serves the route for every other request to it.
 pub trait Direct: Send + Sync {
-    /// The answer to a request with these headers and this whole body.
-    fn answer(&self, state: &AppState, headers: HeaderMap, body: &[u8]) -> Response;
+    /// The answer to a request with these headers and this whole body, and its outcome,
+    /// handed over as it is rather than through the response's extensions (a map allocated,
+    /// the outcome boxed, looked up and freed: about 600 instructions a request,
+    /// `bench/load.py --instructions`).
+    fn answer(&self, state: &AppState, headers: HeaderMap, body: &[u8]) -> Served<Response>;
 }
 
 impl Recorder {
     pub fn new(state: Arc<AppState>, routes: Routes, next: Router) -> Self {
-        Recorder(Arc::new(Inner { state, routes, next }))
+        Recorder {
+            inner: Arc::new(Inner { state, routes, next }),
+            connection: None,
+        }
+    }
+
+    /// The recorder of one connection: its requests are in flight on it, and a rule can reset
+    /// it.
+    pub fn on_connection(&self, connection: ConnectionControl) -> Self {
+        Recorder {
+            inner: self.inner.clone(),
+            connection: Some(connection),
+        }
     }
 }
 
@@ -110,10 +130,16 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let request = request.map(Body::new);
-        let inner = &*self.0;
+        let inner = &*self.inner;
+        let in_flight = self.connection.as_ref().map(ConnectionControl::begin);
         if is_admin(request.uri().path()) {
             let next = inner.next.clone();
-            return Box::pin(async move { Ok(run(next, request).await) });
+            // Not journaled, but in flight: a long wait for an entry keeps its connection.
+            return Box::pin(async move {
+                let response = run(next, request).await;
+                drop(in_flight);
+                Ok(response)
+            });
         }
         // The route the router will match (its pattern), for the metrics' label; none for a
         // path no route serves.
@@ -135,7 +161,7 @@ where
             Some(handler) => Next::Direct(handler),
             None => Next::Router(inner.next.clone()),
         };
-        Box::pin(record(state, route, parts, body, next).map(Ok))
+        Box::pin(record(state, route, parts, body, next, in_flight).map(Ok))
     }
 }
 
@@ -155,13 +181,14 @@ fn record(
     parts: Parts,
     body: Body,
     next: Next,
+    in_flight: Option<InFlight>,
 ) -> impl Future<Output = Response> + Send {
     async move {
         // The length the sender declared, as hyper read it from `content-length` (none for a
         // chunked body, 0 for none at all).
         let declared = http_body::Body::size_hint(&body).exact();
         let hyper_measures = hyper_writes_length(&parts);
-        let mut pending = PendingEntry::new(state.clone(), &parts, declared);
+        let mut pending = PendingEntry::new(state.clone(), &parts, declared, in_flight);
         pending.route = route;
         let mut routed_length = None;
         let mut response = match read_body(&state, declared, body).await {
@@ -265,7 +292,7 @@ fn serve(
                     // Until the client gives up: dropping this future writes the entry.
                     Then::Hang => std::future::pending::<()>().await,
                     Then::Reset => {
-                        crate::connection::reset_current();
+                        pending.reset_connection();
                         pending.status = NO_STATUS;
                         pending.summary = "connection reset by a rule".to_owned();
                         pending.finish();
@@ -276,11 +303,18 @@ fn serve(
         }
 
         // vLLM's API-key check, after the rules as before (a rule's answer needs no key).
+        // The outcome the handler handed over itself, where the recorder ran it; else the one
+        // its answer carries.
+        let mut told = None;
         let mut response = if crate::auth::refuses(&state.api_keys, &parts) {
             ApiError::Unauthorized.into_response()
         } else {
             match next {
-                Next::Direct(route) => route.answer(state, parts.headers, &bytes),
+                Next::Direct(route) => {
+                    let Served { body, outcome } = route.answer(state, parts.headers, &bytes);
+                    told = Some(outcome);
+                    body
+                }
                 Next::Router(mut router) => {
                     // The router's future awaited here rather than in a helper: each async fn
                     // between would hold the request once more and be copied whole into the one
@@ -294,7 +328,8 @@ fn serve(
                 }
             }
         };
-        let (outcome, stream) = outcome::take(&mut response);
+        let (carried, stream) = outcome::take(&mut response);
+        let outcome = told.or(carried);
         // Every route answers with one (`outcome.rs`); only a response of axum's own would not.
         debug_assert!(outcome.is_some(), "an answer without its outcome: {response:?}");
         let outcome = outcome.unwrap_or_default();
@@ -322,11 +357,10 @@ fn serve(
                 return pending.answer(error.into_response());
             }
         };
-        let config = conditions.config();
         // The plan runs from the admission: when a wait for a slot ended, else now (the clock
         // read only where timing is on, which is the one use of it).
         let mut start = None;
-        if config.timing.is_on() {
+        if let Some(config) = conditions.timed().filter(|config| config.timing.is_on()) {
             start = Some(admitted.unwrap_or_else(Instant::now));
             let tokens = stream.as_ref().map_or(work.completion_tokens, Stream::tokens);
             pending.set_plan(conditions.plan(&config.timing, work.prompt_tokens, tokens));

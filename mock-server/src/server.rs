@@ -1,11 +1,11 @@
 //! Serving: the accept loop, the read and keep-alive timeouts, resettable connections, and a
 //! graceful shutdown that loses nothing.
 //!
-//! We drive hyper ourselves rather than `axum::serve` for three reasons: a header read timeout,
-//! so a client that trickles its headers (or opens a connection and says nothing) is cut off
-//! instead of holding a task forever; the same timer closing idle keep-alive connections after
-//! 5 s as vLLM's server does (hyper starts it when a connection waits for its next request);
-//! and sockets a fault rule can reset. On shutdown the listener closes, in-flight requests get
+//! We drive hyper ourselves rather than `axum::serve` for two reasons: a watchdog per
+//! connection, so a client that trickles its headers (or opens a connection and says nothing)
+//! is cut off instead of holding a task forever, and an idle keep-alive connection is closed
+//! after 5 s as vLLM's server closes it; and sockets a fault rule can reset
+//! (`connection.rs`). On shutdown the listener closes, in-flight requests get
 //! the grace period to finish, and then the journal's writers flush.
 
 use std::future::Future;
@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::connection::{CONNECTION, Connection, HeaderTimer, Resettable};
+use crate::connection::{Resettable, close_when_idle};
 use crate::journal::Journal;
 use crate::routes::router;
 use crate::state::{AppState, StartError};
@@ -31,10 +31,9 @@ use crate::state::{AppState, StartError};
 pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl Future<Output = ()>) -> io::Result<()> {
     let app = router(state.clone());
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(HeaderTimer)
-        .header_read_timeout(state.config.header_read_timeout());
+    // The connection's watchdog times its head, not hyper (`connection.rs`).
+    builder.http1().header_read_timeout(None::<std::time::Duration>);
+    let idle_timeout = state.config.header_read_timeout();
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
 
@@ -53,14 +52,15 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl F
         };
         let _ = stream.set_nodelay(true);
         let (stream, control) = Resettable::new(stream);
-        let service = TowerToHyperService::new(app.clone());
+        let service = TowerToHyperService::new(app.on_connection(control.clone()));
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         let connection = graceful.watch(connection.into_owned());
-        tokio::spawn(CONNECTION.scope(Connection::new(control), async move {
+        let task = tokio::spawn(async move {
             if let Err(err) = connection.await {
                 tracing::debug!(%err, "connection ended with an error");
             }
-        }));
+        });
+        tokio::spawn(close_when_idle(control, task.abort_handle(), idle_timeout));
     }
 
     drop(listener);

@@ -249,6 +249,59 @@ async fn idle_keep_alive_connections_are_closed_as_vllm_closes_them() {
     assert!(open.is_err(), "still open after 1.5 s idle");
 }
 
+/// A request for `path` over `stream`, written by hand so no client reconnects for us.
+async fn post_raw(stream: &mut TcpStream, path: &str, body: &Value) -> String {
+    let body = body.to_string();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(format!("{head}{body}").as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+        .await
+        .expect("answered within 10 s")
+        .unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn a_request_in_flight_keeps_its_connection_past_the_idle_timeout() {
+    let mock = Mock::with(|c| c.keep_alive_timeout_secs = 1).await;
+    let slow = Rule::on(Match::path("/v1/embeddings"))
+        .delay(Duration::from_millis(2500))
+        .first(1);
+    add_rule(&mock, slow).await;
+    let mut stream = TcpStream::connect(mock.server.addr()).await.unwrap();
+    let answer = post_raw(&mut stream, "/v1/embeddings", &workshop_request()).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(mock.last().await.treatment.delay_ms, 2500.0);
+
+    // A wait on the inspection API, longer than the idle timeout, is in flight too.
+    let mut waiting = TcpStream::connect(mock.server.addr()).await.unwrap();
+    let wait = async {
+        waiting
+            .write_all(b"GET /_mock/requests/wait?path=/health&count=1&timeout_ms=5000 HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = vec![0u8; 64 * 1024];
+        let n = waiting.read(&mut buf).await.unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    let later = async {
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        mock.get("/health").await.status()
+    };
+    let (waited, health) = tokio::join!(wait, later);
+    assert_eq!(health, 200);
+    assert!(waited.starts_with("HTTP/1.1 200"), "{waited}");
+
+    // Then, idle, the first connection is closed.
+    let mut buf = [0u8; 1024];
+    let closed = tokio::time::timeout(Duration::from_secs(3), stream.read(&mut buf)).await;
+    assert_eq!(closed.expect("closed within the keep-alive timeout").unwrap(), 0);
+}
+
 #[tokio::test]
 async fn every_answer_and_entry_names_the_instance() {
     let mock = Mock::with(|c| c.instance_id = Some("replica-a".into())).await;

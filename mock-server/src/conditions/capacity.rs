@@ -7,7 +7,7 @@
 //! once and the counts are still kept, for vLLM's metrics.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
@@ -43,6 +43,10 @@ pub struct QueueFull;
 pub struct Scheduler {
     /// The slots when a limit is set; replaced (and the old one closed) when it changes.
     slots: ArcSwapOption<Semaphore>,
+    /// Whether `slots` holds some, kept beside it: every request asks, and loading them to
+    /// learn that there are none costs it about 70 instructions (`bench/load.py
+    /// --instructions`).
+    limited: AtomicBool,
     running: AtomicUsize,
     waiting: AtomicUsize,
     limits: arc_swap::ArcSwap<Limits>,
@@ -77,10 +81,11 @@ impl Scheduler {
     }
 
     /// Applies new limits to requests admitted from now on; those waiting are admitted again
-    /// under them.
+    /// under them. Called once at a time (`Conditions::patch`).
     pub fn set_limits(&self, limits: Limits) {
         let slots = limits.max_num_seqs.map(|n| Arc::new(Semaphore::new(n)));
         self.limits.store(Arc::new(limits));
+        self.limited.store(slots.is_some(), Ordering::Relaxed);
         if let Some(old) = self.slots.swap(slots) {
             old.close();
         }
@@ -107,7 +112,12 @@ impl Scheduler {
         let mut arrived = None;
         let mut waiting = None;
         let permit = loop {
-            let Some(slots) = self.slots.load_full() else {
+            let Some(slots) = self
+                .limited
+                .load(Ordering::Relaxed)
+                .then(|| self.slots.load_full())
+                .flatten()
+            else {
                 break None;
             };
             arrived.get_or_insert_with(Instant::now);

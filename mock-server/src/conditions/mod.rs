@@ -14,6 +14,7 @@ pub mod rules;
 pub mod scripts;
 pub mod timing;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -49,6 +50,12 @@ impl RuntimeConfig {
 
 pub struct Conditions {
     config: ArcSwap<RuntimeConfig>,
+    /// Whether `config` times answers, kept beside it: every request asks, and loading the
+    /// settings from the `ArcSwap` to learn that it does not costs a request about 150
+    /// instructions (`bench/load.py --instructions`).
+    timed: AtomicBool,
+    /// Held through a patch: patches apply one after the other, the flags above with theirs.
+    patching: Mutex<()>,
     /// When the metric scripts were last set: their time origin.
     scripts_since: Mutex<Instant>,
     pub scheduler: Arc<Scheduler>,
@@ -61,6 +68,8 @@ impl Conditions {
         config.validate()?;
         Ok(Conditions {
             scheduler: Scheduler::new(config.limits),
+            timed: AtomicBool::new(config.timing.is_on()),
+            patching: Mutex::new(()),
             config: ArcSwap::from_pointee(config),
             scripts_since: Mutex::new(Instant::now()),
             rules: RuleSet::new(seed),
@@ -72,9 +81,15 @@ impl Conditions {
         self.config.load_full()
     }
 
+    /// The settings, where they time answers; none, without loading them, where they do not.
+    pub fn timed(&self) -> Option<Arc<RuntimeConfig>> {
+        self.timed.load(Ordering::Relaxed).then(|| self.config())
+    }
+
     /// Applies a partial update: the fields given replace theirs (`metrics` field by field).
     /// Nothing changes unless the whole result is valid.
     pub fn patch(&self, patch: Value) -> Result<Arc<RuntimeConfig>, String> {
+        let _patching = self.patching.lock().unwrap_or_else(|e| e.into_inner());
         let mut merged = serde_json::to_value(&**self.config.load()).map_err(|e| e.to_string())?;
         merge(&mut merged, patch, "")?;
         let next: RuntimeConfig = serde_json::from_value(merged).map_err(|e| e.to_string())?;
@@ -86,7 +101,9 @@ impl Conditions {
         if next.metrics != before.metrics {
             *self.scripts_since.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
         }
+        let timed = next.timing.is_on();
         self.config.store(Arc::new(next));
+        self.timed.store(timed, Ordering::Relaxed);
         Ok(self.config())
     }
 

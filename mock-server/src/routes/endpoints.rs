@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use axum::handler::Handler;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get, post};
 use http::HeaderValue;
 use http::header::ALLOW;
@@ -26,11 +26,27 @@ use crate::outcome::Served;
 use crate::record::{Direct, DirectRoute};
 use crate::state::AppState;
 
-/// What a routed handler may answer.
-pub(crate) trait Answer {}
+/// What a routed handler may answer: a response and its outcome, which come apart without a
+/// trip through the response's extensions where the recorder runs the handler itself
+/// ([`Direct`]).
+pub(crate) trait Answer {
+    fn into_served(self) -> Served<Response>;
+}
 
-impl<T: IntoResponse> Answer for Served<T> {}
-impl<T: IntoResponse> Answer for Result<Served<T>, ApiError> {}
+impl<T: IntoResponse> Answer for Served<T> {
+    fn into_served(self) -> Served<Response> {
+        self.map(IntoResponse::into_response)
+    }
+}
+
+impl<T: IntoResponse> Answer for Result<Served<T>, ApiError> {
+    fn into_served(self) -> Served<Response> {
+        match self {
+            Ok(served) => served.into_served(),
+            Err(refused) => refused.served(),
+        }
+    }
+}
 
 /// A handler whose answer is an [`Answer`], for the arities the routes use: axum's `Handler`
 /// takes any `IntoResponse`, and says nothing of which.

@@ -20,7 +20,9 @@ use http_body::Body as _;
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
+use super::endpoints::Answer;
 use crate::openai::{ApiError, RequestBody, parse_body};
+use crate::outcome::Served;
 use crate::record::Direct;
 use crate::state::AppState;
 
@@ -57,7 +59,7 @@ pub(crate) fn json_route<T, F, R>(handler: F) -> Arc<dyn Direct>
 where
     T: RequestBody + 'static,
     F: Fn(&AppState, HeaderMap, T) -> R + Send + Sync + 'static,
-    R: super::endpoints::Answer + IntoResponse,
+    R: Answer,
 {
     Arc::new(JsonRoute {
         handler,
@@ -69,15 +71,15 @@ impl<T, F, R> Direct for JsonRoute<T, F>
 where
     T: RequestBody + 'static,
     F: Fn(&AppState, HeaderMap, T) -> R + Send + Sync + 'static,
-    R: IntoResponse,
+    R: Answer,
 {
-    fn answer(&self, state: &AppState, headers: HeaderMap, body: &[u8]) -> Response {
+    fn answer(&self, state: &AppState, headers: HeaderMap, body: &[u8]) -> Served<Response> {
         if let Err(refused) = require_json(&headers) {
-            return refused.into_response();
+            return refused.served();
         }
         match parse_body(body) {
-            Ok(request) => (self.handler)(state, headers, request).into_response(),
-            Err(refused) => refused.into_response(),
+            Ok(request) => (self.handler)(state, headers, request).into_served(),
+            Err(refused) => refused.served(),
         }
     }
 }
@@ -103,19 +105,19 @@ impl Handler<JsonArgs, Arc<AppState>> for JsonHandler {
         let Some(first) = body.frame().now_or_never() else {
             return Either::Right(Box::pin(async move {
                 let bytes = read(body).await;
-                self.0.answer(&state, parts.headers, &bytes)
+                self.0.answer(&state, parts.headers, &bytes).into_response()
             }));
         };
         let first = match first {
             Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
-            _ => return Either::Left(ready(self.0.answer(&state, parts.headers, &[]))),
+            _ => return Either::Left(ready(self.0.answer(&state, parts.headers, &[]).into_response())),
         };
         if body.is_end_stream() {
-            return Either::Left(ready(self.0.answer(&state, parts.headers, &first)));
+            return Either::Left(ready(self.0.answer(&state, parts.headers, &first).into_response()));
         }
         Either::Right(Box::pin(async move {
             let bytes = read_rest(first, body).await;
-            self.0.answer(&state, parts.headers, &bytes)
+            self.0.answer(&state, parts.headers, &bytes).into_response()
         }))
     }
 }
