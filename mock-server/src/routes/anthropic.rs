@@ -4,15 +4,11 @@
 //! `/v1/chat/completions` would and turns the answer into Anthropic's message, stream or
 //! error body; so does the mock, through the same chat path.
 
-use std::sync::Arc;
-
 use axum::Json;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
 use super::chat::generate;
-use super::extract::VllmJson;
 use super::sse::Events;
 use crate::openai::anthropic::{
     AnthropicCountTokensRequest, AnthropicCountTokensResponse, AnthropicError, AnthropicErrorResponse,
@@ -25,12 +21,8 @@ use crate::openai::{ApiError, parse_body};
 use crate::outcome::{FrameKind, Outcome, Served};
 use crate::state::AppState;
 
-pub async fn create(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    VllmJson(request): VllmJson<AnthropicMessagesRequest>,
-) -> Served<Response> {
-    match answer(&state, &headers, &request) {
+pub fn create(state: &AppState, headers: &HeaderMap, request: AnthropicMessagesRequest) -> Served<Response> {
+    match answer(state, headers, &request) {
         Ok(served) => served,
         Err(error) => refusal(error),
     }
@@ -38,11 +30,8 @@ pub async fn create(
 
 /// `POST /v1/messages/count_tokens`: the conversation rendered as `/v1/messages` renders it,
 /// refused as it refuses it, and its prompt's tokens counted.
-pub async fn count_tokens(
-    State(state): State<Arc<AppState>>,
-    VllmJson(request): VllmJson<AnthropicCountTokensRequest>,
-) -> Served<Response> {
-    match counted(&state, request.into_messages_request()) {
+pub fn count_tokens(state: &AppState, _: &HeaderMap, request: AnthropicCountTokensRequest) -> Served<Response> {
+    match counted(state, request.into_messages_request()) {
         Ok(served) => served,
         Err(error) => refusal(error),
     }

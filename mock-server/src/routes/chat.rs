@@ -1,13 +1,9 @@
 //! `POST /v1/chat/completions`, whole or streamed.
 
-use std::sync::Arc;
-
 use axum::Json;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
-use super::extract::VllmJson;
 use super::prompts::check_length;
 use super::sse::Events;
 use crate::generation::{self, Reply};
@@ -29,14 +25,6 @@ use crate::state::AppState;
 const CONTINUE_WITH_GENERATION_PROMPT: &str = "continue_final_message and add_generation_prompt are not compatible. \
      Use continue_final_message when you want the model to continue the final message, and add_generation_prompt \
      when you want to add a header that will prompt it to start a new assistant message instead.";
-
-pub async fn create(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    VllmJson(request): VllmJson<ChatCompletionRequest>,
-) -> Result<Served<Response>, ApiError> {
-    serve(&state, &headers, request)
-}
 
 /// Answers a chat completion request (also for `/invocations`).
 pub fn serve(

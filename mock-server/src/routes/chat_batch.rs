@@ -5,15 +5,11 @@
 //! messages, read and refused as a chat request; the answer is always whole (vLLM's batch
 //! collects each conversation's final output, whatever `stream` says).
 
-use std::sync::Arc;
-
 use axum::Json;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
 use super::chat::{Frame, Generated, generate};
-use super::extract::VllmJson;
 use crate::openai::chat::ChatCompletionRequest;
 use crate::openai::chat_batch::BatchChatCompletionRequest;
 use crate::openai::usage::Usage;
@@ -21,18 +17,18 @@ use crate::openai::{ApiError, parse_body, unix_now};
 use crate::outcome::Served;
 use crate::state::AppState;
 
-pub async fn create(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    VllmJson(batch): VllmJson<BatchChatCompletionRequest>,
+pub fn create(
+    state: &AppState,
+    headers: &HeaderMap,
+    batch: BatchChatCompletionRequest,
 ) -> Result<Served<Response>, ApiError> {
     let generated = batch
         .conversations()
         .iter()
-        .map(|body| generate(&state, &parse_body::<ChatCompletionRequest>(body)?))
+        .map(|body| generate(state, &parse_body::<ChatCompletionRequest>(body)?))
         .collect::<Result<Vec<Generated>, ApiError>>()?;
     let outcome = Generated::outcome_of(&generated, "chat completion");
-    let id = super::request_id("chatcmpl", &headers, batch.request_id());
+    let id = super::request_id("chatcmpl", headers, batch.request_id());
     let created = unix_now();
     let frame = |g: &Generated| Frame {
         id: id.clone(),

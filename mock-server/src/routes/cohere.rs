@@ -22,8 +22,7 @@ use crate::openai::validation::python_str;
 use crate::outcome::Served;
 use crate::state::AppState;
 
-/// Through [`json_route`](super::extract::json_route), which reads the body at once.
-pub fn embed(state: &AppState, headers: HeaderMap, request: CohereEmbedRequest) -> Result<Served<Response>, ApiError> {
+pub fn embed(state: &AppState, headers: &HeaderMap, request: CohereEmbedRequest) -> Result<Served<Response>, ApiError> {
     state.models.resolve(request.model.as_deref())?;
     if let Some(input_type) = &request.input_type {
         // The mock's models define no task instructions (a model's `task_instructions` or
@@ -58,7 +57,7 @@ pub fn embed(state: &AppState, headers: HeaderMap, request: CohereEmbedRequest) 
         Some(types) => types,
     };
     let response = CohereEmbedResponse {
-        id: super::request_id("embd", &headers, None),
+        id: super::request_id("embd", headers, None),
         embeddings: by_type(vectors, types)?,
         texts: request.texts,
         meta: CohereMeta::billed(total - image_tokens, image_tokens),

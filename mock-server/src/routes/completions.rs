@@ -1,13 +1,9 @@
 //! `POST /v1/completions`, whole or streamed; `n` choices per prompt.
 
-use std::sync::Arc;
-
 use axum::Json;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
-use super::extract::VllmJson;
 use super::prompts::check_length;
 use super::sse::Events;
 use crate::generation::{self, Limits, Reply};
@@ -21,14 +17,6 @@ use crate::openai::{ApiError, unix_now};
 use crate::outcome::{FrameKind, Outcome, Served, Work};
 use crate::state::AppState;
 use crate::tokenizer::{Token, words};
-
-pub async fn create(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    VllmJson(request): VllmJson<CompletionRequest>,
-) -> Result<Served<Response>, ApiError> {
-    serve(&state, &headers, request)
-}
 
 /// One choice: which prompt it answers and the reply.
 struct Choice<'a> {

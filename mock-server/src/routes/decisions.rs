@@ -2,16 +2,18 @@
 //! strategies serve for some generative models only. For the mock's models vLLM 0.33.0
 //! validates the request, then answers 501, as these do.
 
-use super::extract::VllmJson;
+use http::HeaderMap;
+
 use crate::openai::ApiError;
 use crate::openai::decisions::{DecisionRequest, StructuredDecisionRequest};
 use crate::outcome::Served;
+use crate::state::AppState;
 
-pub async fn decisions(VllmJson(_): VllmJson<DecisionRequest>) -> Result<Served<()>, ApiError> {
+pub fn decisions(_: &AppState, _: &HeaderMap, _: DecisionRequest) -> Result<Served<()>, ApiError> {
     Err(ApiError::NotImplemented("The model does not support the Decisions API"))
 }
 
-pub async fn structured(VllmJson(_): VllmJson<StructuredDecisionRequest>) -> Result<Served<()>, ApiError> {
+pub fn structured(_: &AppState, _: &HeaderMap, _: StructuredDecisionRequest) -> Result<Served<()>, ApiError> {
     Err(ApiError::NotImplemented(
         "The model does not support the structured decision API",
     ))

@@ -21,11 +21,6 @@ use crate::openai::{ApiError, Counting, unix_now};
 use crate::outcome::{Outcome, Served, Work};
 use crate::state::AppState;
 
-/// Through [`json_route`](super::extract::json_route), which reads the body at once.
-pub fn create(state: &AppState, headers: HeaderMap, request: EmbeddingRequest) -> Result<Served<Response>, ApiError> {
-    serve(state, &headers, request)
-}
-
 /// Answers an embeddings request (also for `/invocations`).
 pub fn serve(state: &AppState, headers: &HeaderMap, request: EmbeddingRequest) -> Result<Served<Response>, ApiError> {
     let embedded = embedded(state, &request)?;

@@ -249,18 +249,20 @@ use Verb::{Get, Mount, Page, Post};
 /// vLLM's routes, in the order vLLM 0.33.0 registers them where a path has two (`/ping`: its
 /// `GET` first, so `Allow` says `GET`).
 pub(crate) const ENDPOINTS: &[Endpoint] = &[
-    Endpoint::json(Post, &["/v1/embeddings"], Pooling, || json_route(embeddings::create)),
+    Endpoint::json(Post, &["/v1/embeddings"], Pooling, || json_route(embeddings::serve)),
     Endpoint::json(Post, &["/v2/embed"], Pooling, || json_route(cohere::embed)),
-    Endpoint::new(Post, &["/v1/chat/completions"], Generative, |v| v.route(chat::create)),
-    Endpoint::new(Post, &["/v1/chat/completions/batch"], Generative, |v| {
-        v.route(chat_batch::create)
+    Endpoint::json(Post, &["/v1/chat/completions"], Generative, || json_route(chat::serve)),
+    Endpoint::json(Post, &["/v1/chat/completions/batch"], Generative, || {
+        json_route(chat_batch::create)
     }),
-    Endpoint::new(Post, &["/v1/completions"], Generative, |v| v.route(completions::create)),
-    Endpoint::new(Post, &["/v1/messages"], Generative, |v| v.route(anthropic::create)),
-    Endpoint::new(Post, &["/v1/messages/count_tokens"], Generative, |v| {
-        v.route(anthropic::count_tokens)
+    Endpoint::json(Post, &["/v1/completions"], Generative, || {
+        json_route(completions::serve)
     }),
-    Endpoint::new(Post, &["/v1/responses"], Generative, |v| v.route(responses::create)),
+    Endpoint::json(Post, &["/v1/messages"], Generative, || json_route(anthropic::create)),
+    Endpoint::json(Post, &["/v1/messages/count_tokens"], Generative, || {
+        json_route(anthropic::count_tokens)
+    }),
+    Endpoint::json(Post, &["/v1/responses"], Generative, || json_route(responses::create)),
     Endpoint::new(Get, &["/v1/responses/{response_id}"], Generative, |v| {
         v.route(responses::retrieve)
     }),
@@ -268,14 +270,16 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         v.route(responses::cancel)
     }),
     Endpoint::new(Get, &["/v1/models"], Every, |v| v.route(models::list)),
-    Endpoint::new(Post, &["/v1/systemone"], Every, |v| v.route(decisions::structured)),
-    Endpoint::new(Post, &["/v1/decisions"], Every, |v| v.route(decisions::decisions)),
-    Endpoint::new(Post, &["/tokenize"], Every, |v| v.route(tokenize::tokenize)),
-    Endpoint::new(Post, &["/detokenize"], Every, |v| v.route(tokenize::detokenize)),
-    Endpoint::new(Post, &["/pooling"], Pooling, |v| v.route(pooling::create)),
-    Endpoint::new(Post, &["/score", "/v1/score"], Pooling, |v| v.route(score::score)),
-    Endpoint::new(Post, &["/rerank", "/v1/rerank", "/v2/rerank"], Pooling, |v| {
-        v.route(score::rerank)
+    Endpoint::json(Post, &["/v1/systemone"], Every, || json_route(decisions::structured)),
+    Endpoint::json(Post, &["/v1/decisions"], Every, || json_route(decisions::decisions)),
+    Endpoint::json(Post, &["/tokenize"], Every, || json_route(tokenize::tokenize)),
+    Endpoint::json(Post, &["/detokenize"], Every, || json_route(tokenize::detokenize)),
+    Endpoint::json(Post, &["/pooling"], Pooling, || json_route(pooling::serve)),
+    Endpoint::json(Post, &["/score", "/v1/score"], Pooling, || {
+        json_route(score::serve_score)
+    }),
+    Endpoint::json(Post, &["/rerank", "/v1/rerank", "/v2/rerank"], Pooling, || {
+        json_route(score::serve_rerank)
     }),
     Endpoint::new(Post, &["/invocations"], Every, |v| v.route(invocations::invoke)),
     Endpoint::new(Get, &["/health"], Every, |v| v.route(ops::health)),
@@ -284,8 +288,8 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     Endpoint::new(Get, &["/load"], Every, |v| v.route(ops::load)),
     Endpoint::new(Get, &["/version"], Every, |v| v.route(ops::version)),
     Endpoint::new(Get, &["/kv_event_sources"], Every, |v| v.route(ops::kv_event_sources)),
-    Endpoint::new(Post, &["/generative_scoring"], Generative, |v| {
-        v.route(generative_scoring::create)
+    Endpoint::json(Post, &["/generative_scoring"], Generative, || {
+        json_route(generative_scoring::create)
     }),
     Endpoint::new(Post, &["/scale_elastic_ep"], Generative, |v| v.route(elastic_ep::scale)),
     Endpoint::new(Post, &["/is_scaling_elastic_ep"], Generative, |v| {

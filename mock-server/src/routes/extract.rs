@@ -39,8 +39,9 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for VllmJson<T> {
     }
 }
 
-/// A route of a JSON body, checked and validated as [`VllmJson`]'s, and the request's headers,
-/// moved out of the request: `handler(state, headers, body)`.
+/// A route of a JSON body, checked and validated as [`VllmJson`]'s, and the request's headers:
+/// `handler(state, headers, body)`. Every route of the endpoint table that takes a JSON body is
+/// one, so a route is a plain function of what it answers.
 ///
 /// A handler of its own rather than axum's for an `async fn` of `State` and an extractor: the
 /// body the recorder hands on is there at once, whole, so the route answers it in the call.
@@ -58,7 +59,7 @@ struct JsonRoute<T, F> {
 pub(crate) fn json_route<T, F, R>(handler: F) -> Arc<dyn Direct>
 where
     T: RequestBody + 'static,
-    F: Fn(&AppState, HeaderMap, T) -> R + Send + Sync + 'static,
+    F: Fn(&AppState, &HeaderMap, T) -> R + Send + Sync + 'static,
     R: Answer,
 {
     Arc::new(JsonRoute {
@@ -70,7 +71,7 @@ where
 impl<T, F, R> Direct for JsonRoute<T, F>
 where
     T: RequestBody + 'static,
-    F: Fn(&AppState, HeaderMap, T) -> R + Send + Sync + 'static,
+    F: Fn(&AppState, &HeaderMap, T) -> R + Send + Sync + 'static,
     R: Answer,
 {
     fn answer(&self, state: &AppState, headers: HeaderMap, body: &[u8]) -> Served<Response> {
@@ -78,7 +79,7 @@ where
             return refused.served();
         }
         match parse_body(body) {
-            Ok(request) => (self.handler)(state, headers, request).into_served(),
+            Ok(request) => (self.handler)(state, &headers, request).into_served(),
             Err(refused) => refused.served(),
         }
     }

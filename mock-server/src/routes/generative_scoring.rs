@@ -7,14 +7,10 @@
 //! The mock's engine gives each label a logprob from `sha256` of the prompt's token ids and
 //! the label, so a score is deterministic, in (0, 1), and differs by item and label.
 
-use std::sync::Arc;
-
 use axum::Json;
-use axum::extract::State;
 use http::HeaderMap;
 use sha2::{Digest, Sha256};
 
-use super::extract::VllmJson;
 use crate::openai::generative_scoring::{
     GenerativeScoringRequest, GenerativeScoringResponse, ItemScore, ScoringItems, ScoringText,
 };
@@ -23,10 +19,10 @@ use crate::openai::{ApiError, unix_now};
 use crate::outcome::{Outcome, Served};
 use crate::state::AppState;
 
-pub async fn create(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    VllmJson(request): VllmJson<GenerativeScoringRequest>,
+pub fn create(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: GenerativeScoringRequest,
 ) -> Result<Served<Json<GenerativeScoringResponse>>, ApiError> {
     let requested = state.models.resolve_listing_names(request.model.as_deref())?;
     let vocab_size = i64::from(state.config.vocab_size());
@@ -107,7 +103,7 @@ pub async fn create(
     let usage = Usage::new(prompt_tokens, prompts.len());
     let outcome = Outcome::ai(requested, prompts.len(), format!("{} items scored", prompts.len()));
     Ok(outcome.serve(Json(GenerativeScoringResponse {
-        id: super::request_id("generative-scoring", &headers, request.request_id.as_deref()),
+        id: super::request_id("generative-scoring", headers, request.request_id.as_deref()),
         object: "list",
         created: unix_now(),
         model: state.models.served_name().to_owned(),

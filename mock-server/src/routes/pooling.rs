@@ -2,15 +2,12 @@
 //! token (`token_embed`).
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
 use super::embeddings::check_size;
-use super::extract::VllmJson;
 use super::pooled::{self, Answer, Pooled};
 use crate::config::PoolerTask;
 use crate::embedding::embed;
@@ -25,14 +22,6 @@ use crate::tokenizer;
 
 /// The tasks a pooling model run for embeddings supports, as vLLM prints them.
 const SUPPORTED_TASKS: &str = "('embed', 'token_embed')";
-
-pub async fn create(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    VllmJson(request): VllmJson<PoolingRequest>,
-) -> Result<Served<Response>, ApiError> {
-    serve(&state, &headers, request)
-}
 
 /// vLLM's `_verify_pooling_task`: the model's own task unless the request names another; a
 /// body with `data` is a plugin's (`IOProcessorRequest`), and no plugin is installed.

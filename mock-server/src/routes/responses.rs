@@ -4,16 +4,13 @@
 //! conversation and generates as chat does; so does the mock, through the same chat path, and
 //! answers with the response object, or its stream of named events.
 
-use std::sync::Arc;
-
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use super::chat::generate;
-use super::extract::VllmJson;
 use super::prompts::check_length;
 use super::sse::Events;
 use crate::generation::Reply;
@@ -42,10 +39,7 @@ const SAMPLING: &[&str] = &[
     "include_stop_str_in_output",
 ];
 
-pub async fn create(
-    State(state): State<Arc<AppState>>,
-    VllmJson(request): VllmJson<ResponsesRequest>,
-) -> Result<Served<Response>, ApiError> {
+pub fn create(state: &AppState, _: &HeaderMap, request: ResponsesRequest) -> Result<Served<Response>, ApiError> {
     // `_check_model`, then `_validate_create_responses_input`.
     state.models.resolve_listing_names(request.model.as_deref())?;
     if request.background == Some(true) && request.store != Some(false) {
@@ -74,7 +68,7 @@ pub async fn create(
         check_length(0, usize::try_from(n).unwrap_or(0), max_model_len, "max_output_tokens")?;
     }
     let chat = parse_body::<ChatCompletionRequest>(&serde_json::to_vec(&chat_request(&request)).unwrap_or_default())?;
-    let generated = generate(&state, &chat)?;
+    let generated = generate(state, &chat)?;
     let outcome = generated.outcome("response");
     let Some(reply) = generated.replies.first() else {
         return Err(ApiError::bad_request(crate::openai::NO_PROMPT, None));

@@ -3,13 +3,10 @@
 //! the mock, with its own embeddings.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
 use http::HeaderMap;
 
-use super::extract::VllmJson;
 use super::prompts::Tokenized;
 use crate::embedding::embed;
 use crate::openai::Counting;
@@ -21,22 +18,6 @@ use crate::openai::usage::Usage;
 use crate::openai::{ApiError, unix_now};
 use crate::outcome::{Outcome, Served, Work};
 use crate::state::AppState;
-
-pub async fn score(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    VllmJson(request): VllmJson<ScoreRequest>,
-) -> Result<Served<Json<ScoreResponse>>, ApiError> {
-    serve_score(&state, &headers, request)
-}
-
-pub async fn rerank(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    VllmJson(request): VllmJson<RerankRequest>,
-) -> Result<Served<Json<RerankResponse>>, ApiError> {
-    serve_rerank(&state, &headers, request)
-}
 
 /// Answers a score request (also for `/invocations`).
 pub fn serve_score(

@@ -1,11 +1,8 @@
 //! `POST /tokenize` and `POST /detokenize`, with the mock's tokenizer.
 
-use std::sync::Arc;
-
 use axum::Json;
-use axum::extract::State;
+use http::HeaderMap;
 
-use super::extract::VllmJson;
 use crate::openai::ApiError;
 use crate::openai::embeddings::render_conversation;
 use crate::openai::tokenize::{DetokenizeRequest, DetokenizeResponse, TokenizeRequest, TokenizeResponse};
@@ -13,15 +10,16 @@ use crate::openai::validation::Int;
 use crate::outcome::{Outcome, Served};
 use crate::state::AppState;
 
-pub async fn tokenize(
-    State(state): State<Arc<AppState>>,
-    VllmJson(request): VllmJson<TokenizeRequest>,
+pub fn tokenize(
+    state: &AppState,
+    _: &HeaderMap,
+    request: TokenizeRequest,
 ) -> Result<Served<Json<TokenizeResponse>>, ApiError> {
     let model = state.models.resolve_listing_names(request.model.as_deref())?;
     // With both, vLLM reads the request as a chat one: `messages` wins.
     let text = match (&request.prompt, &request.messages) {
         (_, Some(messages)) => {
-            super::embeddings::require_chat_template(&state)?;
+            super::embeddings::require_chat_template(state)?;
             render_conversation(messages, request.add_generation_prompt.unwrap_or(true))
         }
         (Some(prompt), None) => prompt.clone(),
@@ -44,9 +42,10 @@ pub async fn tokenize(
     })))
 }
 
-pub async fn detokenize(
-    State(state): State<Arc<AppState>>,
-    VllmJson(request): VllmJson<DetokenizeRequest>,
+pub fn detokenize(
+    state: &AppState,
+    _: &HeaderMap,
+    request: DetokenizeRequest,
 ) -> Result<Served<Json<DetokenizeResponse>>, ApiError> {
     let model = state.models.resolve_listing_names(request.model.as_deref())?;
     let ids: Vec<u64> = request
