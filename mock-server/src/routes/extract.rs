@@ -40,8 +40,9 @@ impl<S: Send + Sync, T: RequestBody> FromRequest<S> for VllmJson<T> {
 }
 
 /// A route of a JSON body, checked and validated as [`VllmJson`]'s, and the request's headers:
-/// `handler(state, headers, body)`. Every route of the endpoint table that takes a JSON body is
-/// one, so a route is a plain function of what it answers.
+/// `handler(state, headers, body)`. Every route of the endpoint table that takes one JSON body
+/// type is one, so a route is a plain function of what it answers; `/invocations`, which tries
+/// several types on one body, reads its bytes itself.
 ///
 /// A handler of its own rather than axum's for an `async fn` of `State` and an extractor: the
 /// body the recorder hands on is there at once, whole, so the route answers it in the call.
